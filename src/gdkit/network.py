@@ -218,3 +218,16 @@ def error_surface(X, y, w0_values, w1_values):
     # Broadcast over the whole grid at once: (a, 1, 1)*(n,) + (1, b, 1)*(n,) -> (a, b, n).
     outputs = sigmoid(w0 * X[:, 0] + w1 * X[:, 1])
     return np.mean(np.abs(outputs - y), axis=-1)
+
+
+def best_alpha(final_errors):
+    """The alpha with the smallest finite final error: dict {alpha: error} -> alpha (a key).
+
+    NaN/inf errors (diverged runs) are ignored; a tie goes to the smaller alpha, the safer
+    step. Raises ValueError when no run ended with a finite error.
+    """
+    finite = [(float(error), alpha) for alpha, error in final_errors.items()
+              if error is not None and math.isfinite(error)]
+    if not finite:
+        raise ValueError("no alpha has a finite final error (every run diverged): try smaller alphas")
+    return min(finite, key=lambda pair: (pair[0], pair[1]))[1]
