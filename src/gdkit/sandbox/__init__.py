@@ -1,0 +1,1 @@
+"""Running untrusted student code: the worker process, its wire protocol, the grader-side handle."""

@@ -1,0 +1,286 @@
+"""The grader's side of the sandbox: start the zygote, fork workers, talk to them.
+
+``Student`` is what hidden suites receive as their ``student`` fixture. Every answer it hands
+back has been decoded from plain data; a worker that hangs is killed at the deadline, one that
+dies is noted, and the next call starts a fresh worker for the same submission.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from gdkit.sandbox import protocol
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+
+
+class WorkerDied(Exception):
+    """The worker hung or died; ``reason`` is timeout, crashed, memory, cpu-time or output."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+class StudentRaised(Exception):
+    """The student's function raised; ``exc_type`` and ``message`` say what."""
+
+    def __init__(self, exc_type: str, message: str, traceback: str = ""):
+        super().__init__(f"{exc_type}: {message}")
+        self.exc_type = exc_type
+        self.message = message
+        self.traceback = traceback
+
+
+class MissingFunction(Exception):
+    """The submission does not define the function (or the name is not callable)."""
+
+    def __init__(self, name: str):
+        super().__init__(f"{name} is not defined")
+        self.name = name
+
+
+def _describe_exit(status: int | None) -> tuple[str, str]:
+    if status is None:
+        return "crashed", "the worker disappeared"
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        if sig == signal.SIGXCPU:
+            return "cpu-time", "the code used up its CPU time"
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+        return "crashed", f"the process was killed by {name}"
+    return "crashed", f"the code ended the process (exit status {os.WEXITSTATUS(status)})"
+
+
+class Zygote:
+    """A clean pre-started worker process that forks one child per submission."""
+
+    def __init__(self):
+        self._control, theirs = socket.socketpair()
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+               "PYTHONPATH": str(PACKAGE_DIR.parent), "LANG": "C.UTF-8",
+               "MPLCONFIGDIR": _mpl_cache_dir()}
+        for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # machine workarounds, kept as found
+            if var in os.environ:
+                env[var] = os.environ[var]
+        self._workdir_root = tempfile.mkdtemp(prefix="gdkit-workers-")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gdkit.sandbox.worker", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, cwd=self._workdir_root, env=env, start_new_session=True)
+        theirs.close()
+        self._ready = False
+
+    @property
+    def workdir_root(self) -> str:
+        return self._workdir_root
+
+    def _wait_ready(self) -> None:
+        if not self._ready:
+            hello = protocol.recv(self._control, timeout=60)
+            if not hello.get("ok"):
+                raise RuntimeError("the sandbox worker failed to start")
+            self._ready = True
+
+    def spawn(self, config: dict) -> tuple[int, socket.socket]:
+        """Fork a worker for one submission; returns its pid and the socket to talk to it."""
+        self._wait_ready()
+        ours, theirs = socket.socketpair()
+        try:
+            socket.send_fds(self._control, [b"S"], [theirs.fileno()])
+            protocol.send(self._control, {"op": "spawn", "config": config})
+            reply = protocol.recv(self._control, timeout=30)
+        finally:
+            theirs.close()
+        return int(reply["pid"]), ours
+
+    def kill(self, pid: int) -> int | None:
+        """Kill a worker's process group and everything it left; returns its wait status."""
+        self._wait_ready()
+        self._control.sendall(b"K")
+        protocol.send(self._control, {"op": "kill", "pid": pid})
+        return protocol.recv(self._control, timeout=30).get("status")
+
+    def close(self) -> None:
+        try:
+            self._control.close()
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        finally:
+            shutil.rmtree(self._workdir_root, ignore_errors=True)
+
+
+def _mpl_cache_dir() -> str:
+    path = Path(tempfile.gettempdir()) / f"gdkit-mpl-{os.getuid()}"
+    path.mkdir(exist_ok=True)
+    return str(path)
+
+
+class Student:
+    """A handle on one submission's worker (see docs/architecture.md for the API)."""
+
+    def __init__(self, zygote: Zygote, cells: list, *, timeout: float = 10.0,
+                 forbidden_dirs=(), memory_bytes: int = 512 << 20, output_bytes: int = 1 << 20,
+                 max_restarts: int = 3):
+        self.zygote = zygote
+        self.cells = [list(c) for c in cells]
+        self.timeout = timeout
+        self.forbidden_dirs = [str(d) for d in forbidden_dirs]
+        self.memory_bytes = memory_bytes
+        self.output_bytes = output_bytes
+        self.max_restarts = max_restarts
+        self.restarts = 0
+        self.failures: list[WorkerDied] = []
+        self.load_report: list = []
+        self.defined: list[str] = []
+        self.output = ""  # the first few KB the student's code printed (their own, safe to show)
+        self.artifacts: dict = {}
+        self._pid = None
+        self._sock = None
+        self._workdir = None
+
+    # -- lifecycle
+    def start(self) -> None:
+        """Start a worker and load the submission; raises WorkerDied when loading fails."""
+        self._workdir = tempfile.mkdtemp(dir=self.zygote.workdir_root)
+        config = {"workdir": self._workdir, "cells": self.cells, "forbidden_dirs": self.forbidden_dirs,
+                  "memory_bytes": self.memory_bytes, "output_bytes": self.output_bytes,
+                  "cpu_seconds": max(10, int(self.timeout * 6))}
+        self._pid, self._sock = self.zygote.spawn(config)
+        hello = self._receive()
+        self.load_report = hello.get("loaded", []) if isinstance(hello.get("loaded"), list) else []
+        self.defined = [d for d in hello.get("defined", []) if isinstance(d, str)]
+
+    def _stop(self) -> int | None:
+        status = None
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        if self._pid is not None:
+            status = self.zygote.kill(self._pid)
+            self._pid = None
+        if self._workdir is not None:
+            if not self.output:
+                self.output = _read_head(os.path.join(self._workdir, "output.log"))
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None
+        return status
+
+    def close(self) -> None:
+        """Kill the worker and everything it started; keep what it printed."""
+        self._stop()
+
+    def _receive(self, timeout: float | None = None) -> dict:
+        try:
+            return protocol.recv(self._sock, timeout=timeout or self.timeout)
+        except protocol.Timeout:
+            self._stop()
+            died = WorkerDied("timeout", f"no answer within {self.timeout:g} s")
+        except protocol.Closed:
+            reason, detail = _describe_exit(self._stop())
+            died = WorkerDied(reason, detail)
+        except protocol.ProtocolError as exc:
+            self._stop()
+            died = WorkerDied("crashed", f"the worker sent garbage ({exc})")
+        self.failures.append(died)
+        raise died
+
+    def _request(self, message: dict, timeout: float | None = None) -> dict:
+        if self._sock is None:
+            if self.restarts >= self.max_restarts:
+                raise WorkerDied("gave-up", f"the code failed {len(self.failures)} times; not run again")
+            self.restarts += 1
+            self.start()
+        try:
+            protocol.send(self._sock, message)
+        except OSError:
+            reason, detail = _describe_exit(self._stop())
+            died = WorkerDied(reason, detail)
+            self.failures.append(died)
+            raise died from None
+        return self._receive(timeout)
+
+    @staticmethod
+    def _unwrap(reply: dict):
+        if reply.get("ok"):
+            return protocol.decode(reply.get("value"))
+        kind = reply.get("kind")
+        if kind == "missing":
+            raise MissingFunction(str(reply.get("name", "?")))
+        if kind == "raised":
+            raise StudentRaised(str(reply.get("exc_type", "Exception"))[:100],
+                                str(reply.get("message", ""))[:2000], str(reply.get("traceback", ""))[:4000])
+        raise WorkerDied("crashed", "the worker answered something unexpected")
+
+    # -- the API hidden suites use
+    def call(self, name: str, *args, return_args: bool = False, **kwargs):
+        """Call the student's function ``name``; see docs/architecture.md."""
+        reply = self._request({"op": "call", "name": name, "args": protocol.encode(list(args)),
+                               "kwargs": protocol.encode(kwargs), "return_args": return_args})
+        value = self._unwrap(reply)
+        if return_args:
+            args_after = protocol.decode(reply.get("args", []))
+            if not isinstance(args_after, list):
+                raise WorkerDied("crashed", "the worker answered something unexpected")
+            return value, args_after
+        return value
+
+    def call_many(self, name: str, calls: list) -> list:
+        """Many calls in one round trip; each entry is the value or a StudentRaised."""
+        reply = self._request({"op": "call_many", "name": name,
+                               "calls": protocol.encode([list(c) for c in calls])})
+        if not reply.get("ok"):
+            return self._unwrap(reply)
+        results = reply.get("results")
+        if not isinstance(results, list) or len(results) != len(calls):
+            raise WorkerDied("crashed", "the worker answered something unexpected")
+        out = []
+        for item in results:
+            try:
+                out.append(self._unwrap(item if isinstance(item, dict) else {}))
+            except StudentRaised as exc:
+                out.append(exc)
+        return out
+
+    def train(self, X, y, alpha, hidden=4, iterations=1000, seed=1, *, stop_on_divergence=False,
+              synapse_0=None, synapse_1=None) -> dict:
+        """Run the kit's training loop in the worker with the student's functions.
+
+        The initial weights are made here (trusted) from ``seed`` unless given.
+        """
+        import numpy as np
+        from gdkit.network import init_synapses
+
+        X = np.asarray(X, dtype=float)
+        y = np.asarray(y, dtype=float)
+        if y.ndim == 1:
+            y = y.reshape(-1, 1)
+        if synapse_0 is None or synapse_1 is None:
+            synapse_0, synapse_1 = init_synapses(X.shape[1], hidden, y.shape[1], seed)
+        args = {"X": X, "y": y, "alpha": float(alpha), "synapse_0": synapse_0, "synapse_1": synapse_1,
+                "iterations": int(iterations), "stop_on_divergence": bool(stop_on_divergence)}
+        result = self._unwrap(self._request({"op": "train", "args": protocol.encode(args)}))
+        if not isinstance(result, dict):
+            raise WorkerDied("crashed", "the worker answered something unexpected")
+        return result
+
+    def has(self, name: str) -> bool:
+        """Whether the submission defines a callable ``name``."""
+        return bool(self._unwrap(self._request({"op": "has", "name": name})))
+
+
+def _read_head(path: str, limit: int = 4096) -> str:
+    try:
+        with open(path, "rb") as f:
+            return f.read(limit).decode("utf-8", "replace")
+    except OSError:
+        return ""

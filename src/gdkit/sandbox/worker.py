@@ -1,0 +1,419 @@
+"""The worker side of the sandbox: a clean pre-started process that forks one child per submission.
+
+Run as ``python -I -m gdkit.sandbox.worker <control-fd>`` by :mod:`gdkit.sandbox.client`.
+The parent process (the *zygote*) imports numpy and matplotlib once and never runs student
+code. For each submission the grader hands it a socket; the zygote forks, and the child:
+
+1. starts its own session (so the whole group can be killed), moves to a private temporary
+   directory, points stdin at /dev/null and stdout/stderr at a size-capped log file, clears
+   the environment and lowers its resource limits (CPU time, address space, file size);
+2. installs an audit hook (which Python offers no way to remove) that refuses: importing the
+   kit's own modules, reading files outside the Python installation and its private directory,
+   writing outside its private directory, starting processes, sending signals, opening
+   sockets, loading native code with ctypes and raising resource limits;
+3. runs the submission's cells one by one, each in the same namespace, recording errors;
+4. answers requests (call a function, run the kit's training loop) until the grader closes
+   the socket.
+
+Nothing here is trusted by the grader: answers are plain data that trusted code judges.
+This module must not import the kit's reference mathematics (it is the student's process).
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+# Fix thread counts before numpy loads: a forked child must not inherit BLAS thread pools.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import builtins  # noqa: E402
+import io  # noqa: E402
+import resource  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import traceback  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from gdkit.sandbox import protocol  # noqa: E402
+
+# The functions the kit's training loop calls, by the names the assignment contract fixes.
+LOOP_FUNCTIONS = ("compute_layer_2_delta", "compute_layer_1_delta", "update_synapses")
+OUTPUT_LOG = "output.log"
+
+
+def _preload():
+    """Import what student notebooks use, once, in the zygote (so children start instantly)."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot  # noqa: F401
+    except Exception:  # matplotlib is optional for grading
+        pass
+    import math, random, time, itertools, functools, collections  # noqa: F401,E401
+
+
+# ---------------------------------------------------------------- the child's cage
+
+_PROCESS_EVENTS = {
+    "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty",
+    "subprocess.Popen", "os.kill", "os.killpg", "signal.pthread_kill", "os.setsid",
+    "resource.setrlimit", "resource.prlimit", "socket.__new__", "socket.connect",
+    "socket.bind", "os.chroot", "sys.remote_exec", "pty.spawn",
+}
+_PATH_WRITE_EVENTS = {
+    "os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.symlink", "os.link", "os.chmod",
+    "os.chown", "os.truncate", "os.utime", "shutil.rmtree", "shutil.move", "shutil.copyfile",
+}
+_PATH_READ_EVENTS = {"os.listdir", "os.scandir", "glob.glob", "os.chdir"}
+
+
+class _Cage:
+    """Decides which audited operations the student's code may perform."""
+
+    def __init__(self, workdir: str, forbidden_dirs: list[str]):
+        real = os.path.realpath
+        self.workdir = real(workdir)
+        self.forbidden = [real(d) for d in forbidden_dirs if d]
+        prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+        self.readable = [real(p) for p in prefixes] + [
+            "/usr/lib", "/usr/lib64", "/usr/local/lib", "/usr/share/zoneinfo",
+            "/usr/share/fonts", "/dev/null", "/dev/urandom", "/proc/self",
+        ] + [self.workdir]
+        self.armed = False
+
+    @staticmethod
+    def _under(path: str, roots) -> bool:
+        return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
+
+    def _resolve(self, path) -> str:
+        if isinstance(path, int):
+            return ""  # an already-open descriptor: it was checked when it was opened
+        if isinstance(path, bytes):
+            path = os.fsdecode(path)
+        return os.path.realpath(os.path.join(self.workdir, str(path)))
+
+    def may_read(self, path) -> bool:
+        resolved = self._resolve(path)
+        if not resolved:
+            return True
+        if self._under(resolved, self.forbidden):
+            return False
+        return self._under(resolved, self.readable)
+
+    def may_write(self, path) -> bool:
+        resolved = self._resolve(path)
+        return not resolved or resolved == "/dev/null" or self._under(resolved, [self.workdir])
+
+    def hook(self, event: str, args) -> None:
+        if not self.armed:
+            return
+        if event == "open":
+            path, mode, flags = (tuple(args) + (None, None, None))[:3]
+            if path is None:
+                return
+            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+                isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND))
+            allowed = self.may_write(path) if writing else self.may_read(path)
+            if not allowed:
+                raise PermissionError(f"gdkit sandbox: access to {path!r} is not allowed")
+        elif event == "import":
+            name = args[0] if args else ""
+            if isinstance(name, str) and (name == "gdkit" or name.startswith("gdkit.")):
+                raise ImportError("gdkit sandbox: the kit's own modules cannot be imported here")
+        elif event in _PROCESS_EVENTS or event.startswith("ctypes."):
+            raise PermissionError(f"gdkit sandbox: {event} is not allowed")
+        elif event in _PATH_WRITE_EVENTS:
+            for path in args[:2]:
+                if isinstance(path, (str, bytes, os.PathLike)) and not self.may_write(path):
+                    raise PermissionError(f"gdkit sandbox: changing {path!r} is not allowed")
+        elif event in _PATH_READ_EVENTS:
+            path = args[0] if args else None
+            if isinstance(path, (str, bytes, os.PathLike)) and not self.may_read(path):
+                raise PermissionError(f"gdkit sandbox: access to {path!r} is not allowed")
+
+
+def _limit(kind: int, value: int) -> None:
+    try:
+        resource.setrlimit(kind, (value, value))
+    except (ValueError, OSError):
+        pass
+
+
+def _enter_cage(config: dict) -> _Cage:
+    workdir = config["workdir"]
+    os.setsid()
+    os.chdir(workdir)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    log = os.open(os.path.join(workdir, OUTPUT_LOG), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(devnull)
+    os.close(log)
+    sys.stdin = open(0, closefd=False)
+    sys.stdout = io.TextIOWrapper(open(1, "wb", closefd=False), line_buffering=True, errors="replace")
+    sys.stderr = io.TextIOWrapper(open(2, "wb", closefd=False), line_buffering=True, errors="replace")
+    # A writer past the file-size cap gets EFBIG instead of being killed, so floods stay cheap.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):
+        signal.signal(sig, signal.SIG_DFL)
+    os.environ.clear()
+    os.environ.update({"PATH": "/usr/bin:/bin", "HOME": workdir, "TMPDIR": workdir,
+                       "MPLBACKEND": "Agg", "MPLCONFIGDIR": workdir, "LANG": "C.UTF-8",
+                       "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
+    _limit(resource.RLIMIT_CPU, int(config.get("cpu_seconds", 60)))
+    _limit(resource.RLIMIT_FSIZE, int(config.get("output_bytes", 1 << 20)))
+    _limit(resource.RLIMIT_CORE, 0)
+    _limit(resource.RLIMIT_NOFILE, 64)
+    memory = int(config.get("memory_bytes", 0))
+    if memory:
+        with open("/proc/self/status") as status:
+            vm = next(int(l.split()[1]) * 1024 for l in status if l.startswith("VmSize:"))
+        _limit(resource.RLIMIT_AS, vm + memory)
+    sys.setrecursionlimit(3000)
+    cage = _Cage(workdir, config.get("forbidden_dirs", []))
+    sys.addaudithook(cage.hook)
+    return cage
+
+
+# ---------------------------------------------------------------- running the submission
+
+def _short_traceback(exc: BaseException, filename_prefix: str) -> str:
+    """The student's own frames only: grader internals are nobody's business."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(filename_prefix)]
+    lines = traceback.format_list(frames[-5:])
+    lines += traceback.format_exception_only(type(exc), exc)
+    return "".join(lines)[-4000:]
+
+
+def _load_cells(cells: list, namespace: dict) -> list:
+    """Run each cell in order in one namespace; a failing cell does not stop the next."""
+    report = []
+    for index, source in cells:
+        filename = f"<cell {index}>"
+        try:
+            code = compile(source, filename, "exec")
+            exec(code, namespace)  # noqa: S102 - this is the sandboxed student process
+            report.append({"cell": index, "ok": True})
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's too
+            report.append({"cell": index, "ok": False, "error": type(exc).__name__,
+                           "message": str(exc)[:500], "traceback": _short_traceback(exc, "<cell")})
+    return report
+
+
+def _error_reply(exc: BaseException) -> dict:
+    return {"ok": False, "kind": "raised", "exc_type": type(exc).__name__,
+            "message": _safe_str(exc)[:2000], "traceback": _short_traceback(exc, "<cell")}
+
+
+def _safe_str(obj) -> str:
+    try:
+        return str(obj)
+    except BaseException:
+        return f"<unprintable {type(obj).__name__}>"
+
+
+def _lookup(namespace: dict, name: str):
+    function = namespace.get(name)
+    return function if callable(function) else None
+
+
+def _reply_value(value, args=None) -> dict:
+    try:
+        reply = {"ok": True, "value": protocol.encode(value)}
+        if args is not None:
+            reply["args"] = protocol.encode(list(args))
+        return reply
+    except TypeError as exc:
+        return {"ok": False, "kind": "raised", "exc_type": "UngradableResult",
+                "message": f"the function returned something that is not numbers or arrays ({exc})",
+                "traceback": ""}
+
+
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def _train(namespace: dict, X, y, alpha, synapse_0, synapse_1, iterations, stop_on_divergence):
+    """The kit's training loop (the notebook's), driven by the student's functions."""
+    functions = {name: _lookup(namespace, name) for name in LOOP_FUNCTIONS}
+    detect = _lookup(namespace, "detect_divergence") if stop_on_divergence else None
+    missing = [n for n, f in functions.items() if f is None]
+    if stop_on_divergence and detect is None:
+        missing.append("detect_divergence")
+    if missing:
+        return {"ok": False, "kind": "missing", "name": ", ".join(missing)}
+    layer_0 = X
+    errors, stopped_at = [], None
+    for j in range(iterations):
+        layer_1 = _sigmoid(np.dot(layer_0, synapse_0))
+        layer_2 = _sigmoid(np.dot(layer_1, synapse_1))
+        errors.append(float(np.mean(np.abs(layer_2 - y))))
+        if detect is not None and detect(errors):
+            stopped_at = j
+            break
+        layer_2_delta = functions["compute_layer_2_delta"](layer_2, y)
+        layer_1_delta = functions["compute_layer_1_delta"](layer_2_delta, synapse_1, layer_1)
+        synapse_0, synapse_1 = functions["update_synapses"](
+            synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha)
+    return _reply_value({"synapse_0": np.asarray(synapse_0, dtype=float),
+                         "synapse_1": np.asarray(synapse_1, dtype=float),
+                         "errors": errors, "stopped_at": stopped_at})
+
+
+def _serve(sock: socket.socket, namespace: dict) -> None:
+    while True:
+        try:
+            request = protocol.recv(sock)
+        except (protocol.Closed, protocol.ProtocolError):
+            return
+        op = request.get("op")
+        try:
+            if op == "call":
+                reply = _call(namespace, request)
+            elif op == "call_many":
+                reply = _call_many(namespace, request)
+            elif op == "train":
+                args = protocol.decode(request["args"])
+                reply = _train(namespace, **args)
+            elif op == "has":
+                reply = {"ok": True, "value": _lookup(namespace, request["name"]) is not None}
+            else:
+                reply = {"ok": False, "kind": "protocol", "message": f"unknown op {op!r}"}
+        except BaseException as exc:  # the student's exception, whatever it is
+            reply = _error_reply(exc)
+        try:
+            protocol.send(sock, reply)
+        except ValueError as exc:  # over the size limit
+            protocol.send(sock, {"ok": False, "kind": "raised", "exc_type": "UngradableResult",
+                                 "message": str(exc), "traceback": ""})
+
+
+def _call(namespace: dict, request: dict) -> dict:
+    function = _lookup(namespace, request["name"])
+    if function is None:
+        return {"ok": False, "kind": "missing", "name": request["name"]}
+    args = protocol.decode(request.get("args", []))
+    kwargs = protocol.decode(request.get("kwargs", {"__dict__": []}))
+    value = function(*args, **kwargs)
+    return _reply_value(value, args if request.get("return_args") else None)
+
+
+def _call_many(namespace: dict, request: dict) -> dict:
+    function = _lookup(namespace, request["name"])
+    if function is None:
+        return {"ok": False, "kind": "missing", "name": request["name"]}
+    results = []
+    for args in protocol.decode(request["calls"]):
+        try:
+            reply = _reply_value(function(*args))
+        except BaseException as exc:
+            reply = _error_reply(exc)
+        results.append(reply)
+    return {"ok": True, "results": results}
+
+
+def _child(sock: socket.socket, config: dict) -> None:
+    cage = _enter_cage(config)
+    namespace = {"__name__": "__main__", "__builtins__": builtins}
+    cage.armed = True
+    report = _load_cells(config.get("cells", []), namespace)
+    defined = sorted(n for n, v in namespace.items() if callable(v) and not n.startswith("_"))
+    protocol.send(sock, {"ok": True, "loaded": report, "defined": defined[:500]})
+    _serve(sock, namespace)
+
+
+# ---------------------------------------------------------------- the zygote
+
+def _set_child_subreaper() -> None:
+    """Orphans of a worker become our children (not init's), so we can always kill them."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except Exception:
+        pass
+
+
+def _own_children() -> list[int]:
+    me, pids = os.getpid(), []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == me:
+            pids.append(int(entry))
+    return pids
+
+
+def _kill_and_reap(pid: int, active: set) -> int | None:
+    """Kill a worker's whole group, reap it, and sweep up any orphan it left behind."""
+    status = None
+    for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            target()
+        except OSError:
+            pass
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+    active.discard(pid)
+    for orphan in _own_children():
+        if orphan not in active:
+            try:
+                os.kill(orphan, signal.SIGKILL)
+                os.waitpid(orphan, 0)
+            except OSError:
+                pass
+    return status
+
+
+def zygote(control: socket.socket) -> None:
+    """Serve spawn/kill requests from the grader until it closes the control socket."""
+    _preload()
+    _set_child_subreaper()
+    active: set[int] = set()
+    protocol.send(control, {"ok": True, "pid": os.getpid()})
+    while True:
+        try:
+            msg, fds, _flags, _addr = socket.recv_fds(control, 1, 1)
+            if not msg:
+                break
+            request = protocol.recv(control)
+        except (protocol.Closed, protocol.ProtocolError, ConnectionError, OSError):
+            break
+        if request.get("op") == "spawn" and fds:
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    control.close()
+                    with socket.socket(fileno=fds[0]) as sock:
+                        _child(sock, request["config"])
+                finally:
+                    os._exit(0)
+            os.close(fds[0])
+            active.add(pid)
+            protocol.send(control, {"ok": True, "pid": pid})
+        elif request.get("op") == "kill":
+            for fd in fds:
+                os.close(fd)
+            status = _kill_and_reap(int(request["pid"]), active)
+            protocol.send(control, {"ok": True, "status": status})
+        else:
+            for fd in fds:
+                os.close(fd)
+            protocol.send(control, {"ok": False})
+    for pid in list(active):
+        _kill_and_reap(pid, active)
+
+
+if __name__ == "__main__":
+    zygote(socket.socket(fileno=int(sys.argv[1])))
