@@ -1,0 +1,151 @@
+"""``gdkit release``: student notebooks made from the master notebooks by nbgrader itself.
+
+nbgrader's GenerateAssignment converter does the real work (stubs, removal of solution and
+hidden-test regions, cell locks, checksums). It runs in a throw-away course directory so that
+the repository's own gradebook and timestamps never influence the result; the output is then
+re-serialised by nbformat so that two runs give byte-identical files and ``--check`` can compare.
+"""
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+from gdkit.errors import GdkitError
+
+SOURCE_DIR = "solutions"
+RELEASE_DIR = "assignments"
+# Things beside a master that are never part of a release (nbgrader ignores the same ones).
+_IGNORED = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc", "feedback")
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The repository holding ``solutions/``: ``start`` (default: cwd) or one of its parents."""
+    start = Path(start or Path.cwd()).resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / SOURCE_DIR).is_dir():
+            return candidate
+    raise GdkitError(f"no '{SOURCE_DIR}/' folder in {start} or its parents: "
+                     "run this inside the gdkit repository or pass --root")
+
+
+def available_assignments(root: Path) -> list[str]:
+    """Names of the folders in ``solutions/`` that hold at least one master notebook."""
+    source = Path(root) / SOURCE_DIR
+    return sorted(p.name for p in source.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+
+
+def _check_names(names, root: Path) -> list[str]:
+    known = available_assignments(root)
+    if not names:
+        return known
+    for name in names:
+        if name not in known:
+            raise GdkitError(f"unknown assignment '{name}': expected one of {', '.join(known) or '(none)'} "
+                             f"(folders with a notebook in {Path(root) / SOURCE_DIR})")
+    return list(dict.fromkeys(names))
+
+
+class _ErrorCollector(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+    def reason(self) -> str:
+        """The most specific line nbgrader logged: the end of its first traceback, if any."""
+        for message in self.messages:
+            if "Traceback" in message:
+                return message.strip().splitlines()[-1]
+        return self.messages[0].strip().splitlines()[-1] if self.messages else ""
+
+
+def _normalise(path: Path) -> bytes:
+    nb = nbformat.read(path, as_version=4)
+    return (nbformat.writes(nb) + "\n").encode("utf-8")
+
+
+def generate(assignment: str, root: Path) -> dict[str, bytes]:
+    """Run nbgrader's generate-assignment on one master folder.
+
+    Returns {path relative to ``assignments/<assignment>/``: file bytes}; writes nothing in root.
+    """
+    # Imported here: nbgrader pulls in sqlalchemy and friends, too slow for `gdkit --help`.
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+
+    with tempfile.TemporaryDirectory(prefix="gdkit-release-") as tmp:
+        course = Path(tmp)
+        shutil.copytree(Path(root) / SOURCE_DIR / assignment, course / "source" / assignment, ignore=_IGNORED)
+        config = Config()
+        config.CourseDirectory.root = str(course)
+        config.CourseDirectory.source_directory = "source"
+        config.CourseDirectory.release_directory = "release"
+        config.CourseDirectory.assignment_id = assignment
+        config.GenerateAssignment.force = True
+        # nbgrader explains failures only in its log, so keep its errors for our one-line message
+        # (on a private logger: the shared "traitlets" one belongs to whoever else runs here).
+        errors = _ErrorCollector()
+        log = logging.getLogger(f"gdkit.release.nbgrader.{assignment}")
+        log.propagate = False
+        log.addHandler(errors)
+        coursedir = CourseDirectory(config=config, log=log)
+        converter = GenerateAssignment(coursedir=coursedir, config=config, log=log)
+        try:
+            converter.start()
+        except Exception as exc:  # nbgrader reports bad cell metadata etc. as assorted exceptions
+            raise GdkitError(f"nbgrader could not generate '{assignment}': {errors.reason() or exc} "
+                             f"(fix the master in {SOURCE_DIR}/{assignment}/)") from exc
+        finally:
+            log.removeHandler(errors)
+        out = course / "release" / assignment
+        if not out.is_dir():
+            raise GdkitError(f"nbgrader produced no release for '{assignment}': "
+                             f"check the notebooks in {SOURCE_DIR}/{assignment}/")
+        files = {}
+        for path in sorted(p for p in out.rglob("*") if p.is_file()):
+            rel = path.relative_to(out).as_posix()
+            files[rel] = _normalise(path) if path.suffix == ".ipynb" else path.read_bytes()
+        return files
+
+
+def release(names=None, root: Path | None = None) -> list[Path]:
+    """Regenerate ``assignments/<name>/`` for each name (default: all); returns the files written."""
+    root = find_root(root)
+    written = []
+    for name in _check_names(names, root):
+        files = generate(name, root)
+        target = root / RELEASE_DIR / name
+        if target.exists():
+            shutil.rmtree(target)
+        for rel, data in files.items():
+            path = target / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            written.append(path)
+    return written
+
+
+def stale(names=None, root: Path | None = None) -> list[str]:
+    """Release files (relative to root) that differ from what ``release`` would write now.
+
+    Missing, changed and leftover files are all stale. Empty list: ``assignments/`` is current.
+    """
+    root = find_root(root)
+    problems = []
+    for name in _check_names(names, root):
+        expected = generate(name, root)
+        target = root / RELEASE_DIR / name
+        present = {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()} \
+            if target.is_dir() else set()
+        for rel in sorted(set(expected) | present):
+            path = target / rel
+            if rel not in expected or not path.is_file() or path.read_bytes() != expected[rel]:
+                problems.append(f"{RELEASE_DIR}/{name}/{rel}")
+    return problems
