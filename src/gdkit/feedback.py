@@ -1,0 +1,164 @@
+"""A student's feedback: per question what passed, what failed and why, and their training curve.
+
+Rendered from a grading record (see docs/architecture.md), which holds only student-safe text.
+``feedback.html`` is one self-contained file (inline CSS and SVG, no scripts, no network);
+``feedback.md`` says the same in Markdown with the curve as an inline SVG data image.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import math
+
+_STATUS_TEXT = {
+    "ok": "Your notebook ran and every question was graded.",
+    "timeout": "Part of your code did not finish in time.",
+    "crashed": "Your code crashed the process that ran it.",
+    "cpu-time": "Your code used up its CPU time.",
+    "invalid-notebook": "Your file could not be read as a notebook.",
+    "empty-file": "Your file is empty.",
+}
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def curve_svg(curves: dict[str, list[float]], *, width: int = 460, height: int = 220) -> str:
+    """Error curves (log-scale y) as a small SVG: {label: errors}. Empty string when no data."""
+    series = {k: [e for e in v if isinstance(e, (int, float)) and math.isfinite(e) and e > 0]
+              for k, v in curves.items() if v}
+    series = {k: v for k, v in series.items() if len(v) >= 2}
+    if not series:
+        return ""
+    left, right, top, bottom = 52, 10, 12, 34
+    low = math.log10(min(min(v) for v in series.values()))
+    high = math.log10(max(max(v) for v in series.values()))
+    if high - low < 1e-9:
+        low, high = low - 0.5, high + 0.5
+    longest = max(len(v) for v in series.values())
+    colours = ["#d1495b", "#00798c", "#edae49", "#30638e"]
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" role="img" aria-label="training error curves">',
+             f'<rect width="{width}" height="{height}" fill="white"/>',
+             f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#444"/>',
+             f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="#444"/>']
+
+    def x_of(i: int) -> float:
+        return left + (width - left - right) * i / max(1, longest - 1)
+
+    def y_of(e: float) -> float:
+        return top + (height - top - bottom) * (high - math.log10(e)) / (high - low)
+
+    for exponent in range(math.floor(low), math.ceil(high) + 1):
+        if low - 1e-9 <= exponent <= high + 1e-9:
+            y = y_of(10.0 ** exponent)
+            parts.append(f'<line x1="{left - 4}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#ddd"/>')
+            parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="10" text-anchor="end">1e{exponent}</text>')
+    parts.append(f'<text x="{(left + width) / 2:.0f}" y="{height - 8}" font-size="11" text-anchor="middle">'
+                 f'iteration (0 to {longest - 1})</text>')
+    for n, (label, values) in enumerate(series.items()):
+        step = max(1, len(values) // 400)  # at most ~400 points per curve keeps the file small
+        points = " ".join(f"{x_of(i):.1f},{y_of(values[i]):.1f}" for i in range(0, len(values), step))
+        colour = colours[n % len(colours)]
+        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}"/>')
+        parts.append(f'<text x="{width - right - 4}" y="{top + 14 + 14 * n}" font-size="11" '
+                     f'text-anchor="end" fill="{colour}">{html.escape(label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _curve(record: dict) -> tuple[str, str]:
+    curve = (record.get("artifacts") or {}).get("training_curve") or {}
+    svg = curve_svg({"your functions": curve.get("student") or [], "reference": curve.get("reference") or []})
+    return svg, str(curve.get("label", ""))
+
+
+def render_markdown(record: dict) -> str:
+    """feedback.md for one student."""
+    lines = [f"# Feedback: {record['assignment']} — {record['student']}", "",
+             f"**Score: {_num(record['total'])} / {_num(record['max_total'])}**", "",
+             f"Status: `{record['status']}`. {_STATUS_TEXT.get(record['status'], '')} {record.get('reason', '')}".rstrip(),
+             "", "| question | points | checks passed |", "|---|---|---|"]
+    for q in record["questions"]:
+        passed = sum(t["passed"] for t in q["tests"])
+        lines.append(f"| {q['id']} | {_num(q['score'])} / {_num(q['points'])} | {passed} / {len(q['tests'])} |")
+    for q in record["questions"]:
+        failed = [t for t in q["tests"] if not t["passed"]]
+        if not failed:
+            continue
+        lines += ["", f"## {q['id']}"]
+        for t in failed:
+            lines.append(f"- **{t.get('description') or t['name']}**: {t['message']}")
+            if t.get("mistake"):
+                lines.append(f"  - Likely mistake: {t['mistake']}")
+            if t.get("hint"):
+                lines.append(f"  - Hint: {t['hint']}")
+            if t.get("example"):
+                lines += ["", "  ```", *("  " + l for l in str(t["example"]).splitlines()), "  ```"]
+            if t.get("traceback"):
+                lines += ["", "  ```", *("  " + l for l in str(t["traceback"]).splitlines()), "  ```"]
+    if record.get("cells"):
+        lines += ["", "## Cells that raised an error while your notebook loaded"]
+        for c in record["cells"]:
+            lines.append(f"- cell {c.get('cell')}: {c.get('error')}: {c.get('message', '')}")
+    svg, label = _curve(record)
+    if svg:
+        data = base64.b64encode(svg.encode()).decode()
+        lines += ["", f"## Training error ({label})", "",
+                  f"![your training error next to the reference](data:image/svg+xml;base64,{data})"]
+    return "\n".join(lines) + "\n"
+
+
+_CSS = """body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222}
+table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .7rem;text-align:left}
+.full{background:#e6f4ea}.part{background:#fff4d6}.none{background:#fde2e1}
+pre{background:#f6f6f6;padding:.6rem;overflow-x:auto}.hint{color:#225}"""
+
+
+def render_html(record: dict) -> str:
+    """feedback.html for one student: self-contained, no scripts, no external resources."""
+    e = html.escape
+    rows = []
+    for q in record["questions"]:
+        passed = sum(t["passed"] for t in q["tests"])
+        cls = "full" if q["score"] >= q["points"] else ("part" if q["score"] > 0 else "none")
+        rows.append(f'<tr class="{cls}"><td>{e(q["id"])}</td><td>{_num(q["score"])} / {_num(q["points"])}</td>'
+                    f'<td>{passed} / {len(q["tests"])}</td></tr>')
+    details = []
+    for q in record["questions"]:
+        failed = [t for t in q["tests"] if not t["passed"]]
+        if not failed:
+            continue
+        items = []
+        for t in failed:
+            item = f"<li><b>{e(t.get('description') or t['name'])}</b>: {e(t['message'])}"
+            if t.get("mistake"):
+                item += f"<div class=hint>Likely mistake: {e(t['mistake'])}</div>"
+            if t.get("hint"):
+                item += f"<div class=hint>Hint: {e(t['hint'])}</div>"
+            for key in ("example", "traceback"):
+                if t.get(key):
+                    item += f"<pre>{e(str(t[key]))}</pre>"
+            items.append(item + "</li>")
+        details.append(f"<h2>{e(q['id'])}</h2><ul>{''.join(items)}</ul>")
+    cells = ""
+    if record.get("cells"):
+        cells = "<h2>Cells that raised an error while your notebook loaded</h2><ul>" + "".join(
+            f"<li>cell {e(str(c.get('cell')))}: {e(str(c.get('error')))}: {e(str(c.get('message', '')))}</li>"
+            for c in record["cells"]) + "</ul>"
+    svg, label = _curve(record)
+    curve = f"<h2>Training error ({e(label)})</h2>{svg}" if svg else ""
+    status = f"{_STATUS_TEXT.get(record['status'], '')} {record.get('reason', '')}".strip()
+    return (f"<!doctype html><html lang=en><head><meta charset=utf-8>"
+            f"<title>Feedback: {e(record['assignment'])} — {e(record['student'])}</title><style>{_CSS}</style></head>"
+            f"<body><h1>{e(record['assignment'])} — {e(record['student'])}</h1>"
+            f"<p><b>Score: {_num(record['total'])} / {_num(record['max_total'])}</b></p>"
+            f"<p>Status: <code>{e(record['status'])}</code>. {e(status)}</p>"
+            f"<table><tr><th>question</th><th>points</th><th>checks passed</th></tr>{''.join(rows)}</table>"
+            f"{curve}{''.join(details)}{cells}</body></html>\n")
+
+
+def render(record: dict) -> tuple[str, str]:
+    """(markdown, html) for one record."""
+    return render_markdown(record), render_html(record)

@@ -1,0 +1,126 @@
+"""What grading leaves on disk, each file written atomically (temp file + rename).
+
+Per student, in ``OUTDIR/<student>/``: ``results.json`` (Gradescope's autograder format),
+``feedback.md`` and ``feedback.html``, and last ``record.json`` — the full result, whose
+presence means the student is done (a rerun skips them). For the class: ``grades.csv`` and
+``junit.xml``, rebuilt from the records.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+RECORD = "record.json"
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write a whole file or nothing: a reader never sees a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def gradescope_results(record: dict) -> dict:
+    """A record in Gradescope's results.json format: one test entry per question."""
+    tests = []
+    for q in record["questions"]:
+        failed = [t for t in q["tests"] if not t["passed"]]
+        lines = [f"{len(q['tests']) - len(failed)} of {len(q['tests'])} checks passed."] if q["tests"] else [
+            "Not graded: " + (record.get("reason") or "the submission could not be run.")]
+        for t in failed:
+            lines.append(f"- {t.get('description') or t['name']}: {t['message']}")
+            if t.get("mistake"):
+                lines.append(f"  Likely mistake: {t['mistake']}")
+            if t.get("hint"):
+                lines.append(f"  Hint: {t['hint']}")
+        tests.append({"name": q["id"], "score": q["score"], "max_score": q["points"],
+                      "output": "\n".join(lines), "visibility": "visible"})
+    result = {"score": record["total"], "tests": tests, "visibility": "visible",
+              "stdout_visibility": "hidden"}
+    if record["status"] != "ok":
+        result["output"] = f"Status: {record['status']}. {record.get('reason', '')}".strip()
+    return result
+
+
+def student_dir(outdir: Path, student: str) -> Path:
+    return Path(outdir) / student
+
+
+def write_student(outdir: Path, record: dict, render=None) -> None:
+    """Write one student's files; the record goes last so its presence means 'done'."""
+    folder = student_dir(outdir, record["student"])
+    write_atomic(folder / "results.json", json.dumps(gradescope_results(record), indent=2))
+    if render is not None:
+        markdown, html = render(record)
+        write_atomic(folder / "feedback.md", markdown)
+        write_atomic(folder / "feedback.html", html)
+    write_atomic(folder / RECORD, json.dumps(record, indent=1, default=str))
+
+
+def read_record(outdir: Path, student: str) -> dict | None:
+    """A finished student's record, or None when absent or unreadable (then they are regraded)."""
+    try:
+        record = json.loads((student_dir(outdir, student) / RECORD).read_text())
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) and record.get("student") == student else None
+
+
+def grades_csv(records: list[dict], question_ids: list[str]) -> str:
+    """One row per submission: student, points per question, total, max_total, status, reason."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["student", *question_ids, "total", "max_total", "status", "reason"])
+    for r in sorted(records, key=lambda r: r["student"]):
+        scores = {q["id"]: q["score"] for q in r["questions"]}
+        writer.writerow([r["student"], *(_num(scores.get(q, 0.0)) for q in question_ids),
+                         _num(r["total"]), _num(r["max_total"]), r["status"],
+                         " ".join(str(r.get("reason", "")).split())[:300]])
+    return buffer.getvalue()
+
+
+def _num(x) -> str:
+    x = float(x)
+    return str(int(x)) if x.is_integer() else f"{x:g}"
+
+
+def junit_xml(records: list[dict], assignment: str) -> str:
+    """JUnit XML for CI dashboards: a testcase per (student, question); failures carry feedback."""
+    suite = ET.Element("testsuite", name=f"gdkit.{assignment}")
+    failures = 0
+    count = 0
+    for r in sorted(records, key=lambda r: r["student"]):
+        for q in r["questions"]:
+            count += 1
+            case = ET.SubElement(suite, "testcase", classname=f"{assignment}.{r['student']}", name=q["id"])
+            ET.SubElement(case, "properties")
+            case.find("properties").append(ET.Element("property", name="score", value=_num(q["score"])))
+            case.find("properties").append(ET.Element("property", name="max_score", value=_num(q["points"])))
+            if q["score"] < q["points"]:
+                failures += 1
+                messages = [t["message"] for t in q["tests"] if not t["passed"]] or [r.get("reason") or r["status"]]
+                failure = ET.SubElement(case, "failure", message=f"{_num(q['score'])}/{_num(q['points'])} points")
+                failure.text = "\n".join(messages)
+    suite.set("tests", str(count))
+    suite.set("failures", str(failures))
+    root = ET.Element("testsuites")
+    root.append(suite)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -1,0 +1,236 @@
+"""The pytest plugin that runs a hidden suite against many submissions in one session.
+
+Each test asks for the ``student`` fixture; the plugin parametrizes it with the session's
+submissions at session scope, so pytest runs every test for one student, then the next, and
+the worker of a student is torn down (and their result written) before the next one starts.
+
+What a student may read about a test comes only from trusted sources: a checks ``Fail``'s
+fields, or a fixed sentence for sandbox outcomes. Test code, hidden inputs and pytest's
+tracebacks are never copied into a result; an unexpected grader exception is logged for the
+instructor and reported to the student as a grader error.
+"""
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass, field
+
+import pytest
+
+from gdkit.assignments import Assignment
+from gdkit.notebook import read_submission, graded_code_cells
+from gdkit.errors import GdkitError
+from gdkit.sandbox.client import MissingFunction, Student, StudentRaised, WorkerDied, Zygote
+
+MARKER = "question"
+
+
+class SubmissionUnusable(Exception):
+    """The submission could not be run at all; every test of it fails with this reason."""
+
+    def __init__(self, status: str, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass
+class Submission:
+    student: str
+    path: str
+
+
+@dataclass
+class _Progress:
+    """What the session learns about one student while their tests run."""
+
+    submission: Submission
+    started: float = field(default_factory=time.monotonic)
+    status: str = "ok"
+    reason: str = ""
+    tests: list = field(default_factory=list)
+    handle: Student | None = None
+
+
+def student_message(exc: BaseException | None) -> dict:
+    """The student-safe description of why a test failed (kind, message, extra fields)."""
+    if exc is None:
+        return {"kind": "pass", "message": ""}
+    if isinstance(exc, SubmissionUnusable):
+        return {"kind": "unusable", "message": exc.reason}
+    if isinstance(exc, WorkerDied):
+        what = {"timeout": "did not finish in time", "cpu-time": "used up its CPU time",
+                "gave-up": "was not run again after repeated failures"}.get(exc.reason, "crashed")
+        return {"kind": "died", "message": f"Your code {what} ({exc.detail})." if exc.detail else f"Your code {what}."}
+    if isinstance(exc, MissingFunction):
+        return {"kind": "missing",
+                "message": f"`{exc.name}` is not defined: keep the function's name and its cell as given."}
+    if isinstance(exc, StudentRaised):
+        out = {"kind": "raised", "message": f"Your function raised {exc.exc_type}: {exc.message}"}
+        if exc.traceback:
+            out["traceback"] = exc.traceback
+        return out
+    if isinstance(exc, AssertionError) and hasattr(exc, "message"):
+        out = {"kind": "fail", "message": str(getattr(exc, "message"))}
+        for key in ("example", "mistake", "hint"):
+            value = getattr(exc, key, None)
+            if value:
+                out[key] = str(value)
+        return out
+    if isinstance(exc, AssertionError):
+        return {"kind": "fail", "message": "A hidden check failed."}
+    return {"kind": "grader-error", "message": "The grader hit an internal error on this check; "
+                                               "your instructor has the details."}
+
+
+class GradingPlugin:
+    """Registered with ``pytest.main(plugins=[...])`` by :mod:`gdkit.grading.session`."""
+
+    def __init__(self, assignment: Assignment, submissions: list[Submission], *, timeout: float,
+                 on_done, forbidden_dirs=(), memory_bytes: int = 512 << 20):
+        self.assignment = assignment
+        self.submissions = {s.student: s for s in submissions}
+        self.timeout = timeout
+        self.on_done = on_done
+        self.forbidden_dirs = list(forbidden_dirs)
+        self.memory_bytes = memory_bytes
+        self.zygote: Zygote | None = None
+        self.progress: dict[str, _Progress] = {}
+        self.grader_errors: list[str] = []
+
+    # -- configuration and collection
+    def pytest_configure(self, config):
+        config.addinivalue_line("markers", f"{MARKER}(id, weight=1): the question a hidden test grades")
+        self.zygote = Zygote()
+
+    def pytest_unconfigure(self, config):
+        if self.zygote is not None:
+            self.zygote.close()
+
+    def pytest_generate_tests(self, metafunc):
+        if "student" in metafunc.fixturenames:
+            ids = list(self.submissions)
+            metafunc.parametrize("student", ids, indirect=True, scope="session", ids=ids)
+
+    def pytest_collection_modifyitems(self, session, config, items):
+        for item in items:
+            marker = item.get_closest_marker(MARKER)
+            if marker is None or not marker.args or self.assignment.question(marker.args[0]) is None:
+                raise pytest.UsageError(f"hidden test {item.nodeid} must be marked with a question id "
+                                        f"of {self.assignment.name}")
+
+    # -- the fixture
+    @pytest.fixture(scope="session")
+    def student(self, request):
+        submission = self.submissions[request.param]
+        progress = _Progress(submission)
+        self.progress[submission.student] = progress
+        try:
+            handle = self._start(submission, progress)
+            yield handle
+        finally:
+            self._finish(progress)
+
+    def _start(self, submission: Submission, progress: _Progress):
+        try:
+            notebook = read_submission(submission.path)
+            cells = graded_code_cells(notebook)
+        except GdkitError as exc:
+            progress.status = getattr(exc, "status", "invalid-notebook")
+            progress.reason = str(exc)
+            return _Unusable(progress.status, progress.reason)
+        handle = Student(self.zygote, cells, timeout=self.timeout, forbidden_dirs=self.forbidden_dirs,
+                         memory_bytes=self.memory_bytes)
+        progress.handle = handle
+        try:
+            handle.start()
+        except WorkerDied as exc:
+            progress.status = exc.reason if exc.reason != "gave-up" else "crashed"
+            where = "while loading the notebook"
+            progress.reason = f"{exc.detail or exc.reason} {where}".strip()
+            handle.close()
+            return _Unusable(progress.status, progress.reason)
+        return handle
+
+    def _finish(self, progress: _Progress) -> None:
+        handle = progress.handle
+        if handle is not None:
+            handle.close()
+            if progress.status == "ok" and handle.failures:
+                first = handle.failures[0]
+                progress.status = first.reason if first.reason != "gave-up" else "crashed"
+                progress.reason = f"{len(handle.failures)} worker failure(s); first: {first}"
+        self.on_done(self._record(progress))
+
+    def _record(self, progress: _Progress) -> dict:
+        by_question: dict[str, list] = {q.id: [] for q in self.assignment.questions}
+        for test in progress.tests:
+            by_question[test["question"]].append(test)
+        questions, total = [], 0.0
+        for q in self.assignment.questions:
+            tests = by_question[q.id]
+            weight = sum(t["weight"] for t in tests)
+            earned = sum(t["weight"] for t in tests if t["passed"])
+            score = round(q.points * earned / weight, 4) if weight else 0.0
+            total += score
+            questions.append({"id": q.id, "points": q.points, "score": score, "tests": tests})
+        handle = progress.handle
+        return {
+            "student": progress.submission.student,
+            "assignment": self.assignment.name,
+            "path": progress.submission.path,
+            "status": progress.status,
+            "reason": progress.reason,
+            "questions": questions,
+            "total": round(total, 4),
+            "max_total": self.assignment.max_total,
+            "cells": [c for c in (handle.load_report if handle else []) if not c.get("ok", True)],
+            "output": handle.output if handle else "",
+            "artifacts": handle.artifacts if handle else {},
+            "seconds": round(time.monotonic() - progress.started, 4),
+        }
+
+    # -- per-test results
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        if report.when == "setup" and report.passed:
+            return
+        if report.when == "teardown" and report.passed:
+            return
+        student_id = item.callspec.params.get("student") if hasattr(item, "callspec") else None
+        progress = self.progress.get(student_id)
+        if progress is None:
+            return
+        exc = call.excinfo.value if call.excinfo is not None else None
+        if report.when == "call" or not report.passed:
+            marker = item.get_closest_marker(MARKER)
+            info = student_message(exc if not report.passed else None)
+            if info["kind"] == "grader-error":
+                self.grader_errors.append(f"{student_id} {item.nodeid}:\n" +
+                                          "".join(traceback.format_exception(exc)))
+            progress.tests.append({
+                "name": item.originalname or item.name,
+                "question": marker.args[0],
+                "weight": float(marker.kwargs.get("weight", 1)),
+                "passed": bool(report.passed),
+                "description": _first_doc_line(item),
+                **info,
+            })
+
+
+class _Unusable:
+    """Stands in for a Student whose submission cannot run: every use fails with the reason."""
+
+    def __init__(self, status: str, reason: str):
+        self.status, self.reason = status, reason
+        self.artifacts: dict = {}
+
+    def __getattr__(self, name):
+        raise SubmissionUnusable(self.status, self.reason)
+
+
+def _first_doc_line(item) -> str:
+    doc = getattr(getattr(item, "function", None), "__doc__", None) or ""
+    return doc.strip().splitlines()[0] if doc.strip() else ""

@@ -1,0 +1,70 @@
+"""One grader process: runs the hidden suite over a chunk of submissions in one pytest session.
+
+Started by :mod:`gdkit.grading.runner` as ``python -m gdkit.grading.session SPEC.json``. The
+spec names the assignment, the submissions, the output folder and the limits. For each
+finished student it writes their files and reports ``done <student>`` on the progress
+descriptor. This process is trusted: student code only ever runs in sandbox workers.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from gdkit import assignments
+from gdkit.grading import outputs
+from gdkit.grading.plugin import GradingPlugin, Submission
+
+
+def _renderer():
+    try:
+        from gdkit.feedback import render
+    except ImportError:  # feedback rendering is optional for a bare grading run
+        return None
+    return render
+
+
+def run(spec: dict) -> int:
+    """Grade ``spec['submissions']``; returns pytest's exit code."""
+    assignment = assignments.load(spec["assignment"], Path(spec["root"]))
+    outdir = Path(spec["outdir"])
+    progress_fd = spec.get("progress_fd")
+    render = _renderer()
+
+    def on_done(record: dict) -> None:
+        outputs.write_student(outdir, record, render)
+        if progress_fd is not None:
+            os.write(progress_fd, f"done {record['student']}\n".encode())
+
+    plugin = GradingPlugin(
+        assignment, [Submission(s, p) for s, p in spec["submissions"]], timeout=float(spec["timeout"]),
+        on_done=on_done, forbidden_dirs=spec.get("forbidden_dirs", []),
+        memory_bytes=int(spec.get("memory_mb", 512)) << 20)
+    with tempfile.TemporaryDirectory(prefix="gdkit-session-") as tmp:
+        ini = Path(tmp) / "pytest.ini"
+        ini.write_text("[pytest]\n")
+        args = [str(assignment.suite_dir), "-c", str(ini), "--rootdir", str(assignment.suite_dir),
+                "-q", "-p", "no:cacheprovider", "-p", "no:terminal", "--capture=no",
+                "--import-mode=importlib", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+        code = pytest.main(args, plugins=[plugin])
+    if plugin.grader_errors:
+        log = outdir / "grader-errors.log"
+        with open(log, "a") as f:
+            f.write("\n".join(plugin.grader_errors) + "\n")
+    return int(code)
+
+
+def main() -> None:
+    spec = json.loads(Path(sys.argv[1]).read_text())
+    code = run(spec)
+    # pytest's "tests failed" is the normal case here: students fail tests. Only a usage or
+    # internal error (exit 2-4) means the grader itself is broken.
+    sys.exit(0 if code in (0, 1) else code)
+
+
+if __name__ == "__main__":
+    main()
