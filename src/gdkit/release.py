@@ -22,13 +22,23 @@ RELEASE_DIR = "assignments"
 _IGNORED = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc", "feedback")
 
 
-def find_root(start: Path | None = None) -> Path:
-    """The repository holding ``solutions/``: ``start`` (default: cwd) or one of its parents."""
-    start = Path(start or Path.cwd()).resolve()
-    for candidate in (start, *start.parents):
+def find_root(root: Path | None = None) -> Path:
+    """The repository holding ``solutions/``.
+
+    An explicit ``root`` must hold it. Otherwise: the current folder or one of its parents, and
+    failing that the checkout this package was installed from (``pip install -e``).
+    """
+    if root is not None:
+        root = Path(root).resolve()
+        if not (root / SOURCE_DIR).is_dir():
+            raise GdkitError(f"{root} has no '{SOURCE_DIR}/' folder: pass the root of the gdkit repository")
+        return root
+    cwd = Path.cwd().resolve()
+    package_checkout = Path(__file__).resolve().parents[2]
+    for candidate in (cwd, *cwd.parents, package_checkout):
         if (candidate / SOURCE_DIR).is_dir():
             return candidate
-    raise GdkitError(f"no '{SOURCE_DIR}/' folder in {start} or its parents: "
+    raise GdkitError(f"no '{SOURCE_DIR}/' folder in {cwd} or its parents: "
                      "run this inside the gdkit repository or pass --root")
 
 
