@@ -26,6 +26,120 @@ def experiment():
     """Reproduce the tutorial's experiments (figures printed, optional --plot FILE.png)."""
 
 
+def _parse_numbers(ctx, param, value, count=None, positive=True):
+    """Click callback: 'a,b,...' -> tuple of finite floats (> 0 when ``positive``)."""
+    if value is None or isinstance(value, tuple):
+        return value
+    import math
+
+    numbers = []
+    for text in value.split(","):
+        try:
+            number = float(text)
+        except ValueError:
+            raise click.BadParameter(f"{text.strip()!r} is not a number; give comma-separated "
+                                     "numbers like 0.1,1,10") from None
+        if not math.isfinite(number) or (positive and number <= 0):
+            raise click.BadParameter(f"{text.strip()} must be a finite number"
+                                     + (" > 0" if positive else ""))
+        numbers.append(number)
+    if count is not None and len(numbers) != count:
+        raise click.BadParameter(f"give exactly {count} comma-separated numbers, got {len(numbers)}")
+    return tuple(numbers)
+
+
+def _plot_option(function):
+    return click.option("--plot", type=click.Path(path_type=Path), default=None, metavar="FILE.png",
+                        help="Also write the figure as a PNG file.")(function)
+
+
+def _experiment_failed(exc: ValueError):
+    return GdkitError(f"{exc}; see 'gdkit experiment --help'")
+
+
+@experiment.command("alpha-sweep")
+@click.option("--alphas", default="0.001,0.01,0.1,1,10,100,1000", show_default=True,
+              callback=_parse_numbers, help="Learning rates, comma-separated.")
+@click.option("--hidden", type=click.IntRange(min=1, max=4096), default=4, show_default=True,
+              help="Hidden units (32 gives the tutorial's hidden-size experiment).")
+@click.option("--iterations", type=click.IntRange(min=1, max=10_000_000), default=60000,
+              show_default=True, help="Training iterations per alpha.")
+@click.option("--seed", type=click.IntRange(min=0, max=2**32 - 1), default=1, show_default=True)
+@_plot_option
+def alpha_sweep_command(alphas, hidden, iterations, seed, plot):
+    """The tutorial's alpha sweep: error every 10,000 iterations, for each alpha."""
+    from gdkit import experiments, network, plots
+
+    plot = plots.check_plot_path(plot) if plot else None
+    try:
+        # A finer record only when drawing, so the curves are smooth; printing is unchanged.
+        result = experiments.train_alphas(network.X, network.y, alphas, hidden, iterations, seed,
+                                          record_every=100 if plot else experiments.PRINT_EVERY)
+        for line in experiments.sweep_lines(result):
+            click.echo(line)
+    except ValueError as exc:
+        raise _experiment_failed(exc) from None
+    if plot:
+        click.echo(f"\nwrote {plots.plot_error_curves(result, plot)}")
+
+
+@experiment.command("direction-changes")
+@click.option("--alpha", default=None, callback=_parse_numbers, metavar="A[,B...]",
+              help="Learning rate(s); default the tutorial's seven.")
+@click.option("--hidden", type=click.IntRange(min=1, max=4096), default=4, show_default=True)
+@click.option("--iterations", type=click.IntRange(min=1, max=10_000_000), default=60000,
+              show_default=True)
+@_plot_option
+def direction_changes_command(alpha, hidden, iterations, plot):
+    """The tutorial's second listing: final synapses and how often each weight's update flipped."""
+    from gdkit import experiments, network, plots
+
+    plot = plots.check_plot_path(plot) if plot else None
+    alphas = alpha or experiments.TUTORIAL_ALPHAS
+    try:
+        result = experiments.train_alphas(network.X, network.y, alphas, hidden, iterations, 1,
+                                          count_directions=True)
+        for line in experiments.direction_lines(result):
+            click.echo(line)
+    except ValueError as exc:
+        raise _experiment_failed(exc) from None
+    if plot:
+        click.echo(f"\nwrote {plots.plot_direction_changes(result, plot)}")
+
+
+@experiment.command("error-surface")
+@click.option("--grid", type=click.IntRange(min=2, max=1001), default=101, show_default=True,
+              help="Grid points per axis over [-10, 10].")
+@click.option("--start", default="-4,2", show_default=True, metavar="W0,W1",
+              callback=lambda ctx, param, value: _parse_numbers(ctx, param, value, 2, False),
+              help="Starting weights of the gradient-descent path.")
+@click.option("--alpha", type=click.FloatRange(min=0, min_open=True, max=1e6), default=1.0,
+              show_default=True)
+@click.option("--iterations", type=click.IntRange(min=0, max=1_000_000), default=200,
+              show_default=True)
+@_plot_option
+def error_surface_command(grid, start, alpha, iterations, plot):
+    """Error of the tutorial's 2-weight network over [-10, 10]^2, and a descent path on it."""
+    from gdkit import experiments, plots
+
+    plot = plots.check_plot_path(plot) if plot else None
+    try:
+        surface = experiments.surface_grid(grid)
+        path = experiments.descend_two_weights(start, alpha, iterations)
+    except ValueError as exc:
+        raise _experiment_failed(exc) from None
+    w0, w1, lowest = surface.argmin()
+    path_errors = experiments.path_errors(path)
+    click.echo(f"2-weight network X={experiments.SURFACE_X.tolist()} y={experiments.SURFACE_y.tolist()}")
+    click.echo(f"grid: {grid} x {grid} weight pairs over [-10, 10]^2")
+    click.echo(f"error: min {lowest!r} at w0={w0:g}, w1={w1:g}; max {float(surface.errors.max())!r}")
+    click.echo(f"gradient descent from ({start[0]:g}, {start[1]:g}), alpha {alpha:g}, "
+               f"{iterations} steps: error {float(path_errors[0])!r} -> {float(path_errors[-1])!r} "
+               f"at ({path[-1, 0]:.6g}, {path[-1, 1]:.6g})")
+    if plot:
+        click.echo(f"wrote {plots.plot_error_surface(surface, path, plot, alpha)}")
+
+
 @cli.command("release")
 @click.argument("assignments", nargs=-1)
 @click.option("--check", is_flag=True,
@@ -75,6 +189,31 @@ def grade_command(paths, assignment, outdir, jobs, timeout, force, shard, quiet)
         ids = [q.id for q in assignments_mod.load(assignment).questions]
         click.echo(runner.summary_table(records, ids))
         click.echo(f"wrote {outdir / 'grades.csv'}, {outdir / 'junit.xml'} and {len(records)} student folder(s)")
+
+
+@cli.command("validate")
+@click.argument("assignment_names", nargs=-1, metavar="[ASSIGNMENT]...")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
+              help="Grader processes running at once.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
+              help="Seconds a validation notebook may take to load, and each call into it.")
+def validate_command(assignment_names, jobs, timeout):
+    """Grade master (100), blank release (0), other correct styles (100) and the bug zoo.
+
+    Each bug must lose points on its own question only. Exit 1 below 100% catch or on any
+    false failure. Default: every assignment.
+    """
+    from gdkit import assignments as assignments_mod
+    from gdkit import validate as validate_mod
+
+    names = list(assignment_names) or assignments_mod.available()
+    if not names:
+        raise GdkitError("no assignments found under autograder/; run from the kit's checkout")
+    reports = [validate_mod.validate(name, jobs=jobs, timeout=timeout) for name in names]
+    for report in reports:
+        click.echo(validate_mod.render(report))
+    if not all(report.passed for report in reports):
+        click.get_current_context().exit(1)
 
 
 def main(argv=None) -> int:

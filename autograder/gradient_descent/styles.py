@@ -1,0 +1,96 @@
+"""Other correct ways to write the `gradient_descent` answers: each must score 100.
+
+They guard the hidden suites against judging style instead of the contract (in-place updates,
+inlined slopes, matmul written differently, pure-Python divergence checks).
+"""
+from gdkit.grading.diagnose import Style
+
+STYLES = [
+    Style("inlined slopes and in-place updates", {
+        "sigmoid_output_to_derivative": '''
+def sigmoid_output_to_derivative(output):
+    return output - output ** 2
+''',
+        "compute_layer_2_delta": '''
+def compute_layer_2_delta(layer_2, y):
+    return (layer_2 - y) * layer_2 * (1 - layer_2)
+''',
+        "compute_layer_1_delta": '''
+def compute_layer_1_delta(layer_2_delta, synapse_1, layer_1):
+    return (synapse_1 @ layer_2_delta.T).T * layer_1 * (1 - layer_1)
+''',
+        "update_synapses": '''
+def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha):
+    synapse_1 -= alpha * layer_1.T.dot(layer_2_delta)
+    synapse_0 -= alpha * layer_0.T.dot(layer_1_delta)
+    return synapse_0, synapse_1
+''',
+        "detect_divergence": '''
+import math
+
+def detect_divergence(errors):
+    for error in errors:
+        if math.isnan(error) or math.isinf(error):
+            return True
+    return len(errors) > 1 and bool(errors[-1] > errors[0])
+''',
+    }),
+    Style("numpy function calls", {
+        "sigmoid_output_to_derivative": '''
+def sigmoid_output_to_derivative(output):
+    return np.multiply(output, np.subtract(1.0, output))
+''',
+        "compute_layer_2_delta": '''
+def compute_layer_2_delta(layer_2, y):
+    layer_2_error = np.subtract(layer_2, y)
+    return np.multiply(layer_2_error, sigmoid_output_to_derivative(layer_2))
+''',
+        "compute_layer_1_delta": '''
+def compute_layer_1_delta(layer_2_delta, synapse_1, layer_1):
+    layer_1_error = np.matmul(layer_2_delta, np.transpose(synapse_1))
+    return layer_1_error * sigmoid_output_to_derivative(layer_1)
+''',
+        "update_synapses": '''
+def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha):
+    gradient_0 = np.dot(layer_0.T, layer_1_delta)
+    gradient_1 = np.dot(layer_1.T, layer_2_delta)
+    return np.subtract(synapse_0, alpha * gradient_0), np.subtract(synapse_1, alpha * gradient_1)
+''',
+        "detect_divergence": '''
+def detect_divergence(errors):
+    values = np.array(errors, dtype=float).ravel()
+    if np.isnan(values).any() or np.isinf(values).any():
+        return True
+    if len(values) < 2:
+        return False
+    return bool(values[-1] > values[0])
+''',
+    }),
+    Style("loops and early returns", {
+        "sigmoid_output_to_derivative": '''
+def sigmoid_output_to_derivative(output):
+    output = np.asarray(output, dtype=float)
+    slope = np.empty_like(output)
+    for index, value in np.ndenumerate(output):
+        slope[index] = value * (1 - value)
+    return slope
+''',
+        "update_synapses": '''
+def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha):
+    new_synapse_0 = synapse_0.copy()
+    for row in range(layer_0.shape[0]):
+        new_synapse_0 -= alpha * np.outer(layer_0[row], layer_1_delta[row])
+    new_synapse_1 = synapse_1 - alpha * (layer_1.T @ layer_2_delta)
+    return (new_synapse_0, new_synapse_1)
+''',
+        "detect_divergence": '''
+def detect_divergence(errors):
+    if not np.isfinite(np.asarray(errors, dtype=float)).all():
+        return True
+    if len(errors) == 0:
+        return False
+    first, last = errors[0], errors[-1]
+    return True if last > first else False
+''',
+    }),
+]
