@@ -241,15 +241,16 @@ def sweep_lines(result: SweepResult, print_every=PRINT_EVERY):
 
 
 def direction_lines(result: SweepResult):
-    """The tutorial's second listing's printout: per alpha the final synapses and, per weight,
-    how many times its update changed direction."""
+    """The tutorial's second listing's printout: per alpha the recorded errors, the final
+    synapses and, per weight, how many times its update changed direction."""
     if result.direction_changes is None:
         raise ValueError("train with count_directions=True to report direction changes")
     with np.printoptions(precision=8, suppress=True, linewidth=100):
         for a, alpha in enumerate(result.alphas):
             yield ""
             yield f"Training With Alpha:{format_alpha(alpha)}"
-            yield f"Error after {result.iterations} iterations:{float(result.last_errors[a])!r}"
+            for m, j in enumerate(result.recorded_at):
+                yield f"Error after {j} iterations:{float(result.errors[a, m])!r}"
             yield "Synapse 0"
             yield str(result.synapse_0[a])
             yield "Synapse 0 Update Direction Changes"
