@@ -13,11 +13,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-import pytest
+# jsonschema (under nbformat) imports rfc3987_syntax when present, which builds a parser
+# grammar at import: about a second per grader process, for a URI format check that notebook
+# reading never uses. Marking it absent makes jsonschema skip that one format.
+sys.modules.setdefault("rfc3987_syntax", None)
 
-from gdkit import assignments
-from gdkit.grading import outputs
-from gdkit.grading.plugin import GradingPlugin, Submission
+import pytest  # noqa: E402
+
+from gdkit import assignments  # noqa: E402
+from gdkit.grading import outputs  # noqa: E402
+from gdkit.grading.plugin import GradingPlugin, Submission  # noqa: E402
 
 
 def _renderer():
@@ -48,7 +53,7 @@ def run(spec: dict) -> int:
         ini = Path(tmp) / "pytest.ini"
         ini.write_text("[pytest]\n")
         args = [str(assignment.suite_dir), "-c", str(ini), "--rootdir", str(assignment.suite_dir),
-                "-q", "-p", "no:cacheprovider", "-p", "no:terminal", "--capture=no",
+                "-p", "no:cacheprovider", "-p", "no:terminal", "--capture=no",
                 "--import-mode=importlib", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
         code = pytest.main(args, plugins=[plugin])
     if plugin.grader_errors:

@@ -144,6 +144,7 @@ class Student:
         self.defined: list[str] = []
         self.output = ""  # the first few KB the student's code printed (their own, safe to show)
         self.artifacts: dict = {}
+        self.timed_out: set[str] = set()  # functions that hung once are not waited on again
         self._pid = None
         self._sock = None
         self._workdir = None
@@ -195,6 +196,17 @@ class Student:
         raise died
 
     def _request(self, message: dict, timeout: float | None = None) -> dict:
+        key = message.get("name", message["op"])
+        if key in self.timed_out:
+            raise WorkerDied("timeout", f"`{key}` already ran out of time on an earlier check")
+        try:
+            return self._exchange(message, timeout)
+        except WorkerDied as died:
+            if died.reason == "timeout":
+                self.timed_out.add(key)
+            raise
+
+    def _exchange(self, message: dict, timeout: float | None) -> dict:
         if self._sock is None:
             if self.restarts >= self.max_restarts:
                 raise WorkerDied("gave-up", f"the code failed {len(self.failures)} times; not run again")

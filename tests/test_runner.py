@@ -1,0 +1,225 @@
+"""The grading pipeline on a small course of its own: outputs, resume, lock, shards, bad input.
+
+The course here is deliberately tiny (one function, two questions) so that these tests check
+the runner itself; the real assignments' suites are checked by `gdkit validate`.
+"""
+import csv
+import fcntl
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from gdkit.errors import GdkitError
+from gdkit.grading import runner
+
+SUITE = '''
+import numpy as np
+import pytest
+from gdkit.grading.checks import Fail
+
+
+@pytest.mark.question("q1_double", weight=1)
+def test_double_small(student):
+    """doubles a number"""
+    if student.call("double", 2.0) != 4.0:
+        raise Fail("double(x) must return 2 * x", hint="multiply by two")
+
+
+@pytest.mark.question("q1_double", weight=3)
+def test_double_array(student):
+    """doubles every entry of an array"""
+    x = np.random.default_rng().random((3, 2))
+    got = student.call("double", x)
+    if not (isinstance(got, np.ndarray) and np.allclose(got, 2 * x)):
+        raise Fail("double(x) must double every entry")
+
+
+@pytest.mark.question("q2_halve")
+def test_halve(student):
+    """halves a number"""
+    student.artifacts["training_curve"] = {"student": [0.5, 0.25, 0.1], "reference": [0.5, 0.3, 0.2], "label": "demo"}
+    if student.call("halve", 3.0) != 1.5:
+        raise Fail("halve(x) must return x / 2")
+'''
+
+TOML = '''name = "mini"
+notebook = "mini.ipynb"
+[[questions]]
+id = "q1_double"
+points = 40
+functions = ["double"]
+[[questions]]
+id = "q2_halve"
+points = 60
+functions = ["halve"]
+'''
+
+
+def notebook(source: str) -> str:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# mini"), nbformat.v4.new_code_cell(source)]
+    return nbformat.writes(nb)
+
+
+@pytest.fixture()
+def course(tmp_path):
+    root = tmp_path / "course"
+    (root / "autograder" / "mini").mkdir(parents=True)
+    (root / "autograder" / "mini" / "assignment.toml").write_text(TOML)
+    (root / "autograder" / "mini" / "test_mini.py").write_text(SUITE)
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "ann.ipynb").write_text(notebook("def double(x):\n    return 2 * x\ndef halve(x):\n    return x / 2\n"))
+    (subs / "ben.ipynb").write_text(notebook("def double(x):\n    return x + 2\ndef halve(x):\n    return x / 2\n"))
+    (subs / "cat.ipynb").write_text(notebook("import os\nos._exit(1)\n"))
+    (subs / "dan.ipynb").write_text("{ not json")
+    (subs / "eve.ipynb").write_text(notebook("def double(x):\n    while True:\n        pass\ndef halve(x):\n    return x / 2\n"))
+    return root, subs
+
+
+def grade(course, out, **kw):
+    root, subs = course
+    kw.setdefault("timeout", 2.0)
+    return runner.grade_submissions("mini", [subs], outdir=out, root=root, quiet=True, **kw)
+
+
+def rows(out):
+    with open(out / "grades.csv") as f:
+        return {r["student"]: r for r in csv.DictReader(f)}
+
+
+def test_grades_every_submission_with_a_truthful_status(course, tmp_path):
+    out = tmp_path / "out"
+    grade(course, out, jobs=2)
+    table = rows(out)
+    assert list(next(iter(table.values()))) == ["student", "q1_double", "q2_halve", "total", "max_total",
+                                                 "status", "reason"]
+    assert (table["ann"]["total"], table["ann"]["status"]) == ("100", "ok")
+    # x + 2 happens to double 2.0: the small check passes (weight 1 of 4), the array check does not
+    assert (table["ben"]["q1_double"], table["ben"]["q2_halve"], table["ben"]["status"]) == ("10", "60", "ok")
+    assert (table["cat"]["total"], table["cat"]["status"]) == ("0", "crashed")
+    assert table["dan"]["status"] == "invalid-json" and "not valid JSON" in table["dan"]["reason"]
+    # eve's double hangs: that question is lost, the other one is still graded
+    assert (table["eve"]["q1_double"], table["eve"]["q2_halve"], table["eve"]["status"]) == ("0", "60", "timeout")
+
+
+def test_partial_credit_follows_weights(course, tmp_path):
+    root, subs = course
+    (subs / "fay.ipynb").write_text(notebook("def double(x):\n    return 4.0 if x == 2.0 else x\n"))
+    out = tmp_path / "out"
+    runner.grade_submissions("mini", [subs / "fay.ipynb"], outdir=out, root=root, quiet=True)
+    assert rows(out)["fay"]["q1_double"] == "10"  # 1 of 4 weight units of 40 points
+
+
+def test_results_json_feedback_and_junit(course, tmp_path):
+    out = tmp_path / "out"
+    grade(course, out)
+    results = json.loads((out / "ben" / "results.json").read_text())
+    assert results["score"] == 70
+    assert [t["name"] for t in results["tests"]] == ["q1_double", "q2_halve"]
+    for t in results["tests"]:
+        assert set(t) >= {"name", "score", "max_score", "output", "visibility"}
+    assert "double(x) must double every entry" in results["tests"][0]["output"]
+    assert results["tests"][1]["output"] == "1 of 1 checks passed."
+    html = (out / "ben" / "feedback.html").read_text()
+    assert "<svg" in html and "double every entry" in html and "q1_double" in html
+    md = (out / "ben" / "feedback.md").read_text()
+    assert "double(x) must double every entry" in md
+    # hidden test code never reaches a student
+    for student in ("ann", "ben", "cat", "dan", "eve"):
+        for name in ("results.json", "feedback.md", "feedback.html"):
+            text = (out / student / name).read_text()
+            assert "default_rng" not in text and "student.call" not in text
+    suite = ET.parse(out / "junit.xml").getroot().find("testsuite")
+    assert suite.get("tests") == "10"
+    failed = {c.get("classname") + ":" + c.get("name") for c in suite if c.find("failure") is not None}
+    assert "mini.ben:q1_double" in failed and "mini.ann:q1_double" not in failed
+
+
+def test_rerun_skips_finished_students_unless_forced(course, tmp_path):
+    out = tmp_path / "out"
+    grade(course, out)
+    first = (out / "grades.csv").read_text()
+    stamp = (out / "ann" / "record.json").stat().st_mtime_ns
+    grade(course, out)
+    assert (out / "ann" / "record.json").stat().st_mtime_ns == stamp
+    assert (out / "grades.csv").read_text() == first
+    grade(course, out, force=True)
+    assert (out / "ann" / "record.json").stat().st_mtime_ns != stamp
+    assert (out / "grades.csv").read_text() == first
+
+
+def test_shards_partition_and_match_unsharded(course, tmp_path):
+    whole = tmp_path / "whole"
+    grade(course, whole)
+    seen = []
+    for k in (1, 2, 3):
+        part = tmp_path / f"part{k}"
+        records = grade(course, part, shard=(k, 3))
+        seen += [r["student"] for r in records]
+        for r in records:
+            assert r["total"] == json.loads((whole / r["student"] / "record.json").read_text())["total"]
+    assert sorted(seen) == ["ann", "ben", "cat", "dan", "eve"]
+
+
+def test_lock_refuses_a_second_run(course, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    fd = os.open(out / runner.LOCK, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        with pytest.raises(GdkitError, match="another gdkit grade"):
+            grade(course, out)
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"jobs": 0}, "--jobs"),
+    ({"timeout": float("nan")}, "--timeout"),
+])
+def test_bad_arguments(course, tmp_path, kwargs, message):
+    with pytest.raises(GdkitError, match=message):
+        grade(course, tmp_path / "out", **kwargs)
+
+
+def test_missing_paths_and_assignment(course, tmp_path):
+    root, _ = course
+    with pytest.raises(GdkitError, match="does not exist"):
+        runner.grade_submissions("mini", [tmp_path / "nope"], outdir=tmp_path / "o", root=root)
+    with pytest.raises(GdkitError, match="no assignment named"):
+        runner.grade_submissions("nope", [tmp_path], outdir=tmp_path / "o", root=root)
+
+
+def test_unwritable_outdir_is_one_line_error(course, tmp_path):
+    target = tmp_path / "file-not-dir"
+    target.write_text("x")
+    with pytest.raises(GdkitError, match="cannot write"):
+        grade(course, target / "sub")
+
+
+def test_nbgrader_submitted_tree(course, tmp_path):
+    root, subs = course
+    tree = tmp_path / "submitted"
+    for student in ("s1", "s2"):
+        (tree / student / "mini").mkdir(parents=True)
+        (tree / student / "mini" / "mini.ipynb").write_text((subs / "ann.ipynb").read_text())
+    records = runner.grade_submissions("mini", [tree], outdir=tmp_path / "o", root=root, quiet=True)
+    assert sorted((r["student"], r["total"]) for r in records) == [("s1", 100.0), ("s2", 100.0)]
+
+
+def test_cli_exit_codes(course, tmp_path):
+    root, subs = course
+    env = dict(os.environ, GDKIT_ROOT=str(root))
+    ok = subprocess.run([sys.executable, "-m", "gdkit.cli", "grade", str(subs / "ann.ipynb"), "-a", "mini",
+                         "--out", str(tmp_path / "o")], env=env, capture_output=True, text=True)
+    assert ok.returncode == 0 and "ann" in ok.stdout
+    bad = subprocess.run([sys.executable, "-m", "gdkit.cli", "grade", "-a", "nope", "--out", str(tmp_path / "o")],
+                         env=env, capture_output=True, text=True)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "Traceback" not in bad.stderr
