@@ -66,6 +66,8 @@ def student_message(exc: BaseException | None) -> dict:
         return {"kind": "missing",
                 "message": f"`{exc.name}` is not defined: keep the function's name and its cell as given."}
     if isinstance(exc, StudentRaised):
+        if exc.exc_type == "NotImplementedError":
+            return {"kind": "raised", "message": "Not written yet: the function still raises NotImplementedError."}
         out = {"kind": "raised", "message": f"Your function raised {exc.exc_type}: {exc.message}"}
         if exc.traceback:
             out["traceback"] = exc.traceback
