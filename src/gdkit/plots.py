@@ -111,8 +111,8 @@ def plot_direction_changes(result, path):
               + [f"s1[{h},{k}]" for h in range(changes_1.shape[1]) for k in range(changes_1.shape[2])])
     figure = _new_figure(min(14.0, max(7.0, 0.32 * table.shape[1] + 2)), 1.5 + 0.5 * n_alphas)
     axes = figure.add_subplot()
-    cmap = colormaps["magma_r"].copy()
-    cmap.set_bad("white")  # zero flips: shown blank, the log scale cannot place them
+    # Zero flips are masked and shown blank: a log scale cannot place them.
+    cmap = colormaps["magma_r"].with_extremes(bad="white")
     shown = np.ma.masked_less(table, 1)
     image = axes.imshow(shown, aspect="auto", cmap=cmap, interpolation="nearest",
                         norm=LogNorm(vmin=1, vmax=max(int(table.max()), 2)))
