@@ -64,9 +64,10 @@ def fail(message: str, *, example=None, diagnose=None, got=None) -> Fail:
 def fmt(value, precision: int = 4) -> str:
     """A short, readable rendering of a value for feedback (arrays rounded, long ones cut)."""
     if isinstance(value, np.ndarray):
+        # One line, so a feedback line never breaks in the middle of a matrix.
         text = np.array2string(value, precision=precision, suppress_small=True, threshold=40,
-                               max_line_width=100)
-        return text
+                               max_line_width=10_000, separator=", ")
+        return " ".join(text.split())
     if isinstance(value, float):
         return f"{value:.{precision + 2}g}"
     if isinstance(value, dict):

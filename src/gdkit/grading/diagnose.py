@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from gdkit import network
-from gdkit.grading.checks import is_close
+from gdkit.grading.checks import fail, is_close
 
 
 @dataclass(frozen=True)
@@ -149,3 +149,34 @@ class Diagnoser:
         """A ``diagnose`` callable for the checks: got -> (mistake, hint) or None."""
         frozen = copy.deepcopy(args)
         return lambda got: self.match(function, frozen, got, project=project)
+
+    def match_raised(self, function: str, args: tuple, exc_type: str):
+        """(mistake, hint) when exactly one zoo entry for ``function`` raises ``exc_type`` on
+        ``args``; None when none or several do (a guess between mistakes would mislead)."""
+        found = []
+        for bug in self.bugs:
+            if bug.function != function:
+                continue
+            try:
+                self._function(bug)(*copy.deepcopy(args))
+            except Exception as exc:  # the zoo entry crashed: that is what we compare
+                if type(exc).__name__ == exc_type:
+                    found.append((bug.name, bug.hint))
+        return found[0] if len(found) == 1 else None
+
+    def call(self, student, function: str, *args, example=None, return_args: bool = False):
+        """``student.call`` that turns a crash matching a known mistake into a Fail naming it.
+
+        Other crashes propagate unchanged, so the plugin reports them as the student's exception.
+        """
+        try:
+            return student.call(function, *args, return_args=return_args)
+        except Exception as exc:
+            exc_type = getattr(exc, "exc_type", None)
+            found = self.match_raised(function, args, exc_type) if exc_type else None
+            if found is None:
+                raise
+            problem = fail(f"Your function raised {exc_type}: {getattr(exc, 'message', '')}".rstrip(": "),
+                           example=example)
+            problem.mistake, problem.hint = found
+            raise problem from None

@@ -1,0 +1,326 @@
+"""The bug zoo for `tuning`: realistic wrong answers, each costing its own question only.
+
+Used by ``gdkit validate`` (each bug graded with master answers elsewhere) and by the hidden
+suite to name a student's mistake. None is mathematically equivalent to its contract
+(checked by ``tests/test_checks.py``). The questions are independent, so no bug has
+``also_loses``.
+"""
+from gdkit.grading.diagnose import Bug
+
+Q1, Q2, Q3, Q4, Q5 = ("q1_best_alpha", "q2_direction_changes", "q3_init_synapses",
+                      "q4_error_surface", "q5_momentum_update")
+
+BUGS = [
+    # ---- q1: best_alpha ----
+    Bug("returns the error, not the alpha", Q1, "best_alpha", """
+def best_alpha(final_errors):
+    finite = [error for error in final_errors.values() if np.isfinite(error)]
+    if not finite:
+        raise ValueError("no finite error")
+    return min(finite)
+""", "return the key (the alpha) whose error is smallest, not the error itself"),
+    Bug("largest error", Q1, "best_alpha", """
+def best_alpha(final_errors):
+    finite = [(error, alpha) for alpha, error in final_errors.items() if np.isfinite(error)]
+    if not finite:
+        raise ValueError("no finite error")
+    return max(finite)[1]
+""", "the best alpha has the SMALLEST final error"),
+    Bug("NaN not ignored", Q1, "best_alpha", """
+def best_alpha(final_errors):
+    if not any(np.isfinite(error) for error in final_errors.values()):
+        raise ValueError("no finite error")
+    return min(final_errors, key=final_errors.get)
+""", "NaN compares False with everything, so min() can keep it: drop non-finite errors first"),
+    Bug("ties go to the larger alpha", Q1, "best_alpha", """
+def best_alpha(final_errors):
+    finite = [(error, -alpha) for alpha, error in final_errors.items() if np.isfinite(error)]
+    if not finite:
+        raise ValueError("no finite error")
+    return -min(finite)[1]
+""", "on a tie, return the smaller alpha (the safer step)"),
+    Bug("ties go to the first one listed", Q1, "best_alpha", """
+def best_alpha(final_errors):
+    best = None
+    for alpha, error in final_errors.items():
+        if np.isfinite(error) and (best is None or error < final_errors[best]):
+            best = alpha
+    if best is None:
+        raise ValueError("no finite error")
+    return best
+""", "a dict's order is not the alphas' order: on a tie compare the alphas themselves"),
+    Bug("returns None instead of raising", Q1, "best_alpha", """
+def best_alpha(final_errors):
+    finite = [(error, alpha) for alpha, error in final_errors.items() if np.isfinite(error)]
+    if not finite:
+        return None
+    return min(finite)[1]
+""", "when no error is finite, `raise ValueError(...)`; returning None hides the problem"),
+    Bug("only NaN ignored, not inf", Q1, "best_alpha", """
+def best_alpha(final_errors):
+    finite = [(error, alpha) for alpha, error in final_errors.items() if not np.isnan(error)]
+    if not finite:
+        raise ValueError("no finite error")
+    return min(finite)[1]
+""", "infinity is not a usable error either: filter with np.isfinite, which drops NaN and inf"),
+    Bug("alpha truncated to int", Q1, "best_alpha", """
+def best_alpha(final_errors):
+    finite = [(error, alpha) for alpha, error in final_errors.items() if np.isfinite(error)]
+    if not finite:
+        raise ValueError("no finite error")
+    return int(min(finite)[1])
+""", "alphas like 0.1 are not whole numbers: return the key unchanged"),
+    Bug("error 0 treated as missing", Q1, "best_alpha", """
+def best_alpha(final_errors):
+    finite = [(error, alpha) for alpha, error in final_errors.items() if error and np.isfinite(error)]
+    if not finite:
+        raise ValueError("no finite error")
+    return min(finite)[1]
+""", "`if error` drops an error of exactly 0.0, the best possible run: test np.isfinite only"),
+    # ---- q2: count_direction_changes ----
+    Bug(">= 0 counts zero as up", Q2, "count_direction_changes", """
+def count_direction_changes(prev_update, update):
+    return ((update >= 0) != (prev_update >= 0)).astype(int)
+""", "an update of exactly 0 counts as 'not up': use `> 0`"),
+    Bug("compares np.sign", Q2, "count_direction_changes", """
+def count_direction_changes(prev_update, update):
+    return (np.sign(update) != np.sign(prev_update)).astype(int)
+""", "np.sign has three values (-1, 0, 1); the contract only asks whether each update is > 0"),
+    Bug("booleans not converted to int", Q2, "count_direction_changes", """
+def count_direction_changes(prev_update, update):
+    return (update > 0) != (prev_update > 0)
+""", "return integers: add `.astype(int)`"),
+    Bug("subtracts booleans", Q2, "count_direction_changes", """
+def count_direction_changes(prev_update, update):
+    return np.abs((update > 0) - (prev_update > 0))
+""", "numpy 2 refuses to subtract booleans: convert with .astype(int) first (or compare with !=)"),
+    Bug("only up-to-down flips", Q2, "count_direction_changes", """
+def count_direction_changes(prev_update, update):
+    return ((prev_update > 0) & ~(update > 0)).astype(int)
+""", "a flip from down to up counts too: compare the two directions with !="),
+    Bug("total instead of per weight", Q2, "count_direction_changes", """
+def count_direction_changes(prev_update, update):
+    return int(np.sum((update > 0) != (prev_update > 0)))
+""", "return one 0/1 entry per weight (same shape as the inputs), not the total"),
+    Bug("negative product test", Q2, "count_direction_changes", """
+def count_direction_changes(prev_update, update):
+    return (update * prev_update < 0).astype(int)
+""", "a product of 0 hides a flip between 'up' and 'zero': compare (update > 0) with (prev_update > 0)"),
+    Bug("< 0 instead of > 0", Q2, "count_direction_changes", """
+def count_direction_changes(prev_update, update):
+    return ((update < 0) != (prev_update < 0)).astype(int)
+""", "the direction is `> 0` ('up' or not); with `< 0` a zero update is grouped with the ups"),
+    Bug("float result", Q2, "count_direction_changes", """
+def count_direction_changes(prev_update, update):
+    return np.abs((update > 0).astype(float) - (prev_update > 0).astype(float))
+""", "the contract asks for an integer array: use .astype(int)"),
+    Bug("overwrites prev_update", Q2, "count_direction_changes", """
+def count_direction_changes(prev_update, update):
+    flips = ((update > 0) != (prev_update > 0)).astype(int)
+    prev_update[...] = update
+    return flips
+""", "keeping the previous update is the caller's job: do not write into prev_update"),
+    # ---- q3: init_synapses ----
+    Bug("never seeds", Q3, "init_synapses", """
+def init_synapses(n_inputs, hidden, n_outputs, seed):
+    synapse_0 = 2 * np.random.random((n_inputs, hidden)) - 1
+    synapse_1 = 2 * np.random.random((hidden, n_outputs)) - 1
+    return synapse_0, synapse_1
+""", "call np.random.seed(seed) first, so every run starts from the same weights"),
+    Bug("seed 1 hard-coded", Q3, "init_synapses", """
+def init_synapses(n_inputs, hidden, n_outputs, seed):
+    np.random.seed(1)
+    synapse_0 = 2 * np.random.random((n_inputs, hidden)) - 1
+    synapse_1 = 2 * np.random.random((hidden, n_outputs)) - 1
+    return synapse_0, synapse_1
+""", "use the seed argument, not the tutorial's 1"),
+    Bug("draw order swapped", Q3, "init_synapses", """
+def init_synapses(n_inputs, hidden, n_outputs, seed):
+    np.random.seed(seed)
+    synapse_1 = 2 * np.random.random((hidden, n_outputs)) - 1
+    synapse_0 = 2 * np.random.random((n_inputs, hidden)) - 1
+    return synapse_0, synapse_1
+""", "draw synapse_0 first, then synapse_1: the seeded stream hands out numbers in order"),
+    Bug("reseeds before synapse_1", Q3, "init_synapses", """
+def init_synapses(n_inputs, hidden, n_outputs, seed):
+    np.random.seed(seed)
+    synapse_0 = 2 * np.random.random((n_inputs, hidden)) - 1
+    np.random.seed(seed)
+    synapse_1 = 2 * np.random.random((hidden, n_outputs)) - 1
+    return synapse_0, synapse_1
+""", "seed once; reseeding makes synapse_1 repeat synapse_0's first numbers"),
+    Bug("range [0, 1) instead of [-1, 1)", Q3, "init_synapses", """
+def init_synapses(n_inputs, hidden, n_outputs, seed):
+    np.random.seed(seed)
+    return np.random.random((n_inputs, hidden)), np.random.random((hidden, n_outputs))
+""", "2 * random - 1 stretches [0, 1) to [-1, 1): weights must be able to be negative"),
+    Bug("shapes transposed", Q3, "init_synapses", """
+def init_synapses(n_inputs, hidden, n_outputs, seed):
+    np.random.seed(seed)
+    synapse_0 = 2 * np.random.random((hidden, n_inputs)) - 1
+    synapse_1 = 2 * np.random.random((n_outputs, hidden)) - 1
+    return synapse_0, synapse_1
+""", "synapse_0 has shape (n_inputs, hidden) and synapse_1 (hidden, n_outputs)"),
+    Bug("new-style Generator", Q3, "init_synapses", """
+def init_synapses(n_inputs, hidden, n_outputs, seed):
+    generator = np.random.default_rng(seed)
+    return (2 * generator.random((n_inputs, hidden)) - 1, 2 * generator.random((hidden, n_outputs)) - 1)
+""", "the contract is the legacy np.random.seed + np.random.random, which reproduces the tutorial"),
+    Bug("normal instead of uniform", Q3, "init_synapses", """
+def init_synapses(n_inputs, hidden, n_outputs, seed):
+    np.random.seed(seed)
+    return np.random.randn(n_inputs, hidden), np.random.randn(hidden, n_outputs)
+""", "use np.random.random (uniform), then 2 * r - 1"),
+    Bug("pair in the wrong order", Q3, "init_synapses", """
+def init_synapses(n_inputs, hidden, n_outputs, seed):
+    np.random.seed(seed)
+    synapse_0 = 2 * np.random.random((n_inputs, hidden)) - 1
+    synapse_1 = 2 * np.random.random((hidden, n_outputs)) - 1
+    return synapse_1, synapse_0
+""", "return (synapse_0, synapse_1) in that order"),
+    Bug("tutorial sizes hard-coded", Q3, "init_synapses", """
+def init_synapses(n_inputs, hidden, n_outputs, seed):
+    np.random.seed(seed)
+    return 2 * np.random.random((3, 4)) - 1, 2 * np.random.random((4, 1)) - 1
+""", "use the sizes you are given, not the toy network's 3, 4 and 1"),
+    # ---- q4: error_surface ----
+    Bug("axes swapped", Q4, "error_surface", """
+def error_surface(X, y, w0_values, w1_values):
+    targets = np.asarray(y, dtype=float).reshape(-1)
+    surface = np.zeros((len(w1_values), len(w0_values)))
+    for j, w1 in enumerate(w1_values):
+        for i, w0 in enumerate(w0_values):
+            surface[j, i] = np.mean(np.abs(sigmoid(X.dot([w0, w1])) - targets))
+    return surface
+""", "rows follow w0_values and columns w1_values: shape (len(w0_values), len(w1_values))"),
+    Bug("weights swapped", Q4, "error_surface", """
+def error_surface(X, y, w0_values, w1_values):
+    targets = np.asarray(y, dtype=float).reshape(-1)
+    surface = np.zeros((len(w0_values), len(w1_values)))
+    for i, w0 in enumerate(w0_values):
+        for j, w1 in enumerate(w1_values):
+            surface[i, j] = np.mean(np.abs(sigmoid(X.dot([w1, w0])) - targets))
+    return surface
+""", "w0 multiplies column 0 of X and w1 column 1: X @ [w0, w1]"),
+    Bug("squared error", Q4, "error_surface", """
+def error_surface(X, y, w0_values, w1_values):
+    targets = np.asarray(y, dtype=float).reshape(-1)
+    surface = np.zeros((len(w0_values), len(w1_values)))
+    for i, w0 in enumerate(w0_values):
+        for j, w1 in enumerate(w1_values):
+            surface[i, j] = np.mean((sigmoid(X.dot([w0, w1])) - targets) ** 2)
+    return surface
+""", "the tutorial's error is the mean ABSOLUTE error, not the squared one"),
+    Bug("sum instead of mean", Q4, "error_surface", """
+def error_surface(X, y, w0_values, w1_values):
+    targets = np.asarray(y, dtype=float).reshape(-1)
+    surface = np.zeros((len(w0_values), len(w1_values)))
+    for i, w0 in enumerate(w0_values):
+        for j, w1 in enumerate(w1_values):
+            surface[i, j] = np.sum(np.abs(sigmoid(X.dot([w0, w1])) - targets))
+    return surface
+""", "average over the rows with np.mean"),
+    Bug("no sigmoid", Q4, "error_surface", """
+def error_surface(X, y, w0_values, w1_values):
+    targets = np.asarray(y, dtype=float).reshape(-1)
+    surface = np.zeros((len(w0_values), len(w1_values)))
+    for i, w0 in enumerate(w0_values):
+        for j, w1 in enumerate(w1_values):
+            surface[i, j] = np.mean(np.abs(X.dot([w0, w1]) - targets))
+    return surface
+""", "the network's output is sigmoid(X @ [w0, w1])"),
+    Bug("y not flattened", Q4, "error_surface", """
+def error_surface(X, y, w0_values, w1_values):
+    surface = np.zeros((len(w0_values), len(w1_values)))
+    for i, w0 in enumerate(w0_values):
+        for j, w1 in enumerate(w1_values):
+            surface[i, j] = np.mean(np.abs(sigmoid(X.dot([w0, w1])) - y))
+    return surface
+""", "with y of shape (n, 1), (n,) - (n, 1) broadcasts to (n, n): flatten y with .reshape(-1)"),
+    Bug("integer grid", Q4, "error_surface", """
+def error_surface(X, y, w0_values, w1_values):
+    targets = np.asarray(y, dtype=float).reshape(-1)
+    surface = np.zeros((len(w0_values), len(w1_values)), dtype=int)
+    for i, w0 in enumerate(w0_values):
+        for j, w1 in enumerate(w1_values):
+            surface[i, j] = np.mean(np.abs(sigmoid(X.dot([w0, w1])) - targets))
+    return surface
+""", "an int array truncates every error to 0: create the grid with float entries"),
+    Bug("square grid assumed", Q4, "error_surface", """
+def error_surface(X, y, w0_values, w1_values):
+    targets = np.asarray(y, dtype=float).reshape(-1)
+    size = len(w0_values)
+    surface = np.zeros((size, size))
+    for i in range(size):
+        for j in range(size):
+            surface[i, j] = np.mean(np.abs(sigmoid(X.dot([w0_values[i], w1_values[j]])) - targets))
+    return surface
+""", "the two weight lists can have different lengths: use len(w1_values) for the columns"),
+    Bug("signed error", Q4, "error_surface", """
+def error_surface(X, y, w0_values, w1_values):
+    targets = np.asarray(y, dtype=float).reshape(-1)
+    surface = np.zeros((len(w0_values), len(w1_values)))
+    for i, w0 in enumerate(w0_values):
+        for j, w1 in enumerate(w1_values):
+            surface[i, j] = np.mean(sigmoid(X.dot([w0, w1])) - targets)
+    return surface
+""", "take the absolute value before averaging, or misses of opposite sign cancel out"),
+    # ---- q5: momentum_update ----
+    Bug("velocity ignored", Q5, "momentum_update", """
+def momentum_update(synapse, gradient, velocity, alpha, momentum):
+    step = alpha * gradient
+    return synapse - step, step
+""", "keep part of the old velocity: new_velocity = momentum * velocity + alpha * gradient"),
+    Bug("forgets alpha", Q5, "momentum_update", """
+def momentum_update(synapse, gradient, velocity, alpha, momentum):
+    new_velocity = momentum * velocity + gradient
+    return synapse - new_velocity, new_velocity
+""", "scale the gradient by alpha: momentum * velocity + alpha * gradient"),
+    Bug("steps uphill", Q5, "momentum_update", """
+def momentum_update(synapse, gradient, velocity, alpha, momentum):
+    new_velocity = momentum * velocity + alpha * gradient
+    return synapse + new_velocity, new_velocity
+""", "the update climbs the slope: subtract the velocity from the synapse"),
+    Bug("returns the old velocity", Q5, "momentum_update", """
+def momentum_update(synapse, gradient, velocity, alpha, momentum):
+    new_velocity = momentum * velocity + alpha * gradient
+    return synapse - new_velocity, velocity
+""", "return the NEW velocity: the next step builds on it"),
+    Bug("pair in the wrong order", Q5, "momentum_update", """
+def momentum_update(synapse, gradient, velocity, alpha, momentum):
+    new_velocity = momentum * velocity + alpha * gradient
+    return new_velocity, synapse - new_velocity
+""", "return (new_synapse, new_velocity) in that order"),
+    Bug("synapse updated in place", Q5, "momentum_update", """
+def momentum_update(synapse, gradient, velocity, alpha, momentum):
+    new_velocity = momentum * velocity + alpha * gradient
+    synapse -= new_velocity
+    return synapse, new_velocity
+""", "`synapse -= ...` changes the caller's array: compute `synapse - new_velocity` instead"),
+    Bug("velocity updated in place", Q5, "momentum_update", """
+def momentum_update(synapse, gradient, velocity, alpha, momentum):
+    velocity *= momentum
+    velocity += alpha * gradient
+    return synapse - velocity, velocity
+""", "`velocity *= ...` changes the caller's array: build a new one"),
+    Bug("momentum scales the gradient too", Q5, "momentum_update", """
+def momentum_update(synapse, gradient, velocity, alpha, momentum):
+    new_velocity = momentum * (velocity + alpha * gradient)
+    return synapse - new_velocity, new_velocity
+""", "momentum multiplies the old velocity only: momentum * velocity + alpha * gradient"),
+    Bug("averaged velocity (1 - momentum)", Q5, "momentum_update", """
+def momentum_update(synapse, gradient, velocity, alpha, momentum):
+    new_velocity = momentum * velocity + (1 - momentum) * alpha * gradient
+    return synapse - new_velocity, new_velocity
+""", "this contract does not damp the gradient by (1 - momentum): momentum * velocity + alpha * gradient"),
+    Bug("velocity stored with the opposite sign", Q5, "momentum_update", """
+def momentum_update(synapse, gradient, velocity, alpha, momentum):
+    new_velocity = momentum * velocity - alpha * gradient
+    return synapse + new_velocity, new_velocity
+""", "the contract's velocity points uphill: new_velocity = momentum * velocity + alpha * gradient, synapse - new_velocity"),
+    Bug("alpha applied twice", Q5, "momentum_update", """
+def momentum_update(synapse, gradient, velocity, alpha, momentum):
+    new_velocity = momentum * velocity + alpha * gradient
+    return synapse - alpha * new_velocity, new_velocity
+""", "alpha is already inside the velocity: new_synapse = synapse - new_velocity"),
+]
