@@ -67,7 +67,10 @@ def _experiment_failed(exc: ValueError):
 @click.option("--seed", type=click.IntRange(min=0, max=2**32 - 1), default=1, show_default=True)
 @_plot_option
 def alpha_sweep_command(alphas, hidden, iterations, seed, plot):
-    """The tutorial's alpha sweep: error every 10,000 iterations, for each alpha."""
+    """The tutorial's alpha sweep (and hidden size).
+
+    For each alpha, the error every 10,000 iterations in the tutorial's format.
+    """
     from gdkit import experiments, network, plots
 
     plot = plots.check_plot_path(plot) if plot else None
@@ -91,7 +94,10 @@ def alpha_sweep_command(alphas, hidden, iterations, seed, plot):
               show_default=True)
 @_plot_option
 def direction_changes_command(alpha, hidden, iterations, plot):
-    """The tutorial's second listing: final synapses and how often each weight's update flipped."""
+    """Per weight, how often its update flipped.
+
+    The tutorial's second listing: errors, final synapses and direction-change counts per alpha.
+    """
     from gdkit import experiments, network, plots
 
     plot = plots.check_plot_path(plot) if plot else None
@@ -119,7 +125,10 @@ def direction_changes_command(alpha, hidden, iterations, plot):
               show_default=True)
 @_plot_option
 def error_surface_command(grid, start, alpha, iterations, plot):
-    """Error of the tutorial's 2-weight network over [-10, 10]^2, and a descent path on it."""
+    """2-weight error surface and a descent path.
+
+    Error of the tutorial's 2-weight network over [-10, 10]^2, and gradient descent on it.
+    """
     from gdkit import experiments, plots
 
     plot = plots.check_plot_path(plot) if plot else None
