@@ -225,6 +225,21 @@ def validate_command(assignment_names, jobs, timeout):
         click.get_current_context().exit(1)
 
 
+@cli.command("check")
+@click.argument("notebook", type=click.Path(path_type=Path))
+@click.option("--assignment", "-a", default=None, help="Which assignment (default: guessed from the notebook).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
+              help="Seconds your notebook may take to load, and each check.")
+def check_command(notebook, assignment, timeout):
+    """Run the visible tests on your notebook (exit 1 when one fails)."""
+    from gdkit import check
+
+    results = check.check_notebook(notebook, assignment, timeout)
+    click.echo(check.report(results))
+    if not all(r.passed for r in results):
+        click.get_current_context().exit(1)
+
+
 def main(argv=None) -> int:
     """Entry point: run the command, turning user errors into one line and exit 2."""
     try:

@@ -285,6 +285,10 @@ class Student:
             raise WorkerDied("crashed", "the worker answered something unexpected")
         return result
 
+    def run_cell(self, source: str, label: str = "<check>") -> None:
+        """Run public code (a visible test cell) in the student's namespace; raises StudentRaised."""
+        self._unwrap(self._request({"op": "exec", "name": f"exec:{label}", "source": source, "label": label}))
+
     def has(self, name: str) -> bool:
         """Whether the submission defines a callable ``name``."""
         return bool(self._unwrap(self._request({"op": "has", "name": name})))

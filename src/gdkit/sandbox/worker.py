@@ -189,14 +189,17 @@ def _short_traceback(exc: BaseException, filename_prefix: str) -> str:
     return "".join(lines)[-4000:]
 
 
+def _exec_source(source: str, filename: str, namespace: dict) -> None:
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - sandboxed process
+
+
 def _load_cells(cells: list, namespace: dict) -> list:
     """Run each cell in order in one namespace; a failing cell does not stop the next."""
     report = []
     for index, source in cells:
         filename = f"<cell {index}>"
         try:
-            code = compile(source, filename, "exec")
-            exec(code, namespace)  # noqa: S102 - this is the sandboxed student process
+            _exec_source(source, filename, namespace)
             report.append({"cell": index, "ok": True})
         except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's too
             report.append({"cell": index, "ok": False, "error": type(exc).__name__,
@@ -279,6 +282,10 @@ def _serve(sock: socket.socket, namespace: dict) -> None:
             elif op == "train":
                 args = protocol.decode(request["args"])
                 reply = _train(namespace, **args)
+            elif op == "exec":
+                # Runs public code (a release's visible test cell) in the student's namespace.
+                _exec_source(request["source"], request.get("label", "<check>"), namespace)
+                reply = {"ok": True, "value": None}
             elif op == "has":
                 reply = {"ok": True, "value": _lookup(namespace, request["name"]) is not None}
             else:
