@@ -80,10 +80,11 @@ def q4_example(student):
 
 @pytest.mark.question("q1_sigmoid_derivative", weight=2)
 def test_q1_matches_contract_for_any_shape(student):
+    """Returns output * (1 - output), elementwise, for arrays of any shape."""
     n, i, h, k = sizes()
     for shape in [(n, k), (n,), (h, i, k)]:
         values = outputs(*shape)
-        got = student.call("sigmoid_output_to_derivative", values)
+        got = ZOO.call(student, "sigmoid_output_to_derivative", values, example=q1_example(student))
         expect_close(got, ref.sigmoid_output_to_derivative(values),
                      what="sigmoid_output_to_derivative(output)", example=q1_example(student),
                      diagnose=ZOO.for_call("sigmoid_output_to_derivative", values),
@@ -92,9 +93,10 @@ def test_q1_matches_contract_for_any_shape(student):
 
 @pytest.mark.question("q1_sigmoid_derivative", weight=1)
 def test_q1_is_the_slope_of_the_sigmoid(student):
+    """Equals the measured slope of the sigmoid at x, given sigmoid(x)."""
     x = rng.uniform(-6, 6, size=(7, 3))
     numeric = (ref.sigmoid(x + STEP) - ref.sigmoid(x - STEP)) / (2 * STEP)
-    got = student.call("sigmoid_output_to_derivative", ref.sigmoid(x))
+    got = ZOO.call(student, "sigmoid_output_to_derivative", ref.sigmoid(x), example=q1_example(student))
     expect_close(got, numeric, what="the slope computed from sigmoid(x)", atol=1e-7, rtol=1e-5,
                  example=q1_example(student),
                  diagnose=ZOO.for_call("sigmoid_output_to_derivative", ref.sigmoid(x)),
@@ -103,6 +105,7 @@ def test_q1_is_the_slope_of_the_sigmoid(student):
 
 @pytest.mark.question("q1_sigmoid_derivative", weight=1)
 def test_q1_leaves_its_input_untouched(student):
+    """Does not modify its input array."""
     values = outputs(5, 3)
     _, (after,) = student.call("sigmoid_output_to_derivative", values.copy(), return_args=True)
     expect_unmodified(values, after, what="`output`", example=q1_example(student),
@@ -112,7 +115,7 @@ def test_q1_leaves_its_input_untouched(student):
 # ---- q2: compute_layer_2_delta ----------------------------------------------------------------
 
 def check_layer_2_delta(student, layer_2, y, expected, *, context):
-    got = student.call("compute_layer_2_delta", layer_2, y)
+    got = ZOO.call(student, "compute_layer_2_delta", layer_2, y, example=q2_example(student))
 
     def consistent_with_own_q1():
         slope = own_slope(student, layer_2)
@@ -125,6 +128,7 @@ def check_layer_2_delta(student, layer_2, y, expected, *, context):
 
 @pytest.mark.question("q2_layer_2_delta", weight=2)
 def test_q2_matches_contract_with_several_outputs(student):
+    """Returns (layer_2 - y) * slope at layer_2, for several outputs."""
     n, _, _, k = sizes()
     layer_2, y = outputs(n, k), targets(n, k)
     check_layer_2_delta(student, layer_2, y, ref.compute_layer_2_delta(layer_2, y),
@@ -133,6 +137,7 @@ def test_q2_matches_contract_with_several_outputs(student):
 
 @pytest.mark.question("q2_layer_2_delta", weight=1)
 def test_q2_is_the_gradient_of_the_loss(student):
+    """Is the gradient of the squared error with respect to the output's input."""
     # layer_2_delta is d(0.5 * sum((sigmoid(z) - y)**2)) / dz; the loss is a sum over entries,
     # so one central difference per entry, all at once, measures it.
     n, _, _, k = sizes()
@@ -146,7 +151,8 @@ def test_q2_is_the_gradient_of_the_loss(student):
 # ---- q3: compute_layer_1_delta ----------------------------------------------------------------
 
 def check_layer_1_delta(student, layer_2_delta, synapse_1, layer_1, expected, *, context):
-    got = student.call("compute_layer_1_delta", layer_2_delta, synapse_1, layer_1)
+    got = ZOO.call(student, "compute_layer_1_delta", layer_2_delta, synapse_1, layer_1,
+                   example=q3_example(student))
 
     def consistent_with_own_q1():
         slope = own_slope(student, layer_1)
@@ -160,6 +166,7 @@ def check_layer_1_delta(student, layer_2_delta, synapse_1, layer_1, expected, *,
 
 @pytest.mark.question("q3_layer_1_delta", weight=2)
 def test_q3_matches_contract_with_other_shapes(student):
+    """Returns layer_2_delta.dot(synapse_1.T) * slope at layer_1, for other shapes."""
     n, _, h, k = sizes()
     layer_2_delta, synapse_1, layer_1 = rng.normal(0, 0.3, (n, k)), rng.uniform(-1, 1, (h, k)), outputs(n, h)
     check_layer_1_delta(student, layer_2_delta, synapse_1, layer_1,
@@ -169,6 +176,7 @@ def test_q3_matches_contract_with_other_shapes(student):
 
 @pytest.mark.question("q3_layer_1_delta", weight=1)
 def test_q3_is_the_gradient_of_the_loss(student):
+    """Is the gradient of the squared error with respect to the hidden layer's input."""
     # layer_1_delta is d(0.5 * sum((layer_2 - y)**2)) / d(layer_0 @ synapse_0), measured entry by
     # entry on a whole network; layer_2_delta comes from the reference, so q2 is not involved.
     n, _, h, k = sizes()
@@ -204,7 +212,8 @@ def random_step(alpha):
 
 def check_update(student, args, expected_pair, *, context):
     # The synapses are sent as copies: updating them in place is allowed by the contract.
-    got = expect_pair(student.call("update_synapses", *[np.copy(a) for a in args]),
+    got = expect_pair(ZOO.call(student, "update_synapses", *[np.copy(a) for a in args],
+                               example=q4_example(student)),
                       what="update_synapses(...)", example=q4_example(student),
                       diagnose=ZOO.for_call("update_synapses", *args))
     for index, name in enumerate(("synapse_0", "synapse_1")):
@@ -215,6 +224,7 @@ def check_update(student, args, expected_pair, *, context):
 
 @pytest.mark.question("q4_update_synapses", weight=2)
 def test_q4_matches_contract_with_other_shapes_and_alphas(student):
+    """Returns the pair of synapses stepped by alpha against their gradients."""
     for alpha in (float(rng.uniform(0.05, 0.95)), float(rng.uniform(1.5, 12.0))):
         args, _, context = random_step(alpha)
         check_update(student, args, ref.update_synapses(*args), context=context)
@@ -222,6 +232,7 @@ def test_q4_matches_contract_with_other_shapes_and_alphas(student):
 
 @pytest.mark.question("q4_update_synapses", weight=1)
 def test_q4_steps_against_the_measured_gradient(student):
+    """Steps each synapse by alpha times the measured gradient, downhill."""
     alpha = float(rng.uniform(0.2, 3.0))
     args, y, _ = random_step(alpha)
     synapse_0, synapse_1, layer_0 = args[:3]

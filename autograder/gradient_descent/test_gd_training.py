@@ -34,7 +34,7 @@ def final_error(X, y, synapse_0, synapse_1):
     return ref.mean_abs_error(ref.forward(X, synapse_0, synapse_1)[1], np.asarray(y, dtype=float))
 
 
-def check_convergence(student, X, y, alpha, hidden, seed, *, label):
+def check_convergence(student, X, y, alpha, hidden, seed, *, label, curve=False):
     reference = ref.train(X, y, alpha, hidden, ITERATIONS, seed)
     start = float(reference.errors[0])
     bar = final_error(X, y, reference.synapse_0, reference.synapse_1)
@@ -48,6 +48,8 @@ def check_convergence(student, X, y, alpha, hidden, seed, *, label):
                              hint="update_synapses must return (synapse_0, synapse_1) in that order")
     synapse_1 = expect_shape(run["synapse_1"], (hidden, n_outputs), what=f"synapse_1 after {what}",
                              hint="update_synapses must return (synapse_0, synapse_1) in that order")
+    if curve:
+        _record_curve(student, run.get("errors"), reference.errors, label)
     error = final_error(X, y, synapse_0.astype(float), synapse_1.astype(float))
     if not np.isfinite(error) or error > threshold:
         raise Fail(
@@ -56,6 +58,16 @@ def check_convergence(student, X, y, alpha, hidden, seed, *, label):
             f"{fmt(threshold)} is accepted. Your four functions together do not descend the error "
             "as they should: check the failing questions above first, then the signs and the "
             "slope factors.")
+
+
+def _record_curve(student, errors, reference_errors, label):
+    """The toy run's curves for the feedback picture; the student's list is only drawn, never judged."""
+    try:
+        values = [float(e) for e in list(errors)[:len(reference_errors)]]
+    except (TypeError, ValueError):
+        return
+    student.artifacts["training_curve"] = {"student": values, "label": f"{label}, alpha 10",
+                                           "reference": [float(e) for e in reference_errors]}
 
 
 def learning_seed(X, y, hidden):
@@ -72,11 +84,13 @@ def learning_seed(X, y, hidden):
 
 @pytest.mark.question("q5_convergence", weight=2)
 def test_q5_toy_data_converges(student):
-    check_convergence(student, X_TOY, Y_TOY, 10, 4, 1, label="the tutorial's XOR data (seed 1)")
+    """Your functions together bring the tutorial's XOR data to a low error."""
+    check_convergence(student, X_TOY, Y_TOY, 10, 4, 1, label="the tutorial's XOR data (seed 1)", curve=True)
 
 
 @pytest.mark.question("q5_convergence", weight=1)
 def test_q5_other_seed_and_hidden_size(student):
+    """Training also converges with another seed and hidden size."""
     hidden = int(rng.choice([3, 5, 6, 8]))
     check_convergence(student, X_TOY, Y_TOY, 10, hidden, learning_seed(X_TOY, Y_TOY, hidden),
                       label="the XOR data with another seed and hidden size")
@@ -84,6 +98,7 @@ def test_q5_other_seed_and_hidden_size(student):
 
 @pytest.mark.question("q5_convergence", weight=1)
 def test_q5_boolean_targets_and_more_rows(student):
+    """Training also converges on other data with boolean targets."""
     y = np.array([[bool(row[0] and (row[1] or row[2]))] for row in X_EIGHT])
     check_convergence(student, X_EIGHT, y, 10, 5, learning_seed(X_EIGHT, y, 5),
                       label="eight rows with boolean targets")
@@ -93,6 +108,7 @@ def test_q5_boolean_targets_and_more_rows(student):
 
 @pytest.mark.question("q5_convergence", weight=1)
 def test_q5_two_outputs(student):
+    """Training also converges with two outputs at once."""
     check_convergence(student, X_TOY, Y_TWO, 10, 6, learning_seed(X_TOY, Y_TWO, 6),
                       label="two outputs at once (XOR and AND)")
 
@@ -147,6 +163,7 @@ def reference_history(alpha, iterations, *, diverges: bool, skip: int = 0):
 
 @pytest.mark.question("q6_detect_divergence", weight=1)
 def test_q6_rising_errors_diverge(student):
+    """A history whose last error is above the first is divergence."""
     start = float(rng.uniform(0.1, 0.3))
     dipped = falling(start, 6, noise=0.0)
     rising = dipped + [start + float(rng.uniform(0.001, 0.01))]     # ends just above the first
@@ -157,6 +174,7 @@ def test_q6_rising_errors_diverge(student):
 
 @pytest.mark.question("q6_detect_divergence", weight=1)
 def test_q6_saturating_at_one_half_diverges(student):
+    """A run that saturates near 0.5 from a lower start is divergence."""
     # alpha = 1000: the outputs slam to 0 or 1 and the error flattens out near 0.5.
     history = reference_history(1000, 25, diverges=True)
     judge_histories(student, [(history, "the errors of a run at alpha = 1000 (stuck near 0.5)")])
@@ -164,6 +182,7 @@ def test_q6_saturating_at_one_half_diverges(student):
 
 @pytest.mark.question("q6_detect_divergence", weight=1)
 def test_q6_nan_and_inf_diverge(student):
+    """Any NaN or inf in the history is divergence."""
     start = float(rng.uniform(0.2, 0.45))
     body = falling(start, 6, noise=0.0)
     judge_histories(student, [
@@ -176,6 +195,7 @@ def test_q6_nan_and_inf_diverge(student):
 
 @pytest.mark.question("q6_detect_divergence", weight=1)
 def test_q6_noisy_but_falling_does_not_diverge(student):
+    """Wobbles are fine while the last error is below the first."""
     start = float(rng.uniform(0.3, 0.45))
     history = falling(start, 12, noise=0.002)
     # A bump above the first error early on, and a last step that goes up a little: both are
@@ -188,6 +208,7 @@ def test_q6_noisy_but_falling_does_not_diverge(student):
 
 @pytest.mark.question("q6_detect_divergence", weight=1)
 def test_q6_stuck_but_not_rising_does_not_diverge(student):
+    """A stuck but not rising history is not divergence."""
     # alpha = 100 settles on a plateau and creeps down: stuck is not diverging.
     plateau = reference_history(100, 120, diverges=False, skip=40)
     flat = [float(rng.uniform(0.2, 0.5))] * 15
@@ -197,6 +218,7 @@ def test_q6_stuck_but_not_rising_does_not_diverge(student):
 
 @pytest.mark.question("q6_detect_divergence", weight=1)
 def test_q6_short_histories(student):
+    """Empty and one-value histories are handled (only NaN/inf diverge)."""
     value = float(rng.uniform(0.1, 0.5))
     judge_histories(student, [([], "an empty list"), ([value], "a single error"),
                               ([float("nan")], "a single NaN"),
@@ -219,6 +241,7 @@ def student_stop(student, errors):
 
 @pytest.mark.question("q6_detect_divergence", weight=2)
 def test_q6_training_loop_stops_at_alpha_1000_only(student):
+    """The training loop stops early at alpha = 1000 and runs to the end at alpha = 10."""
     wild = reference_history(1000, LOOP_STEPS, diverges=True)
     tame = [float(e) for e in ref.train(X_TOY, Y_TOY, 10, 4, LOOP_STEPS, 1).errors]
     for errors, alpha in ((wild, 1000), (tame, 10)):

@@ -171,7 +171,7 @@ def init_synapses(n_inputs, hidden, n_outputs, seed):
     np.random.seed(seed)
     return np.random.randn(n_inputs, hidden), np.random.randn(hidden, n_outputs)
 """, "use np.random.random (uniform), then 2 * r - 1"),
-    Bug("pair in the wrong order", Q3, "init_synapses", """
+    Bug("synapses returned in the wrong order", Q3, "init_synapses", """
 def init_synapses(n_inputs, hidden, n_outputs, seed):
     np.random.seed(seed)
     synapse_0 = 2 * np.random.random((n_inputs, hidden)) - 1
@@ -286,7 +286,7 @@ def momentum_update(synapse, gradient, velocity, alpha, momentum):
     new_velocity = momentum * velocity + alpha * gradient
     return synapse - new_velocity, velocity
 """, "return the NEW velocity: the next step builds on it"),
-    Bug("pair in the wrong order", Q5, "momentum_update", """
+    Bug("synapse and velocity returned swapped", Q5, "momentum_update", """
 def momentum_update(synapse, gradient, velocity, alpha, momentum):
     new_velocity = momentum * velocity + alpha * gradient
     return new_velocity, synapse - new_velocity

@@ -181,7 +181,8 @@ def check_init(student, n_inputs, hidden, n_outputs, seed, context):
 def test_q3_reproduces_the_seeded_draws(student):
     """Seeds the legacy generator, then draws synapse_0 and synapse_1 as 2*random - 1, in that order."""
     n_inputs, hidden = two_sizes()
-    n_outputs = int(rng.choice([k for k in range(1, 9) if k not in (n_inputs, hidden)]))
+    # Two or more outputs, so these sizes can never be the toy network's (3, 4, 1).
+    n_outputs = int(rng.choice([k for k in range(2, 9) if k not in (n_inputs, hidden)]))
     check_init(student, n_inputs, hidden, n_outputs, int(rng.integers(2, 10**6)),
                f"with {n_inputs} inputs, {hidden} hidden units, {n_outputs} outputs and a fresh seed")
 
@@ -202,8 +203,9 @@ def q4_example(student):
 
 def surface_case():
     n = int(rng.choice([3, 5, 6, 7]))
-    X = rng.integers(0, 2, size=(n, 2)).astype(float)
-    X[0], X[1] = (1.0, 0.0), (0.0, 1.0)  # both weights always matter
+    # Real-valued inputs: a 0/1 design can be symmetric in its two columns, and then swapping
+    # the weights would go unnoticed.
+    X = np.round(rng.uniform(-2, 2, size=(n, 2)), 2)
     y = rng.integers(0, 2, size=n)
     a, b = two_sizes()
     return X, y, list(np.round(rng.uniform(-4, 4, a), 3)), list(np.round(rng.uniform(-4, 4, b), 3))

@@ -94,6 +94,8 @@ def same_answer(a, b) -> bool:
         return False
     if a is None or b is None:
         return a is None and b is None
+    if isinstance(a, str) or isinstance(b, str):
+        return isinstance(a, str) and isinstance(b, str) and a == b
     if isinstance(a, (bool, np.bool_)) or isinstance(b, (bool, np.bool_)):
         return isinstance(a, (bool, np.bool_)) and isinstance(b, (bool, np.bool_)) and bool(a) == bool(b)
     try:
@@ -101,6 +103,11 @@ def same_answer(a, b) -> bool:
     except Exception:
         return False
     if a_array.shape != b_array.shape or a_array.dtype == object or b_array.dtype == object:
+        return False
+    # Booleans, integers and floats with equal values are still different answers when the
+    # contract names the type (e.g. "an integer array").
+    kind = {"b": "b", "i": "i", "u": "i", "f": "f", "c": "f"}
+    if kind.get(a_array.dtype.kind) != kind.get(b_array.dtype.kind):
         return False
     if is_close(a_array, b_array, rtol=1e-7, atol=1e-10):
         return True
@@ -124,9 +131,10 @@ class Diagnoser:
         return cls(load_zoo(path))
 
     def _function(self, bug: Bug):
-        if bug.name not in self._compiled:
-            self._compiled[bug.name] = compile_source(bug.source, bug.function)
-        return self._compiled[bug.name]
+        key = (bug.question, bug.name)
+        if key not in self._compiled:
+            self._compiled[key] = compile_source(bug.source, bug.function)
+        return self._compiled[key]
 
     def match(self, function: str, args: tuple, got, *, project=None):
         """(mistake, hint) of the first zoo entry for ``function`` whose answer on ``args``
@@ -150,10 +158,11 @@ class Diagnoser:
         frozen = copy.deepcopy(args)
         return lambda got: self.match(function, frozen, got, project=project)
 
-    def match_raised(self, function: str, args: tuple, exc_type: str):
-        """(mistake, hint) when exactly one zoo entry for ``function`` raises ``exc_type`` on
-        ``args``; None when none or several do (a guess between mistakes would mislead)."""
-        found = []
+    def match_raised(self, function: str, args: tuple, exc_type: str, message: str = ""):
+        """(mistake, hint) of the zoo entry for ``function`` that crashes like the student's code
+        on ``args``: the same exception type and message, else the only entry with that type.
+        None when nothing or several entries fit (a guess between mistakes would mislead)."""
+        same_type, same_message = [], []
         for bug in self.bugs:
             if bug.function != function:
                 continue
@@ -161,8 +170,13 @@ class Diagnoser:
                 self._function(bug)(*copy.deepcopy(args))
             except Exception as exc:  # the zoo entry crashed: that is what we compare
                 if type(exc).__name__ == exc_type:
-                    found.append((bug.name, bug.hint))
-        return found[0] if len(found) == 1 else None
+                    same_type.append((bug.name, bug.hint))
+                    if str(exc).strip() == message.strip():
+                        same_message.append((bug.name, bug.hint))
+        for found in (same_message, same_type):
+            if len(found) == 1:
+                return found[0]
+        return None
 
     def call(self, student, function: str, *args, example=None, return_args: bool = False):
         """``student.call`` that turns a crash matching a known mistake into a Fail naming it.
@@ -173,7 +187,8 @@ class Diagnoser:
             return student.call(function, *args, return_args=return_args)
         except Exception as exc:
             exc_type = getattr(exc, "exc_type", None)
-            found = self.match_raised(function, args, exc_type) if exc_type else None
+            found = (self.match_raised(function, args, exc_type, getattr(exc, "message", ""))
+                     if exc_type else None)
             if found is None:
                 raise
             problem = fail(f"Your function raised {exc_type}: {getattr(exc, 'message', '')}".rstrip(": "),
