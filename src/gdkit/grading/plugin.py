@@ -89,21 +89,22 @@ class GradingPlugin:
     """Registered with ``pytest.main(plugins=[...])`` by :mod:`gdkit.grading.session`."""
 
     def __init__(self, assignment: Assignment, submissions: list[Submission], *, timeout: float,
-                 on_done, forbidden_dirs=(), memory_bytes: int = 512 << 20):
+                 on_done, forbidden_dirs=(), memory_bytes: int = 512 << 20, zygote: Zygote | None = None):
         self.assignment = assignment
         self.submissions = {s.student: s for s in submissions}
         self.timeout = timeout
         self.on_done = on_done
         self.forbidden_dirs = list(forbidden_dirs)
         self.memory_bytes = memory_bytes
-        self.zygote: Zygote | None = None
+        self.zygote = zygote
         self.progress: dict[str, _Progress] = {}
         self.grader_errors: list[str] = []
 
     # -- configuration and collection
     def pytest_configure(self, config):
         config.addinivalue_line("markers", f"{MARKER}(id, weight=1): the question a hidden test grades")
-        self.zygote = Zygote()
+        if self.zygote is None:
+            self.zygote = Zygote()
 
     def pytest_unconfigure(self, config):
         if self.zygote is not None:

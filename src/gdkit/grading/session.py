@@ -18,27 +18,19 @@ from pathlib import Path
 # reading never uses. Marking it absent makes jsonschema skip that one format.
 sys.modules.setdefault("rfc3987_syntax", None)
 
-import pytest  # noqa: E402
 
-from gdkit import assignments  # noqa: E402
-from gdkit.grading import outputs  # noqa: E402
-from gdkit.grading.plugin import GradingPlugin, Submission  # noqa: E402
-
-
-def _renderer():
-    try:
-        from gdkit.feedback import render
-    except ImportError:  # feedback rendering is optional for a bare grading run
-        return None
-    return render
-
-
-def run(spec: dict) -> int:
+def run(spec: dict, zygote=None) -> int:
     """Grade ``spec['submissions']``; returns pytest's exit code."""
+    import pytest
+
+    from gdkit import assignments
+    from gdkit.feedback import render
+    from gdkit.grading import outputs
+    from gdkit.grading.plugin import GradingPlugin, Submission
+
     assignment = assignments.load(spec["assignment"], Path(spec["root"]))
     outdir = Path(spec["outdir"])
     progress_fd = spec.get("progress_fd")
-    render = _renderer()
 
     def on_done(record: dict) -> None:
         outputs.write_student(outdir, record, render)
@@ -47,7 +39,7 @@ def run(spec: dict) -> int:
 
     plugin = GradingPlugin(
         assignment, [Submission(s, p) for s, p in spec["submissions"]], timeout=float(spec["timeout"]),
-        on_done=on_done, forbidden_dirs=spec.get("forbidden_dirs", []),
+        on_done=on_done, forbidden_dirs=spec.get("forbidden_dirs", []), zygote=zygote,
         memory_bytes=int(spec.get("memory_mb", 512)) << 20)
     with tempfile.TemporaryDirectory(prefix="gdkit-session-") as tmp:
         ini = Path(tmp) / "pytest.ini"
@@ -64,8 +56,12 @@ def run(spec: dict) -> int:
 
 
 def main() -> None:
+    from gdkit.sandbox.client import Zygote
+
+    # Start the worker first: it imports numpy and matplotlib while we import pytest.
+    zygote = Zygote()
     spec = json.loads(Path(sys.argv[1]).read_text())
-    code = run(spec)
+    code = run(spec, zygote)
     # pytest's "tests failed" is the normal case here: students fail tests. Only a usage or
     # internal error (exit 2-4) means the grader itself is broken.
     sys.exit(0 if code in (0, 1) else code)
