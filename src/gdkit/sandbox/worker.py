@@ -37,7 +37,7 @@ import traceback  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from gdkit.sandbox import protocol  # noqa: E402
+from gdkit.sandbox import protocol, seccomp  # noqa: E402
 
 # The functions the kit's training loop calls, by the names the assignment contract fixes.
 LOOP_FUNCTIONS = ("compute_layer_2_delta", "compute_layer_1_delta", "update_synapses")
@@ -117,6 +117,10 @@ class _Cage:
             writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
                 isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND))
             allowed = self.may_write(path) if writing else self.may_read(path)
+            # A directory descriptor outside the private dir would let os.open(..., dir_fd=) reach
+            # any file: the hook sees only the relative path, which it resolves in the private dir.
+            if allowed and not isinstance(path, int) and os.path.isdir(self._resolve(path)):
+                allowed = self._under(self._resolve(path), [self.workdir])
             if not allowed:
                 raise PermissionError(f"gdkit sandbox: access to {path!r} is not allowed")
         elif event == "import":
@@ -174,6 +178,8 @@ def _enter_cage(config: dict) -> _Cage:
             vm = next(int(l.split()[1]) * 1024 for l in status if l.startswith("VmSize:"))
         _limit(resource.RLIMIT_AS, vm + memory)
     sys.setrecursionlimit(3000)
+    # The kernel, not the audit hook, refuses fork/exec/pidfd: CPython does not audit them all.
+    seccomp.install(os.getpid())
     cage = _Cage(workdir, config.get("forbidden_dirs", []))
     sys.addaudithook(cage.hook)
     return cage
