@@ -99,6 +99,10 @@ def generate(assignment: str, root: Path) -> dict[str, bytes]:
         config.CourseDirectory.release_directory = "release"
         config.CourseDirectory.assignment_id = assignment
         config.GenerateAssignment.force = True
+        # nbgrader's own `--no-db`: the gradebook is for grading with nbgrader; building it costs
+        # seconds (an alembic subprocess) and changes nothing in the release.
+        config.GenerateAssignment.no_database = True
+        config.SaveCells.enabled = False
         # nbgrader explains failures only in its log, so keep its errors for our one-line message
         # (on a private logger: the shared "traitlets" one belongs to whoever else runs here).
         errors = _ErrorCollector()

@@ -1,0 +1,116 @@
+"""`gdkit release`: nbgrader's generate-assignment from solutions/ into assignments/, and --check."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from gdkit.cli import main
+from gdkit.release import available_assignments, generate
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _copy_course(tmp_path: Path) -> Path:
+    for folder in ("solutions", "assignments"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    return tmp_path
+
+
+def test_committed_releases_are_current():
+    # The console script, as CI runs it: exit 0 and nothing stale.
+    done = subprocess.run([sys.executable, "-m", "gdkit.cli", "release", "--check", "--root", str(ROOT)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "up to date" in done.stdout
+
+
+def test_check_names_the_stale_notebook_after_a_master_changes(tmp_path, capsys):
+    course = _copy_course(tmp_path)
+    master = course / "solutions" / "tuning" / "tuning.ipynb"
+    nb = nbformat.read(master, as_version=4)
+    nb.cells[0].source += "\n\nOne more sentence from the instructor."
+    nbformat.write(nb, master)
+
+    assert main(["release", "--check", "--root", str(course)]) == 1
+    err = capsys.readouterr().err
+    assert "assignments/tuning/tuning.ipynb" in err
+    assert "gradient_descent" not in err
+
+    # Regenerating repairs it, and a second run writes byte-identical files.
+    assert main(["release", "tuning", "--root", str(course)]) == 0
+    first = (course / "assignments" / "tuning" / "tuning.ipynb").read_bytes()
+    assert main(["release", "--check", "--root", str(course)]) == 0
+    assert main(["release", "tuning", "--root", str(course)]) == 0
+    assert (course / "assignments" / "tuning" / "tuning.ipynb").read_bytes() == first
+
+
+def test_check_reports_missing_and_leftover_files(tmp_path, capsys):
+    course = _copy_course(tmp_path)
+    (course / "assignments" / "gradient_descent" / "gradient_descent.ipynb").unlink()
+    (course / "assignments" / "tuning" / "notes.txt").write_text("left behind")
+    assert main(["release", "--check", "--root", str(course)]) == 1
+    err = capsys.readouterr().err
+    assert "assignments/gradient_descent/gradient_descent.ipynb" in err
+    assert "assignments/tuning/notes.txt" in err
+
+
+def test_unknown_assignment_is_one_line_and_exit_2(capsys):
+    assert main(["release", "no_such_thing", "--root", str(ROOT)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert "unknown assignment 'no_such_thing'" in err and "gradient_descent" in err
+
+
+def test_root_without_solutions_is_a_user_error(tmp_path, capsys):
+    assert main(["release", "--check", "--root", str(tmp_path)]) == 2
+    assert "solutions" in capsys.readouterr().err
+
+
+def test_broken_master_metadata_is_reported_by_nbgrader(tmp_path, capsys):
+    course = _copy_course(tmp_path)
+    master = course / "solutions" / "gradient_descent" / "gradient_descent.ipynb"
+    nb = nbformat.read(master, as_version=4)
+    graded = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade"))
+    del graded.metadata["nbgrader"]["points"]
+    nbformat.write(nb, master)
+    assert main(["release", "gradient_descent", "--root", str(course)]) == 2
+    err = capsys.readouterr().err
+    assert "nbgrader could not generate 'gradient_descent'" in err and "points" in err
+
+
+@pytest.mark.parametrize("assignment", available_assignments(ROOT))
+def test_release_is_what_nbgrader_makes_of_the_master(assignment):
+    files = generate(assignment, ROOT)
+    assert list(files) == [f"{assignment}.ipynb"]
+    nb = json.loads(files[f"{assignment}.ipynb"])
+    nbformat.validate(nbformat.from_dict(nb))
+    solution_cells = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("solution")]
+    assert solution_cells
+    for cell in solution_cells:
+        source = "".join(cell["source"])
+        assert "raise NotImplementedError()" in source and "### BEGIN SOLUTION" not in source
+    for cell in nb["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        if meta.get("locked") or meta.get("grade") or meta.get("solution"):
+            assert meta.get("checksum"), f"nbgrader left no checksum on {meta.get('grade_id')}"
+        if meta.get("locked"):
+            assert cell["metadata"].get("editable") is False and cell["metadata"].get("deletable") is False
+        assert "### BEGIN HIDDEN TESTS" not in "".join(cell["source"])
+
+
+def test_repository_is_an_nbgrader_course():
+    # nbgrader reads nbgrader_config.py as Python with `get_config` provided; do the same.
+    from traitlets.config import Config
+
+    config = Config()
+    namespace = {"get_config": lambda: config, "__file__": str(ROOT / "nbgrader_config.py")}
+    exec(compile((ROOT / "nbgrader_config.py").read_text(), "nbgrader_config.py", "exec"), namespace)
+    assert config.CourseDirectory.source_directory == "solutions"
+    assert config.CourseDirectory.release_directory == "assignments"
+    assert Path(config.CourseDirectory.root) == ROOT
