@@ -277,3 +277,15 @@ def test_fill_solutions_round_trip(assignment, tmp_path):
 
 def _without_markers(source):
     return "\n".join(line for line in source.split("\n") if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+
+
+def test_bundled_examples_are_current(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_examples", ROOT / "examples" / "make_examples.py")
+    make_examples = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_examples)
+    built = {p.name: p.read_bytes() for p in make_examples.build(tmp_path, ROOT)}
+    committed = {p.name: p.read_bytes() for p in (ROOT / "examples" / "submissions").glob("*.ipynb")}
+    assert built == committed, "run python3 examples/make_examples.py and commit examples/submissions/"
+    assert set(built) == {f"{name}.ipynb" for name in ("alice", "bob", "carol", "dave", "erin", "frank", "gina")}
