@@ -209,3 +209,13 @@ def _children_of(pid):
             except OSError:
                 pass
     return out
+
+
+def test_substitute_swaps_a_helper_for_one_call_only(zygote):
+    s = make(zygote, "def helper(x):\n    raise NotImplementedError\n"
+                     "def outer(x):\n    return helper(x) + 1\n")
+    fixed = {"helper": "def helper(x):\n    return 2 * x\n"}
+    assert s.call("outer", 3, substitute=fixed) == 7
+    with pytest.raises(StudentRaised):
+        s.call("outer", 3)  # the student's own helper is back
+    s.close()

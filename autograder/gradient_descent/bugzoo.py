@@ -32,9 +32,9 @@ def sigmoid_output_to_derivative(output):
 def sigmoid_output_to_derivative(output):
     return np.dot(output, (1 - output).T)
 """, "use the elementwise `*`, not np.dot: each output has its own slope, same shape as the input",
-        # The student's own q2/q3 multiply by this wrongly shaped slope and raise: a real cascade
-        # that no suite can undo without running the reference inside the student's code.
-        (Q2, Q3, Q5)),
+        # q2/q3 are judged with the reference slope swapped in, so only the run that uses the
+        # student's functions together (q5) may lose as well.
+        CONVERGENCE),
     Bug("modifies output in place", Q1, "sigmoid_output_to_derivative", """
 def sigmoid_output_to_derivative(output):
     output *= 1 - output

@@ -7,6 +7,7 @@ public examples below, never these inputs.
 No cascades: q2 and q3 call the student's own ``sigmoid_output_to_derivative``; when that one
 is wrong, an answer consistent with it is accepted here (q1 already pays for the mistake).
 """
+import inspect
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,9 @@ from gdkit.grading.checks import (example_of, expect_close, expect_pair, expect_
 from gdkit.grading.diagnose import Diagnoser
 
 ZOO = Diagnoser.from_file(Path(__file__).with_name("bugzoo.py"))
+# q2 and q3 are judged with the reference slope standing in for the student's q1, so a q1
+# mistake (even one that crashes) is charged to q1 only.
+REFERENCE_SLOPE = {"sigmoid_output_to_derivative": inspect.getsource(ref.sigmoid_output_to_derivative)}
 rng = np.random.default_rng()
 STEP = 1e-6  # central differences: truncation ~STEP**2, rounding ~1e-16/STEP, both far below atol
 
@@ -115,7 +119,8 @@ def test_q1_leaves_its_input_untouched(student):
 # ---- q2: compute_layer_2_delta ----------------------------------------------------------------
 
 def check_layer_2_delta(student, layer_2, y, expected, *, context):
-    got = ZOO.call(student, "compute_layer_2_delta", layer_2, y, example=q2_example(student))
+    got = ZOO.call(student, "compute_layer_2_delta", layer_2, y, example=q2_example(student),
+                   substitute=REFERENCE_SLOPE)
 
     def consistent_with_own_q1():
         slope = own_slope(student, layer_2)
@@ -152,7 +157,7 @@ def test_q2_is_the_gradient_of_the_loss(student):
 
 def check_layer_1_delta(student, layer_2_delta, synapse_1, layer_1, expected, *, context):
     got = ZOO.call(student, "compute_layer_1_delta", layer_2_delta, synapse_1, layer_1,
-                   example=q3_example(student))
+                   example=q3_example(student), substitute=REFERENCE_SLOPE)
 
     def consistent_with_own_q1():
         slope = own_slope(student, layer_1)

@@ -178,13 +178,13 @@ class Diagnoser:
                 return found[0]
         return None
 
-    def call(self, student, function: str, *args, example=None, return_args: bool = False):
+    def call(self, student, function: str, *args, example=None, return_args: bool = False, substitute=None):
         """``student.call`` that turns a crash matching a known mistake into a Fail naming it.
 
         Other crashes propagate unchanged, so the plugin reports them as the student's exception.
         """
         try:
-            return student.call(function, *args, return_args=return_args)
+            return student.call(function, *args, return_args=return_args, substitute=substitute)
         except Exception as exc:
             exc_type = getattr(exc, "exc_type", None)
             found = (self.match_raised(function, args, exc_type, getattr(exc, "message", ""))

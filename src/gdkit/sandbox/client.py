@@ -234,10 +234,15 @@ class Student:
         raise WorkerDied("crashed", "the worker answered something unexpected")
 
     # -- the API hidden suites use
-    def call(self, name: str, *args, return_args: bool = False, **kwargs):
-        """Call the student's function ``name``; see docs/architecture.md."""
+    def call(self, name: str, *args, return_args: bool = False, substitute: dict | None = None, **kwargs):
+        """Call the student's function ``name``; see docs/architecture.md.
+
+        ``substitute`` maps other function names to source code (a complete ``def``) used in
+        their place during this call only, so a mistake elsewhere does not cascade.
+        """
         reply = self._request({"op": "call", "name": name, "args": protocol.encode(list(args)),
-                               "kwargs": protocol.encode(kwargs), "return_args": return_args})
+                               "kwargs": protocol.encode(kwargs), "return_args": return_args,
+                               "substitute": dict(substitute or {})})
         value = self._unwrap(reply)
         if return_args:
             args_after = protocol.decode(reply.get("args", []))

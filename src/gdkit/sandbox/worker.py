@@ -311,8 +311,36 @@ def _call(namespace: dict, request: dict) -> dict:
         return {"ok": False, "kind": "missing", "name": request["name"]}
     args = protocol.decode(request.get("args", []))
     kwargs = protocol.decode(request.get("kwargs", {"__dict__": []}))
-    value = function(*args, **kwargs)
+    with _substituted(namespace, request.get("substitute") or {}):
+        value = function(*args, **kwargs)
     return _reply_value(value, args if request.get("return_args") else None)
+
+
+class _substituted:
+    """Swap in the grader's versions of other graded functions for one call (no cascades).
+
+    The grader sends their source (a contract's one-liners); the student's function looks its
+    helpers up in the notebook's globals at call time, so it sees these until the call ends.
+    """
+
+    _MISSING = object()
+
+    def __init__(self, namespace: dict, sources: dict):
+        self.namespace, self.sources, self.saved = namespace, sources, {}
+
+    def __enter__(self):
+        for name, source in self.sources.items():
+            scratch = {"np": np, "__builtins__": builtins}
+            exec(compile(source, "<grader>", "exec"), scratch)  # noqa: S102 - source from the grader
+            self.saved[name] = self.namespace.get(name, self._MISSING)
+            self.namespace[name] = scratch[name]
+
+    def __exit__(self, *exc):
+        for name, value in self.saved.items():
+            if value is self._MISSING:
+                self.namespace.pop(name, None)
+            else:
+                self.namespace[name] = value
 
 
 def _call_many(namespace: dict, request: dict) -> dict:
