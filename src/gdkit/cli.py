@@ -240,6 +240,76 @@ def check_command(notebook, assignment, timeout):
         click.get_current_context().exit(1)
 
 
+@cli.group()
+def export():
+    """Package grading for another platform (Gradescope, GitHub Actions)."""
+
+
+@export.command("gradescope")
+@click.option("--assignment", "-a", required=True, help="Which assignment the bundle grades.")
+@click.option("--out", type=click.Path(path_type=Path), required=True, metavar="FILE.zip",
+              help="Where to write the autograder zip.")
+def export_gradescope_command(assignment, out):
+    """Write a Gradescope autograder zip (setup.sh, run_autograder, the kit, the hidden suite)."""
+    from gdkit.export import gradescope
+
+    path = gradescope.export(assignment, out)
+    click.echo(f"wrote {path}: upload it as the programming assignment's autograder on Gradescope")
+
+
+@export.command("github-actions")
+@click.option("--assignment", "-a", required=True, help="Which assignment the student repository holds.")
+@click.option("--out", "outdir", type=click.Path(path_type=Path), required=True, metavar="DIR",
+              help="The student repository (template) folder; writes DIR/.github/workflows/grade.yml.")
+@click.option("--course-url", default=None, metavar="URL",
+              help="Git URL of the course repository with autograder/ (default: this checkout's origin).")
+@click.option("--course-ref", default="", metavar="REF", help="Branch or tag of the course repository.")
+@click.option("--kit-spec", default="gdkit", show_default=True, metavar="SPEC",
+              help="What the workflow pip-installs the kit from (its GDKIT_SPEC).")
+def export_github_actions_command(assignment, outdir, course_url, course_ref, kit_spec):
+    """Write a grading workflow for a student repository (summary, annotations, feedback artifact)."""
+    from gdkit.export import github_actions
+
+    path = github_actions.export(assignment, outdir, course_url, kit_spec, course_ref)
+    click.echo(f"wrote {path}")
+
+
+@cli.command("merge")
+@click.argument("shards", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="OUTDIR...")
+@click.option("--out", "outdir", type=click.Path(path_type=Path), required=True,
+              help="The merged folder (grades.csv, junit.xml, one folder per student).")
+@click.option("--expect", multiple=True, type=click.Path(path_type=Path), metavar="PATH",
+              help="The submissions that were graded (repeatable): refuse if a student has no record.")
+@click.option("--force", is_flag=True, help="Replace students already merged into --out.")
+def merge_command(shards, outdir, expect, force):
+    """Join the --out folders of 'gdkit grade --shard K/N' runs into one."""
+    from gdkit import merge
+    from gdkit.grading import runner
+
+    records = merge.merge(list(shards), outdir, list(expect), force)
+    click.echo(runner.summary_table(records, [q["id"] for q in records[0]["questions"]]))
+    click.echo(f"wrote {outdir / 'grades.csv'}, {outdir / 'junit.xml'} and {len(records)} student folder(s) "
+               f"from {len(shards)} shard(s)")
+
+
+@cli.command("ci-report")
+@click.argument("outdir", type=click.Path(path_type=Path))
+def ci_report_command(outdir):
+    """GitHub Actions report of a 'gdkit grade' folder: job summary, annotations, outputs.
+
+    Exit 1 when the folder holds no grading results.
+    """
+    from gdkit.export import ci_report
+
+    records, text, lines = ci_report.report(outdir)
+    if not os.environ.get("GITHUB_STEP_SUMMARY"):
+        click.echo(text)
+    for line in lines:
+        click.echo(line)
+    if not records:
+        click.get_current_context().exit(1)
+
+
 def main(argv=None) -> int:
     """Entry point: run the command, turning user errors into one line and exit 2."""
     try:

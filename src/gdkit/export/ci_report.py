@@ -1,0 +1,116 @@
+"""`gdkit ci-report OUTDIR`: turn a `gdkit grade` output folder into GitHub Actions' report.
+
+- a score table appended to ``$GITHUB_STEP_SUMMARY`` (Markdown; printed when it is unset),
+- one ``::error file=...,title=...::`` workflow command per question that lost points, so the
+  failure shows on the notebook in the run's annotations,
+- ``score`` and ``max_score`` lines appended to ``$GITHUB_OUTPUT`` for later steps.
+
+Escaping follows GitHub's workflow-command rules: ``%``, CR and LF in the message; also ``:``
+and ``,`` in property values.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from gdkit.errors import GdkitError
+from gdkit.grading import outputs
+
+ARTIFACT = "gdkit-feedback"
+
+
+def escape_data(text: str) -> str:
+    """A workflow command's message: %, CR and LF escaped."""
+    return str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A workflow command's property value: also ':' and ','."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def load_records(outdir: Path) -> list[dict]:
+    """Every student record in a grading output folder, by student id."""
+    outdir = Path(outdir)
+    if not outdir.is_dir():
+        raise GdkitError(f"{outdir} is not a folder; give the --out folder of 'gdkit grade'")
+    records = [outputs.read_record(outdir, p.name) for p in sorted(outdir.iterdir()) if p.is_dir()]
+    return [r for r in records if r is not None]
+
+
+def _cell(text) -> str:
+    # A '|' would end the table cell early; newlines would end the row.
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def summary(records: list[dict]) -> str:
+    """The job summary: per student, a table of question, points and checks passed."""
+    if not records:
+        return "## gdkit\n\nNo grading results: see the log of the Grade step.\n"
+    parts = []
+    for r in records:
+        parts += [f"## gdkit: {_cell(r['assignment'])} — {_cell(r['student'])}: "
+                  f"{outputs._num(r['total'])} / {outputs._num(r['max_total'])}", ""]
+        if r["status"] != "ok":
+            parts += [f"**Status: `{r['status']}`** {_cell(r.get('reason', ''))}", ""]
+        parts += ["| | question | points | checks passed |", "|---|---|---:|---:|"]
+        for q in r["questions"]:
+            mark = "✅" if q["score"] >= q["points"] else ("🟡" if q["score"] > 0 else "❌")
+            passed = sum(t["passed"] for t in q["tests"])
+            parts.append(f"| {mark} | {_cell(q['id'])} | {outputs._num(q['score'])} / {outputs._num(q['points'])} "
+                         f"| {passed} / {len(q['tests'])} |")
+        parts += ["", f"What failed and why: the `{ARTIFACT}` artifact of this run "
+                      f"(`{_cell(r['student'])}/feedback.html`).", ""]
+    return "\n".join(parts) + "\n"
+
+
+def _relative(path: str, workspace: Path | None) -> str:
+    p = Path(path)
+    if workspace is not None and p.is_absolute():
+        try:
+            return p.resolve().relative_to(workspace.resolve()).as_posix()
+        except ValueError:
+            pass
+    return p.as_posix()
+
+
+def annotations(records: list[dict], workspace: Path | None = None) -> list[str]:
+    """``::error`` workflow commands: one per question that lost points, one per ungraded notebook."""
+    lines = []
+    for r in records:
+        file = escape_property(_relative(r.get("path", ""), workspace))
+        if r["status"] != "ok":
+            lines.append(f"::error file={file},title={escape_property('gdkit: ' + r['status'])}::"
+                         f"{escape_data(r.get('reason') or r['status'])}")
+        for q in r["questions"]:
+            if q["score"] >= q["points"]:
+                continue
+            failed = [t for t in q["tests"] if not t["passed"]]
+            body = [f"{t.get('description') or t['name']}: {t['message']}"
+                    + (f"\nHint: {t['hint']}" if t.get("hint") else "") for t in failed]
+            title = f"{q['id']}: {outputs._num(q['score'])} / {outputs._num(q['points'])} points"
+            lines.append(f"::error file={file},title={escape_property(title)}::"
+                         f"{escape_data(chr(10).join(body) or r.get('reason') or 'not graded')}")
+    return lines
+
+
+def report(outdir: Path, environ=None) -> tuple[list[dict], str, list[str]]:
+    """Write the summary and outputs where GitHub's variables say; returns (records, summary, annotations).
+
+    Raises GdkitError when the folder holds no results (the Grade step failed before writing any).
+    """
+    environ = os.environ if environ is None else environ
+    records = load_records(outdir)
+    workspace = Path(environ["GITHUB_WORKSPACE"]) if environ.get("GITHUB_WORKSPACE") else None
+    text = summary(records)
+    lines = annotations(records, workspace)
+    if environ.get("GITHUB_STEP_SUMMARY"):
+        with open(environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as f:
+            f.write(text)
+    if records and environ.get("GITHUB_OUTPUT"):
+        with open(environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as f:
+            f.write(f"score={outputs._num(sum(r['total'] for r in records))}\n"
+                    f"max_score={outputs._num(sum(r['max_total'] for r in records))}\n")
+    if not records:
+        lines.append(f"::error title=gdkit::{escape_data(f'no grading results in {outdir}; see the Grade step')}")
+    return records, text, lines
