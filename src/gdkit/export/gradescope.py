@@ -141,10 +141,10 @@ def bundle_bytes(assignment_name: str, root: Path | None = None) -> bytes:
 def export(assignment_name: str, out: Path, root: Path | None = None) -> Path:
     """Write the bundle to ``out`` (a .zip file) atomically; returns the path."""
     out = Path(out)
-    if out.suffix.lower() != ".zip":
-        raise GdkitError(f"--out {out}: Gradescope wants a .zip file; name it like {out.with_suffix('.zip').name}")
     if out.is_dir():
         raise GdkitError(f"--out {out} is a folder; give a file name ending in .zip")
+    if out.suffix.lower() != ".zip":
+        raise GdkitError(f"--out {out}: Gradescope wants a .zip file; name it like {out.with_suffix('.zip').name}")
     data = bundle_bytes(assignment_name, root)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,171 @@
+"""The Gradescope bundle, end to end: build the zip, unpack it into a stand-in for /autograder,
+run its own run_autograder with the kit it carries, and hold results.json to Gradescope's spec
+and to `gdkit grade`'s scores on the same notebooks."""
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from gdkit import submissions
+
+REPO = Path(__file__).resolve().parents[1]
+ASSIGNMENT = "gradient_descent"
+VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
+
+
+def gdkit(*args, env=None, cwd=None):
+    return subprocess.run([sys.executable, "-m", "gdkit.cli", *args], capture_output=True, text=True,
+                          env=env, cwd=cwd, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bundle") / "autograder.zip"
+    result = gdkit("export", "gradescope", "--assignment", ASSIGNMENT, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def unpack(bundle: Path, root: Path) -> Path:
+    """The /autograder layout Gradescope builds: source/ = the zip, run_autograder copied up."""
+    (root / "source").mkdir(parents=True)
+    (root / "submission").mkdir()
+    (root / "results").mkdir()
+    with zipfile.ZipFile(bundle) as zf:
+        zf.extractall(root / "source")
+        for info in zf.infolist():  # zipfile drops the mode bits; Gradescope keeps them
+            os.chmod(root / "source" / info.filename, (info.external_attr >> 16) & 0o777 or 0o644)
+    shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
+    return root
+
+
+def run_autograder(root: Path, python=sys.executable) -> dict:
+    # The bundle's own copy of the kit runs, not the checkout's: it must be complete.
+    env = {**os.environ, "GDKIT_AUTOGRADER_ROOT": str(root), "GDKIT_AUTOGRADER_PYTHON": python,
+           "PYTHONPATH": str(root / "source" / "kit" / "src")}
+    env.pop("GDKIT_ROOT", None)
+    proc = subprocess.run([str(root / "run_autograder")], cwd=root, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads((root / "results" / "results.json").read_text())
+
+
+def assert_spec(results: dict) -> None:
+    """Gradescope's results.json format: a numeric score, and per test name/score/max_score/output/visibility."""
+    assert isinstance(results["score"], (int, float)) and not isinstance(results["score"], bool)
+    assert results.get("visibility", "visible") in VISIBILITY
+    assert results.get("stdout_visibility", "hidden") in VISIBILITY
+    assert isinstance(results.get("output", ""), str)
+    assert isinstance(results["tests"], list)
+    for test in results["tests"]:
+        assert isinstance(test["name"], str) and test["name"]
+        assert isinstance(test["score"], (int, float)) and isinstance(test["max_score"], (int, float))
+        assert 0 <= test["score"] <= test["max_score"]
+        assert isinstance(test["output"], str)
+        assert test["visibility"] in VISIBILITY
+    if results["tests"]:
+        assert results["score"] == pytest.approx(sum(t["score"] for t in results["tests"]))
+
+
+def test_bundle_holds_the_kit_and_this_suite_but_no_solutions(bundle):
+    with zipfile.ZipFile(bundle) as zf:
+        names = zf.namelist()
+        modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in zf.infolist()}
+        text = b"".join(zf.read(n) for n in names)
+    assert {"setup.sh", "run_autograder"} <= set(names)  # at the zip's root, as the spec requires
+    assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
+    assert "kit/pyproject.toml" in names and "kit/src/gdkit/grading/runner.py" in names
+    assert f"course/autograder/{ASSIGNMENT}/assignment.toml" in names
+    assert f"course/assignments/{ASSIGNMENT}/{ASSIGNMENT}.ipynb" in names
+    assert not [n for n in names if n.startswith("solutions/") or "/solutions/" in n]
+    assert not [n for n in names if n.startswith("course/") and "/tuning/" in n]
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    assert b"### BEGIN SOLUTION" not in text  # no master notebook slipped in
+
+
+def test_setup_sh_is_valid_bash(bundle, tmp_path):
+    with zipfile.ZipFile(bundle) as zf:
+        zf.extract("setup.sh", tmp_path)
+        zf.extract("run_autograder", tmp_path)
+    for script in ("setup.sh", "run_autograder"):
+        check = subprocess.run(["bash", "-n", str(tmp_path / script)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stderr
+    setup = (tmp_path / "setup.sh").read_text()
+    assert 'pip install "$HERE/kit"' in setup
+
+
+def write_notebook(path: Path, answers: dict) -> None:
+    release = nbformat.read(submissions.release_path(ASSIGNMENT, REPO), as_version=4)
+    nbformat.write(submissions.fill_solutions(release, answers), path)
+
+
+def grade_csv_row(notebook: Path, out: Path) -> dict:
+    result = gdkit("grade", str(notebook), "--assignment", ASSIGNMENT, "--out", str(out), "--quiet", "--jobs", "1")
+    assert result.returncode == 0, result.stderr
+    with open(out / "grades.csv") as f:
+        return next(csv.DictReader(f))
+
+
+@pytest.mark.parametrize("kind", ["master", "buggy"])
+def test_scores_equal_gdkit_grade(bundle, tmp_path, kind):
+    answers = submissions.master_answers(ASSIGNMENT, REPO)
+    if kind == "buggy":  # the update climbs the slope: loses q4 and the convergence of q5
+        answers["update_synapses"] = answers["update_synapses"].replace("-=", "+=").replace(" - ", " + ")
+    notebook = tmp_path / "upload" / "My Notebook (2).ipynb"  # any upload name works
+    notebook.parent.mkdir()
+    write_notebook(notebook, answers)
+    row = grade_csv_row(notebook, tmp_path / "grade-out")
+
+    root = unpack(bundle, tmp_path / "autograder")
+    shutil.copy(notebook, root / "submission" / notebook.name)
+    results = run_autograder(root)
+    assert_spec(results)
+    assert {t["name"]: t["score"] for t in results["tests"]} == {
+        q: float(row[q]) for q in row if q.startswith("q")}
+    assert results["score"] == float(row["total"])
+    if kind == "master":
+        assert results["score"] == 100
+    else:
+        assert results["score"] < 100
+        q4 = next(t for t in results["tests"] if t["name"] == "q4_update_synapses")
+        assert q4["score"] < q4["max_score"] and "checks passed" in q4["output"]
+
+
+def test_ungradable_submissions_still_get_results(bundle, tmp_path):
+    root = unpack(bundle, tmp_path / "autograder")
+    # no notebook at all
+    (root / "submission" / "notes.txt").write_text("forgot the notebook")
+    results = run_autograder(root)
+    assert_spec(results)
+    assert results["score"] == 0 and "no notebook" in results["output"]
+    # a notebook cut short
+    (root / "submission" / "gradient_descent.ipynb").write_text('{"cells": [')
+    results = run_autograder(root)
+    assert_spec(results)
+    assert results["score"] == 0 and "not valid JSON" in results["output"]
+    # the grader itself cannot start (a broken bundle): the shell's fallback still answers
+    results = run_autograder(root, python=str(tmp_path / "no-such-python"))
+    assert_spec(results)
+    assert results["score"] == 0 and "could not start" in results["output"]
+    # the suite's definition is broken: a crash inside the grader, reported, score 0
+    (root / "source" / "course" / "autograder" / ASSIGNMENT / "assignment.toml").write_text("questions = [")
+    results = run_autograder(root)
+    assert_spec(results)
+    assert results["score"] == 0 and "not graded" in results["output"]
+
+
+def test_bad_arguments_are_one_line_errors(tmp_path):
+    for args, words in [(["--assignment", "nope", "--out", str(tmp_path / "a.zip")], "no assignment named"),
+                        (["--assignment", ASSIGNMENT, "--out", str(tmp_path / "a.txt")], ".zip"),
+                        (["--assignment", ASSIGNMENT, "--out", str(tmp_path)], "is a folder")]:
+        result = gdkit("export", "gradescope", *args)
+        assert result.returncode == 2 and words in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert not list(tmp_path.iterdir())
