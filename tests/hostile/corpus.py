@@ -1,0 +1,348 @@
+"""The hostile corpus: submissions built from the gradient_descent release, each with the outcome
+the grader owes it.
+
+Every case is a real notebook (the release with chosen source in its solution cells, made by
+``fill_solutions``) or raw bytes. Its expectation says which statuses are truthful and how its
+score relates to a *baseline*: the same code without the attack (``master`` = the master's
+answers, ``wrong`` = the master with a wrong sigmoid derivative, ``zeros`` = functions that
+answer zeros). "same" means exactly the baseline's per-question scores (the attack is inert);
+"at_most" means no question scores above the baseline's.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from gdkit.submissions import fill_solutions, is_solution_cell, master_answers, release_path
+
+ASSIGNMENT = "gradient_descent"
+MARKER = "987654"  # in the command line of every process an attack tries to start
+WRONG_Q1 = ("def sigmoid_output_to_derivative(output):\n"
+            "    return output * (1 + output)\n")
+ZEROS = {
+    "sigmoid_output_to_derivative": "def sigmoid_output_to_derivative(output):\n    return np.zeros_like(output)\n",
+    "compute_layer_2_delta": "def compute_layer_2_delta(layer_2, y):\n    return np.zeros_like(layer_2)\n",
+    "compute_layer_1_delta": ("def compute_layer_1_delta(layer_2_delta, synapse_1, layer_1):\n"
+                              "    return np.zeros_like(layer_1)\n"),
+    "update_synapses": ("def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta,"
+                        " alpha):\n    return synapse_0, synapse_1\n"),
+    "detect_divergence": "def detect_divergence(errors):\n    return False\n",
+}
+
+
+@dataclass
+class Case:
+    name: str
+    kind: str                      # process, forgery, stolen, vandalism, broken, baseline
+    statuses: tuple                # truthful statuses for this case
+    baseline: str | None = None    # master / wrong / zeros
+    relation: str = "same"         # same / at_most / zero
+    reason: str = ""               # a phrase the grades.csv reason must contain
+    zero_questions: tuple = ()     # questions that must score 0
+    data: bytes = field(default=b"", repr=False)
+
+
+def _after(answers, name, extra):
+    """``answers`` with ``extra`` appended to the cell defining ``name`` (runs at load time)."""
+    out = dict(answers)
+    out[name] = out[name] + "\n" + extra
+    return out
+
+
+def _with(answers, name, source):
+    out = dict(answers)
+    out[name] = source
+    return out
+
+
+def build(dest: Path | None, *, root: Path, victim_notebook: Path, outdir: Path) -> list[Case]:
+    """Write every case to ``dest/<name>.ipynb`` (nothing when None); returns the cases, baselines first."""
+    release = nbformat.read(release_path(ASSIGNMENT, root), as_version=4)
+    master = master_answers(ASSIGNMENT, root)
+    wrong = _with(master, "sigmoid_output_to_derivative", WRONG_Q1)
+    cases: list[Case] = []
+
+    def nb(name, kind, answers, statuses=("ok",), **kw):
+        cases.append(Case(name, kind, statuses, data=nbformat.writes(fill_solutions(release, answers)).encode(), **kw))
+
+    def raw(name, data, statuses, reason):
+        cases.append(Case(name, "broken", statuses, relation="zero", reason=reason, data=data))
+
+    nb("base_master", "baseline", master)
+    nb("base_wrong", "baseline", wrong)
+    nb("base_zeros", "baseline", {**master, **ZEROS})
+
+    # ---- process attacks
+    nb("exit_at_import", "process", _after(master, "sigmoid_output_to_derivative", "import os\nos._exit(0)\n"),
+       statuses=("crashed",), relation="zero", reason="exit status 0")
+    nb("sys_exit_at_import", "process", _after(master, "detect_divergence", "import sys\nsys.exit(0)\n"),
+       baseline="master")  # SystemExit only ends its own cell: the functions are already defined
+    nb("exit_in_function", "process",
+       _with(master, "detect_divergence", "import os\ndef detect_divergence(errors):\n    os._exit(3)\n"),
+       statuses=("crashed",), baseline="master", relation="at_most", zero_questions=("q6_detect_divergence",))
+    nb("sys_exit_in_function", "process",
+       _with(master, "detect_divergence", "import sys\ndef detect_divergence(errors):\n    sys.exit(0)\n"),
+       baseline="master", relation="at_most", zero_questions=("q6_detect_divergence",))
+    nb("loop_at_import", "process", _after(master, "detect_divergence", "while True:\n    pass\n"),
+       statuses=("timeout",), relation="zero", reason="no answer")
+    nb("sleep_at_import", "process", _after(master, "detect_divergence", "import time\ntime.sleep(10 ** 6)\n"),
+       statuses=("timeout",), relation="zero", reason="no answer")
+    stubborn = ("import signal, time\n"
+                "for _s in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):\n"
+                "    signal.signal(_s, signal.SIG_IGN)\n"
+                "def update_synapses(*args):\n"
+                "    while True:\n"
+                "        try:\n"
+                "            time.sleep(0.01)\n"
+                "        except BaseException:\n"
+                "            pass\n")
+    nb("loop_ignoring_signals", "process", _with(master, "update_synapses", stubborn),
+       statuses=("timeout",), baseline="master", relation="at_most",
+       zero_questions=("q4_update_synapses", "q5_convergence"))
+    catching = ("import signal\n"
+                "def _again(*a):\n"
+                "    signal.setitimer(signal.ITIMER_REAL, 0.05)\n"
+                "signal.signal(signal.SIGALRM, _again)\n"
+                "signal.signal(signal.SIGTERM, _again)\n"
+                "signal.signal(signal.SIGINT, _again)\n"
+                "def detect_divergence(errors):\n"
+                "    while True:\n"
+                "        try:\n"
+                "            sum(range(10 ** 6))\n"
+                "        except BaseException:\n"
+                "            pass\n")
+    nb("loop_catching_signals", "process", _with(master, "detect_divergence", catching),
+       statuses=("timeout",), baseline="master", relation="at_most", zero_questions=("q6_detect_divergence",))
+    nb("memory_at_import", "process",
+       _after(master, "detect_divergence", "hog = [bytearray(1 << 20) for _ in range(1 << 16)]\n"),
+       baseline="master")  # MemoryError ends that cell; what was defined before still counts
+    nb("memory_in_function", "process",
+       _with(master, "detect_divergence",
+             "def detect_divergence(errors):\n    hog = []\n    while True:\n        hog.append(bytearray(16 << 20))\n"),
+       statuses=("ok", "memory", "crashed", "timeout"), baseline="master", relation="at_most",
+       zero_questions=("q6_detect_divergence",))
+    nb("recursion", "process",
+       _with(master, "sigmoid_output_to_derivative",
+             "def sigmoid_output_to_derivative(output):\n    return sigmoid_output_to_derivative(output)\n"),
+       baseline="master", relation="at_most", zero_questions=("q1_sigmoid_derivative",))
+    nb("recursion_past_c_stack", "process",
+       _with(master, "detect_divergence",
+             "import sys\nsys.setrecursionlimit(10 ** 7)\n"
+             "def detect_divergence(errors, depth=0):\n    return detect_divergence(errors, depth + 1)\n"),
+       statuses=("crashed", "ok", "timeout", "memory"), baseline="master", relation="at_most",
+       zero_questions=("q6_detect_divergence",))
+    flood = ("import sys, os\n"
+             "_block = 'x' * (1 << 20)\n"
+             "for _ in range(400):  # 400 MB\n"
+             "    try:\n"
+             "        {write}\n"
+             "    except BaseException:\n"
+             "        pass\n")
+    nb("flood_stdout", "process", _after(master, "detect_divergence", flood.format(write="sys.stdout.write(_block)")),
+       baseline="master")
+    nb("flood_stderr", "process", _after(master, "detect_divergence", flood.format(write="os.write(2, _block.encode())")),
+       baseline="master")
+    nb("flood_in_function", "process",  # slow (50 MB per call) but honest: may run out of time
+       _with(master, "detect_divergence", master["detect_divergence"].replace(
+           "    values = np.asarray", "    for _ in range(50):\n        try:\n            print('y' * (1 << 20))\n"
+                                     "        except BaseException:\n            pass\n    values = np.asarray")),
+       statuses=("ok", "timeout"), baseline="master", relation="at_most")
+    spawners = {
+        "double_fork_setsid": ("import os\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+                               "        os.execv('/bin/sleep', ['sleep', '%s'])\n    os._exit(0)\n" % MARKER),
+        "subprocess_setsid": ("import subprocess\nsubprocess.Popen(['sleep', '%s'], start_new_session=True)\n" % MARKER),
+        "posixsubprocess_exec": (
+            "import _posixsubprocess, os\n_r, _w = os.pipe()\n"
+            "_posixsubprocess.fork_exec([b'/bin/sh', b'-c', b'setsid sleep %s & sleep %s'], [b'/bin/sh'], True,"
+            " (_w,), None, None, -1, -1, -1, -1, -1, -1, _r, _w, False, True, -1, None, None, -1, -1, None, False)\n"
+            % (MARKER, MARKER)),
+        "multiprocessing_daemon": ("import multiprocessing, time\n"
+                                   "multiprocessing.Process(target=time.sleep, args=(%s,)).start()\n" % MARKER),
+    }
+    for name, attack in spawners.items():
+        # in try/except so the rest of the notebook loads: the attack alone must earn nothing
+        guarded = "try:\n" + "".join("    " + l + "\n" for l in attack.splitlines()) + "except BaseException:\n    pass\n"
+        nb(name, "process", _after(master, "detect_divergence", guarded), baseline="master")
+
+    # ---- result forgery (on the wrong derivative: no forged point may be earned)
+    fake = json.dumps({"score": 100, "tests": [{"name": "q1_sigmoid_derivative", "score": 10, "max_score": 10}]})
+    nb("print_fake_results", "forgery",
+       _after(wrong, "detect_divergence", f"print({fake!r})\nprint('=' * 20 + ' 24 passed in 0.12s ' + '=' * 20)\n"),
+       baseline="wrong", relation="at_most")
+    patch_allclose = "import numpy as np\nnp.allclose = lambda *a, **k: True\nnp.isclose = lambda *a, **k: True\n"
+    nb("patch_allclose_master", "forgery", _after(master, "detect_divergence", patch_allclose), baseline="master")
+    nb("patch_allclose_wrong", "forgery", _after(wrong, "detect_divergence", patch_allclose),
+       baseline="wrong", relation="at_most")
+    nb("patch_testing_wrong", "forgery", _after(wrong, "detect_divergence",
+       "import numpy as np\nfor _n in dir(np.testing):\n    if _n.startswith('assert'):\n"
+       "        setattr(np.testing, _n, lambda *a, **k: None)\n"), baseline="wrong", relation="at_most")
+    nb("patch_math_isclose_wrong", "forgery", _after(wrong, "detect_divergence",
+       "import math\nmath.isclose = lambda *a, **k: True\n"), baseline="wrong", relation="at_most")
+    nb("patch_array_equal_wrong", "forgery", _after(wrong, "detect_divergence",
+       "import numpy as np\nnp.array_equal = lambda *a, **k: True\nnp.array_equiv = lambda *a, **k: True\n"),
+       baseline="wrong", relation="at_most")
+    nb("patch_shared_modules_wrong", "forgery", _after(wrong, "detect_divergence",
+       "import sys, types, builtins\n"
+       "_fake = types.ModuleType('gdkit.network')\n"
+       "_fake.sigmoid_output_to_derivative = lambda o: o * (1 + o)\n"
+       "sys.modules['gdkit'] = types.ModuleType('gdkit')\nsys.modules['gdkit.network'] = _fake\n"
+       "builtins.isinstance = lambda *a: True\nbuiltins.abs = lambda x: 0\n"
+       "sys.modules['pytest'] = types.ModuleType('pytest')\n"), statuses=("ok", "crashed"),
+       baseline="wrong", relation="at_most")
+    nb("lying_array_wrong", "forgery", _with(wrong, "sigmoid_output_to_derivative",
+       "class _Liar(np.ndarray):\n    def __eq__(self, other):\n        return np.ones(np.shape(self), bool)\n"
+       "    def __sub__(self, other):\n        return np.zeros(np.shape(self))\n"
+       "def sigmoid_output_to_derivative(output):\n    return (output * (1 + output)).view(_Liar)\n"),
+       baseline="wrong", relation="at_most")
+
+    # ---- stolen answers (fallback: the wrong derivative; stealing must add nothing)
+    def stealing(attempt):
+        return _with(wrong, "sigmoid_output_to_derivative",
+                     "try:\n" + "".join("    " + l + "\n" for l in attempt.splitlines()) +
+                     "except BaseException:\n" + "".join("    " + l + "\n" for l in WRONG_Q1.splitlines()))
+
+    nb("import_reference", "stolen", stealing("from gdkit.network import sigmoid_output_to_derivative\n"),
+       baseline="wrong", relation="at_most")
+    network_py = Path(__import__("gdkit.network").network.__file__).resolve()
+    nb("load_reference_by_path", "stolen", stealing(
+        "import importlib.util\n"
+        f"_spec = importlib.util.spec_from_file_location('ref', {str(network_py)!r})\n"
+        "_m = importlib.util.module_from_spec(_spec)\n_spec.loader.exec_module(_m)\n"
+        "sigmoid_output_to_derivative = _m.sigmoid_output_to_derivative\n"), baseline="wrong", relation="at_most")
+    master_nb = root / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    steal_from = ("import json\n"
+                  "_src = None\n"
+                  "for _p in {paths!r}:\n"
+                  "    try:\n"
+                  "        _src = open(_p).read()\n"
+                  "        break\n"
+                  "    except OSError:\n"
+                  "        pass\n"
+                  "for _c in json.loads(_src)['cells']:\n"
+                  "    _s = ''.join(_c['source'])\n"
+                  "    if 'def sigmoid_output_to_derivative' in _s:\n"
+                  "        exec(_s.replace('### BEGIN SOLUTION', '').replace('### END SOLUTION', ''))\n")
+    nb("read_solutions_absolute", "stolen", stealing(steal_from.format(paths=[str(master_nb)])),
+       baseline="wrong", relation="at_most")
+    rel = f"solutions/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
+    nb("read_solutions_relative", "stolen", stealing(steal_from.format(paths=[
+        rel, "../" + rel, "../../" + rel, "../../../" + rel, "../../../../" + rel,
+        "/proc/self/root" + str(master_nb), "/proc/1/root" + str(master_nb),
+        "/proc/self/cwd/../../" + rel])), baseline="wrong", relation="at_most")
+    nb("read_autograder_dir_fd", "stolen", stealing(
+        "import os\n"
+        "_fd = os.open('/proc/self', os.O_RDONLY)\n"
+        f"_t = os.read(os.open({('root' + str(root / 'autograder' / ASSIGNMENT / 'test_gd_functions.py'))!r},"
+        " os.O_RDONLY, dir_fd=_fd), 1 << 20)\n"
+        "raise RuntimeError('read the hidden tests')\n"), baseline="wrong", relation="at_most")
+    nb("list_autograder", "stolen", stealing(
+        f"import os, glob\n_names = os.listdir({str(root / 'autograder' / ASSIGNMENT)!r})\n"
+        "raise RuntimeError(_names)\n"), baseline="wrong", relation="at_most")
+    table = ("_TABLE = {}\n"
+             "def _remember(x, value):\n"
+             "    _TABLE[(np.shape(x), np.asarray(x, float).round(6).tobytes())] = value\n"
+             "for _x in (np.array([[0.5, 0.9], [0.1, 0.0]]), np.array([[0.5], [0.8]]), 1 / (1 + np.exp(-X.dot(np.ones((3, 4)))))):\n"
+             "    _remember(_x, _x * (1 - _x))\n"
+             "def sigmoid_output_to_derivative(output):\n"
+             "    key = (np.shape(output), np.asarray(output, float).round(6).tobytes())\n"
+             "    return _TABLE.get(key, np.zeros_like(output))\n")
+    nb("hardcoded_toy_values", "stolen", _with({**master, **ZEROS}, "sigmoid_output_to_derivative", table),
+       baseline="zeros", relation="at_most")
+    shape_only = ("def detect_divergence(errors):\n"
+                  "    # right for the notebook's own asserts (3-long lists), blind otherwise\n"
+                  "    return len(errors) == 3 and errors[-1] > errors[0]\n")
+    nb("hardcoded_toy_shapes", "stolen", _with({**master, **ZEROS}, "detect_divergence", shape_only),
+       baseline="zeros", relation="at_most")
+
+    # ---- vandalism (each attempt guarded: the honest master must still score exactly the master's)
+    targets = [str(victim_notebook), str(outdir / "victim" / "results.json"), str(outdir / "victim" / "record.json"),
+               str(outdir / "grades.csv"), str(outdir / "vandal_outdir" / "record.json"),
+               str(root / "autograder" / ASSIGNMENT / "test_gd_functions.py"), str(network_py),
+               str(Path(json.__file__).resolve())]
+    vandal = ("import os, shutil\n"
+              "for _p in {targets!r}:\n"
+              "    for _attack in (lambda p: open(p, 'w').write('{{}}'), lambda p: open(p, 'a').write('x'),\n"
+              "                    os.remove, lambda p: os.rename(p, p + '.bak'), lambda p: os.truncate(p, 0),\n"
+              "                    lambda p: os.chmod(p, 0), lambda p: shutil.rmtree(os.path.dirname(p)),\n"
+              "                    lambda p: os.symlink(p, 'link'), lambda p: np.save(p, np.zeros(1))):\n"
+              "        try:\n"
+              "            _attack(_p)\n"
+              "        except BaseException:\n"
+              "            pass\n")
+    nb("vandal_files", "vandalism", _after(master, "detect_divergence", vandal.format(targets=targets)),
+       baseline="master")
+    nb("vandal_outdir", "vandalism", _after(master, "detect_divergence", (
+        "import os\n"
+        f"for _d in ({str(outdir)!r}, {str(outdir / 'victim')!r}):\n"
+        "    try:\n"
+        "        os.mkdir(os.path.join(_d, 'pwned'))\n"
+        "    except BaseException:\n"
+        "        pass\n"
+        "    try:\n"
+        "        _fd = os.open(_d, os.O_RDONLY)\n"
+        "        os.write(os.open('results.json', os.O_WRONLY | os.O_CREAT, dir_fd=_fd), b'{}')\n"
+        "    except BaseException:\n"
+        "        pass\n")), baseline="master")
+    nb("vandal_python_install", "vandalism", _after(master, "detect_divergence", (
+        "import os\n"
+        "try:\n"
+        "    _fd = os.open(os.path.dirname(os.__file__), os.O_RDONLY)\n"
+        "    os.write(os.open('json/__init__.py', os.O_WRONLY | os.O_APPEND, dir_fd=_fd), b'\\nraise SystemExit\\n')\n"
+        "except BaseException:\n"
+        "    pass\n")), baseline="master")
+
+    # ---- broken notebooks
+    good = nbformat.writes(fill_solutions(release, master))
+    raw("invalid_json", good[: len(good) // 2].encode(), ("invalid-json",), "not valid JSON")
+    raw("binary_junk", bytes(range(256)) * 64, ("binary-file",), "binary")
+    raw("empty_file", b"", ("empty-file",), "empty")
+    future = json.loads(good)
+    future["nbformat"] = 5
+    raw("nbformat_5", json.dumps(future).encode(), ("unsupported-nbformat",), "not supported")
+    raw("not_a_notebook", b'{"hello": "world"}', ("not-a-notebook",), "not a Jupyter notebook")
+    raw("non_utf8", good.encode().replace(b"Gradient descent", b"Gradient d\xe9scent\xff", 1), ("not-utf8",), "UTF-8")
+    huge = fill_solutions(release, master)
+    huge.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="z" * (21 << 20))]
+    raw("huge_outputs_21mb", nbformat.writes(huge).encode(), ("too-large",), "MB")
+    big = fill_solutions(release, master)
+    big.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="z" * (18 << 20))]
+    cases.append(Case("big_outputs_18mb", "broken", ("ok",), baseline="master", data=nbformat.writes(big).encode()))
+    v3 = nbformat.writes(nbformat.convert(fill_solutions(release, master), 3), version=3)
+    cases.append(Case("nbformat_3", "broken", ("ok",), baseline="master", data=v3.encode()))
+
+    def edited(name, change, baseline="master", relation="at_most", zero=()):
+        nb_ = fill_solutions(release, master)
+        change(nb_)
+        cases.append(Case(name, "broken", ("ok",), baseline=baseline, relation=relation, zero_questions=zero,
+                          data=nbformat.writes(nb_).encode()))
+
+    def solution_index(nb_, function):
+        return next(i for i, c in enumerate(nb_.cells) if is_solution_cell(c) and f"def {function}(" in c.source)
+
+    edited("deleted_solution_cell", lambda n: n.cells.pop(solution_index(n, "compute_layer_1_delta")),
+           zero=("q3_layer_1_delta",))
+    edited("duplicated_solution_cell", lambda n: n.cells.insert(
+        solution_index(n, "detect_divergence") + 1, nbformat.v4.new_code_cell(n.cells[solution_index(n, "detect_divergence")].source)),
+        relation="same")
+
+    def to_markdown(n):
+        i = solution_index(n, "update_synapses")
+        n.cells[i] = nbformat.v4.new_markdown_cell(n.cells[i].source)
+    edited("changed_cell_type", to_markdown, zero=("q4_update_synapses", "q5_convergence"))
+
+    def syntax_error(n):
+        i = solution_index(n, "compute_layer_2_delta")
+        n.cells[i].source = n.cells[i].source.replace("):", ")", 1)
+    edited("syntax_error_one_cell", syntax_error, zero=("q2_layer_2_delta", "q5_convergence"))
+
+    def rename(n):
+        i = solution_index(n, "detect_divergence")
+        n.cells[i].source = n.cells[i].source.replace("def detect_divergence(", "def detect_divergance(")
+    edited("renamed_function", rename, zero=("q6_detect_divergence",))
+
+    for case in cases if dest is not None else ():
+        (dest / f"{case.name}.ipynb").write_bytes(case.data)
+    return cases

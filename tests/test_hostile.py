@@ -1,0 +1,207 @@
+"""The hostile corpus (tests/hostile/corpus.py) graded in ONE run, then judged case by case.
+
+One ``grade_submissions`` call (jobs=2, 2 s timeout) grades every case plus a victim student
+graded earlier into the same output folder. The kit's grading files are a private copy so that
+a vandal that got through would show up in its hashes, not damage the checkout.
+"""
+import csv
+import hashlib
+import html
+import json
+import os
+import re
+import resource
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from hostile import corpus  # noqa: E402
+
+from gdkit.grading import runner  # noqa: E402
+
+KIT = Path(__file__).resolve().parents[1]
+PACKAGE = KIT / "src" / "gdkit"
+MEMORY_MB = 256
+# Workers may use MEMORY_MB on top of their ~100 MB start; the grader itself must stay small
+# whatever the students print or embed (a 400 MB flood or an 18 MB notebook).
+RSS_BOUND_MB = MEMORY_MB + 250
+CASES = {c.name: c for c in corpus.build(None, root=KIT, victim_notebook=Path("/v"), outdir=Path("/o"))}
+
+
+def _hashes(paths):
+    return {str(p): hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths if Path(p).is_file()}
+
+
+def _marked_processes(marker):
+    """Processes whose command line carries the corpus marker (wherever they were reparented)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if marker in cmd and "pytest" not in cmd:
+                found.append((int(entry), cmd))
+    return found
+
+
+def _descendants(pid):
+    parent = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                parent[int(entry)] = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                pass
+    out, frontier = set(), {pid}
+    while frontier:
+        frontier = {p for p, pp in parent.items() if pp in frontier} - out
+        out |= frontier
+    return out
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    base = tmp_path_factory.mktemp("hostile")
+    root = base / "kit"
+    for folder in ("autograder", "assignments", "solutions"):
+        shutil.copytree(KIT / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    subs, victims, out = base / "subs", base / "victims", base / "out"
+    subs.mkdir()
+    victims.mkdir()
+    victim = victims / "victim.ipynb"
+    cases = corpus.build(subs, root=root, victim_notebook=victim, outdir=out)
+    shutil.copy(subs / "base_master.ipynb", victim)
+    runner.grade_submissions(corpus.ASSIGNMENT, [victim], outdir=out, timeout=2.0, quiet=True, root=root)
+
+    watched = ([p for p in root.rglob("*") if p.is_file()] + list(subs.iterdir()) + [victim]
+               + list((out / "victim").iterdir()) + [p for p in PACKAGE.rglob("*.py")]
+               + [Path(json.__file__), Path(os.__file__)])
+    before = _hashes(watched)
+    children_before = _descendants(os.getpid())
+    records = runner.grade_submissions(corpus.ASSIGNMENT, [subs, victim], outdir=out, jobs=2, timeout=2.0,
+                                       memory_mb=MEMORY_MB, quiet=True, root=root)
+    rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    with open(out / "grades.csv") as f:
+        rows = {r["student"]: r for r in csv.DictReader(f)}
+    return {"cases": {c.name: c for c in cases}, "rows": rows, "records": {r["student"]: r for r in records},
+            "out": out, "root": root, "subs": subs, "before": before, "after": _hashes(watched),
+            "rss_mb": rss_mb, "survivors": _marked_processes(corpus.MARKER),
+            "new_children": _descendants(os.getpid()) - children_before}
+
+
+def test_corpus_is_large_and_covers_every_kind():
+    kinds = {c.kind for c in CASES.values()}
+    assert len(CASES) >= 30 and kinds >= {"process", "forgery", "stolen", "vandalism", "broken"}
+
+
+def _scores(row):
+    return {k: float(v) for k, v in row.items() if k.startswith("q")}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_case_outcome(graded, name):
+    case = graded["cases"][name]
+    row = graded["rows"][name]
+    assert row["status"] in case.statuses, (row["status"], row["reason"])
+    reason = row["reason"]
+    assert "\n" not in reason and "Traceback" not in reason and len(reason) <= 300
+    if row["status"] != "ok":
+        assert reason, "a submission that was not graded normally needs a reason"
+    if case.reason:
+        assert case.reason in reason
+    scores = _scores(row)
+    if case.relation == "zero":
+        assert float(row["total"]) == 0 and not any(scores.values())
+    elif case.baseline:
+        honest = _scores(graded["rows"][f"base_{case.baseline}"])
+        if case.relation == "same":
+            assert scores == honest
+        else:
+            assert all(scores[q] <= honest[q] for q in scores), (scores, honest)
+    for q in case.zero_questions:
+        assert scores[q] == 0, q
+    # the row and the student's own results.json agree
+    results = json.loads((graded["out"] / name / "results.json").read_text())
+    assert results["score"] == pytest.approx(float(row["total"]))
+
+
+def test_baselines_are_what_they_claim(graded):
+    rows = graded["rows"]
+    assert float(rows["base_master"]["total"]) == 100
+    # the comparisons above only mean something if the wrong baselines lose points
+    assert float(rows["base_wrong"]["q1_sigmoid_derivative"]) < 10
+    assert float(rows["base_zeros"]["total"]) < float(rows["base_wrong"]["total"]) < 100
+
+
+def test_load_errors_are_recorded_not_fatal(graded):
+    errors = {c["error"] for c in graded["records"]["sys_exit_at_import"]["cells"]}
+    assert "SystemExit" in errors
+    assert "SyntaxError" in {c["error"] for c in graded["records"]["syntax_error_one_cell"]["cells"]}
+    assert "MemoryError" in {c["error"] for c in graded["records"]["memory_at_import"]["cells"]}
+
+
+def test_every_submission_has_a_row(graded):
+    assert set(graded["rows"]) == set(CASES) | {"victim"}
+
+
+def test_nothing_outside_the_own_folder_changed(graded):
+    changed = [p for p, h in graded["before"].items() if graded["after"].get(p) != h]
+    assert changed == []
+    # the victim graded earlier was skipped, not overwritten, and kept its full marks
+    assert graded["rows"]["victim"]["total"] == "100"
+    assert not (graded["out"] / "pwned").exists() and not (graded["out"] / "victim" / "pwned").exists()
+
+
+def test_no_process_survives(graded):
+    assert graded["survivors"] == []
+    assert graded["new_children"] == set()
+
+
+def test_grader_memory_stays_bounded(graded):
+    assert graded["rss_mb"] < RSS_BOUND_MB, graded["rss_mb"]
+
+
+def _secret_lines(extra_public: str):
+    """Code lines of the hidden suites and the reference that a submission does not contain itself."""
+    sources = list((KIT / "autograder" / corpus.ASSIGNMENT).glob("test_*.py")) + [PACKAGE / "network.py"]
+    lines = set()
+    for path in sources:
+        in_doc = False
+        for line in path.read_text().splitlines():
+            text = line.strip()
+            if text.count('"""') == 1:
+                in_doc = not in_doc
+                continue
+            if in_doc or text.startswith(("#", '"""', "@")) or len(text) < 25 or text in extra_public:
+                continue
+            lines.add(text)
+    return lines
+
+
+def test_hidden_code_never_reaches_a_student(graded):
+    public = "\n".join(p.read_bytes().decode("utf-8", "replace") for p in graded["subs"].iterdir()
+                       if p.stat().st_size < (1 << 20))
+    secrets = _secret_lines(public)
+    assert len(secrets) > 100
+    for name in graded["rows"]:
+        folder = graded["out"] / name
+        shown = [json.dumps(json.loads((folder / "results.json").read_text()), ensure_ascii=False)]
+        shown += [(folder / "feedback.md").read_text(), html.unescape((folder / "feedback.html").read_text())]
+        shown = "\n".join(s.replace('\\"', '"').replace("\\n", "\n") for s in shown)
+        leaked = [line for line in secrets if line in shown]
+        assert leaked == [], (name, leaked[:3])
+        assert not re.search(r"File \"[^\"]*(autograder|gdkit)/", shown), name
+        assert len(shown) < 200_000, (name, len(shown))  # floods do not reach the feedback
+
+
+def test_stolen_reads_were_refused(graded):
+    """The stealers fell back to their own wrong code: the reads themselves failed."""
+    for name in ("import_reference", "load_reference_by_path", "read_solutions_absolute",
+                 "read_solutions_relative", "read_autograder_dir_fd", "list_autograder"):
+        assert graded["rows"][name]["q1_sigmoid_derivative"] == graded["rows"]["base_wrong"]["q1_sigmoid_derivative"]
+
