@@ -30,8 +30,10 @@ def escape_property(text: str) -> str:
 
 
 def load_records(outdir: Path) -> list[dict]:
-    """Every student record in a grading output folder, by student id."""
+    """Every student record in a grading output folder, by student id ([] when it does not exist)."""
     outdir = Path(outdir)
+    if not outdir.exists():
+        return []  # the Grade step failed before writing anything: reported as "no results"
     if not outdir.is_dir():
         raise GdkitError(f"{outdir} is not a folder; give the --out folder of 'gdkit grade'")
     records = [outputs.read_record(outdir, p.name) for p in sorted(outdir.iterdir()) if p.is_dir()]
