@@ -11,6 +11,7 @@ instructor and reported to the student as a grader error.
 """
 from __future__ import annotations
 
+import resource
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -191,6 +192,9 @@ class GradingPlugin:
             "output": handle.output if handle else "",
             "artifacts": handle.artifacts if handle else {},
             "seconds": round(time.monotonic() - progress.started, 4),
+            "worker_max_rss_kb": handle.max_rss_kb if handle else 0,
+            "worker_cpu_seconds": round(handle.cpu_seconds, 4) if handle else 0.0,
+            "grader_max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         }
 
     # -- per-test results

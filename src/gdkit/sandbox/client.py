@@ -101,12 +101,15 @@ class Zygote:
             theirs.close()
         return int(reply["pid"]), ours
 
-    def kill(self, pid: int) -> int | None:
-        """Kill a worker's process group and everything it left; returns its wait status."""
+    def kill(self, pid: int) -> dict:
+        """Kill a worker's process group and everything it left.
+
+        Returns ``status`` (the wait status), ``maxrss_kb`` and ``cpu_seconds`` of the worker.
+        """
         self._wait_ready()
         self._control.sendall(b"K")
         protocol.send(self._control, {"op": "kill", "pid": pid})
-        return protocol.recv(self._control, timeout=30).get("status")
+        return protocol.recv(self._control, timeout=30)
 
     def close(self) -> None:
         try:
@@ -145,6 +148,8 @@ class Student:
         self.output = ""  # the first few KB the student's code printed (their own, safe to show)
         self.artifacts: dict = {}
         self.timed_out: set[str] = set()  # functions that hung once are not waited on again
+        self.max_rss_kb = 0  # the kernel's account of the workers, for benchmarks
+        self.cpu_seconds = 0.0
         self._pid = None
         self._sock = None
         self._workdir = None
@@ -167,7 +172,10 @@ class Student:
             self._sock.close()
             self._sock = None
         if self._pid is not None:
-            status = self.zygote.kill(self._pid)
+            usage = self.zygote.kill(self._pid)
+            status = usage.get("status")
+            self.max_rss_kb = max(self.max_rss_kb, int(usage.get("maxrss_kb") or 0))
+            self.cpu_seconds += float(usage.get("cpu_seconds") or 0.0)
             self._pid = None
         if self._workdir is not None:
             if not self.output:

@@ -37,10 +37,7 @@ import traceback  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from gdkit.sandbox import protocol, seccomp  # noqa: E402
-
-# The functions the kit's training loop calls, by the names the assignment contract fixes.
-LOOP_FUNCTIONS = ("compute_layer_2_delta", "compute_layer_1_delta", "update_synapses")
+from gdkit.sandbox import loop, protocol, seccomp  # noqa: E402
 OUTPUT_LOG = "output.log"
 
 
@@ -241,35 +238,13 @@ def _reply_value(value, args=None) -> dict:
                 "traceback": ""}
 
 
-def _sigmoid(x):
-    return 1 / (1 + np.exp(-x))
-
-
 def _train(namespace: dict, X, y, alpha, synapse_0, synapse_1, iterations, stop_on_divergence):
     """The kit's training loop (the notebook's), driven by the student's functions."""
-    functions = {name: _lookup(namespace, name) for name in LOOP_FUNCTIONS}
-    detect = _lookup(namespace, "detect_divergence") if stop_on_divergence else None
-    missing = [n for n, f in functions.items() if f is None]
-    if stop_on_divergence and detect is None:
-        missing.append("detect_divergence")
+    # The loop itself lives in gdkit.sandbox.loop: nbgrader's in-kernel grader runs the same one.
+    missing = loop.missing_functions(namespace, stop_on_divergence)
     if missing:
         return {"ok": False, "kind": "missing", "name": ", ".join(missing)}
-    layer_0 = X
-    errors, stopped_at = [], None
-    for j in range(iterations):
-        layer_1 = _sigmoid(np.dot(layer_0, synapse_0))
-        layer_2 = _sigmoid(np.dot(layer_1, synapse_1))
-        errors.append(float(np.mean(np.abs(layer_2 - y))))
-        if detect is not None and detect(errors):
-            stopped_at = j
-            break
-        layer_2_delta = functions["compute_layer_2_delta"](layer_2, y)
-        layer_1_delta = functions["compute_layer_1_delta"](layer_2_delta, synapse_1, layer_1)
-        synapse_0, synapse_1 = functions["update_synapses"](
-            synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha)
-    return _reply_value({"synapse_0": np.asarray(synapse_0, dtype=float),
-                         "synapse_1": np.asarray(synapse_1, dtype=float),
-                         "errors": errors, "stopped_at": stopped_at})
+    return _reply_value(loop.train(namespace, X, y, alpha, synapse_0, synapse_1, iterations, stop_on_divergence))
 
 
 def _serve(sock: socket.socket, namespace: dict) -> None:
@@ -310,36 +285,9 @@ def _call(namespace: dict, request: dict) -> dict:
         return {"ok": False, "kind": "missing", "name": request["name"]}
     args = protocol.decode(request.get("args", []))
     kwargs = protocol.decode(request.get("kwargs", {"__dict__": []}))
-    with _substituted(namespace, request.get("substitute") or {}):
+    with loop.substituted(namespace, request.get("substitute") or {}):
         value = function(*args, **kwargs)
     return _reply_value(value, args if request.get("return_args") else None)
-
-
-class _substituted:
-    """Swap in the grader's versions of other graded functions for one call (no cascades).
-
-    The grader sends their source (a contract's one-liners); the student's function looks its
-    helpers up in the notebook's globals at call time, so it sees these until the call ends.
-    """
-
-    _MISSING = object()
-
-    def __init__(self, namespace: dict, sources: dict):
-        self.namespace, self.sources, self.saved = namespace, sources, {}
-
-    def __enter__(self):
-        for name, source in self.sources.items():
-            scratch = {"np": np, "__builtins__": builtins}
-            exec(compile(source, "<grader>", "exec"), scratch)  # noqa: S102 - source from the grader
-            self.saved[name] = self.namespace.get(name, self._MISSING)
-            self.namespace[name] = scratch[name]
-
-    def __exit__(self, *exc):
-        for name, value in self.saved.items():
-            if value is self._MISSING:
-                self.namespace.pop(name, None)
-            else:
-                self.namespace[name] = value
 
 
 def _call_many(namespace: dict, request: dict) -> dict:
@@ -393,16 +341,21 @@ def _own_children() -> list[int]:
     return pids
 
 
-def _kill_and_reap(pid: int, active: set) -> int | None:
-    """Kill a worker's whole group, reap it, and sweep up any orphan it left behind."""
-    status = None
+def _kill_and_reap(pid: int, active: set) -> dict:
+    """Kill a worker's whole group, reap it, and sweep up any orphan it left behind.
+
+    Returns the wait status and the kernel's account of the worker (peak memory, CPU time).
+    """
+    reply = {"status": None, "maxrss_kb": 0, "cpu_seconds": 0.0}
     for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
         try:
             target()
         except OSError:
             pass
     try:
-        _, status = os.waitpid(pid, 0)
+        _, status, usage = os.wait4(pid, 0)
+        reply = {"status": status, "maxrss_kb": usage.ru_maxrss,
+                 "cpu_seconds": usage.ru_utime + usage.ru_stime}
     except ChildProcessError:
         pass
     active.discard(pid)
@@ -413,7 +366,7 @@ def _kill_and_reap(pid: int, active: set) -> int | None:
                 os.waitpid(orphan, 0)
             except OSError:
                 pass
-    return status
+    return reply
 
 
 def zygote(control: socket.socket) -> None:
@@ -445,8 +398,7 @@ def zygote(control: socket.socket) -> None:
         elif request.get("op") == "kill":
             for fd in fds:
                 os.close(fd)
-            status = _kill_and_reap(int(request["pid"]), active)
-            protocol.send(control, {"ok": True, "status": status})
+            protocol.send(control, {"ok": True, **_kill_and_reap(int(request["pid"]), active)})
         else:
             for fd in fds:
                 os.close(fd)
