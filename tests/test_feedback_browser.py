@@ -1,0 +1,94 @@
+"""feedback.html as a student sees it: one self-contained file, rendered by a real headless
+Chromium with name resolution switched off, showing the score table and the error curves.
+
+Chromium must be installed (`apt-get install -y chromium`; `.ci/run` does it): without it this
+test fails rather than skips, because the browser is the point.
+"""
+import shutil
+import subprocess
+import sys
+import tempfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+REPO = Path(__file__).resolve().parents[1]
+CAROL = REPO / "examples" / "submissions" / "carol.ipynb"  # q1-q3 and q6 right, q4 and q5 lost
+
+RED, TEAL = (0xd1, 0x49, 0x5b), (0x00, 0x79, 0x8c)        # curve colours: student, reference
+FULL, NONE = (0xe6, 0xf4, 0xea), (0xfd, 0xe2, 0xe1)       # table rows: full marks, no marks
+
+
+def chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    pytest.fail("Chromium is not installed: apt-get install -y chromium (.ci/run installs it)")
+
+
+@pytest.fixture(scope="module")
+def feedback(tmp_path_factory):
+    out = tmp_path_factory.mktemp("graded")
+    result = subprocess.run([sys.executable, "-m", "gdkit.cli", "grade", str(CAROL), "--out", str(out), "--quiet",
+                             "--jobs", "1"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return out / "carol" / "feedback.html"
+
+
+class _Resources(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.urls, self.tags = [], set()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        self.urls += [v for k, v in attrs if k in ("src", "href", "srcset", "data", "poster", "action") and v]
+
+
+def test_feedback_html_is_self_contained(feedback):
+    text = feedback.read_text()
+    parser = _Resources()
+    parser.feed(text)
+    assert not [u for u in parser.urls if u.strip().lower().startswith(("http:", "https:", "//", "file:"))]
+    assert not parser.tags & {"script", "link", "iframe", "object", "embed"}
+    assert "@import" not in text and "url(" not in text  # no stylesheet fetching either
+    assert "<svg" in text and "q4_update_synapses" in text
+
+
+def screenshot(html: Path, png: Path) -> Image.Image:
+    with tempfile.TemporaryDirectory() as profile:
+        proc = subprocess.run(
+            [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--host-resolver-rules=MAP * ~NOTFOUND",  # any network fetch would fail: inline or nothing
+             f"--user-data-dir={profile}", f"--screenshot={png}", "--window-size=1000,1400", html.as_uri()],
+            capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and png.is_file(), proc.stderr[-2000:]
+    return Image.open(png).convert("RGB")
+
+
+def where(image: Image.Image, colour) -> list[tuple[int, int]]:
+    """(x, y) of every pixel of exactly this colour."""
+    ys, xs = np.nonzero(np.all(np.asarray(image) == colour, axis=-1))
+    return list(zip(xs.tolist(), ys.tolist()))
+
+
+def test_browser_shows_table_and_curve(feedback, tmp_path):
+    image = screenshot(feedback, tmp_path / "feedback.png")
+    assert image.size == (1000, 1400)
+    colours = image.getcolors(maxcolors=1_000_000)
+    assert len(colours) > 50  # text, table and curves, not a blank page
+    full, none = where(image, FULL), where(image, NONE)
+    red, teal = where(image, RED), where(image, TEAL)
+    # carol has four full-mark rows and two zero rows: both backgrounds fill real areas
+    assert len(full) > 4 * 2000 and len(none) > 2 * 2000
+    # both curves are drawn, as lines spanning the plot's width
+    for curve in (red, teal):
+        xs = [x for x, _ in curve]
+        assert len(curve) > 300 and max(xs) - min(xs) > 300
+    # the picture sits below the table
+    table_bottom = max(y for _, y in full + none)
+    assert min(y for _, y in teal) > table_bottom
