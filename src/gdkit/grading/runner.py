@@ -218,6 +218,14 @@ def grade_submissions(assignment_name: str, paths: list[Path] | None = None, *, 
     found = [f for f in find_submissions(paths, assignment) if in_shard(f.student, shard)]
     outdir = Path(outdir).resolve()
     _prepare_outdir(outdir)
+    try:
+        return _grade_locked(assignment, found, outdir, jobs, timeout, force, memory_mb, quiet)
+    except OSError as exc:  # e.g. the disk filled up mid-run: files already written are whole
+        raise GdkitError(f"cannot write to {outdir} ({exc.strerror or exc}); free some space or "
+                         "choose another --out, then run again to finish") from None
+
+
+def _grade_locked(assignment, found, outdir, jobs, timeout, force, memory_mb, quiet) -> list[dict]:
     with _Lock(outdir):
         todo = [f for f in found if force or outputs.read_record(outdir, f.student) is None]
         if todo:

@@ -68,6 +68,8 @@ def encode(value, _depth=0):
     if isinstance(value, tuple):
         return {"__tuple__": [encode(v, _depth + 1) for v in value]}
     if isinstance(value, list):
+        if all(type(v) is float for v in value):  # error histories: the common, long case
+            return [v if math.isfinite(v) else _encode_float(v) for v in value]
         return [encode(v, _depth + 1) for v in value]
     if isinstance(value, dict):
         return {"__dict__": [[encode(k, _depth + 1), encode(v, _depth + 1)] for k, v in value.items()]}

@@ -1,0 +1,1 @@
+"""Grading: hidden pytest suites run against sandboxed submissions."""
