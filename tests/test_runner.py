@@ -223,3 +223,50 @@ def test_cli_exit_codes(course, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "gdkit.cli", "grade", "-a", "nope", "--out", str(tmp_path / "o")],
                          env=env, capture_output=True, text=True)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "Traceback" not in bad.stderr
+
+
+def _descendants(pid):
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    children.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+            except OSError:
+                pass
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_killing_the_command_alone_kills_every_process_it_started(course, tmp_path):
+    import signal
+    import time
+    root, subs = course
+    env = dict(os.environ, GDKIT_ROOT=str(root))
+    # eve hangs in double(): the run is still busy when we kill it
+    proc = subprocess.Popen([sys.executable, "-m", "gdkit.cli", "grade", str(subs), "-a", "mini", "--jobs", "2",
+                             "--timeout", "30", "--out", str(tmp_path / "o"), "-q"], env=env)
+    deadline = time.monotonic() + 30
+    started = set()
+    while time.monotonic() < deadline and len(started) < 4:  # sessions, zygotes and workers
+        started |= _descendants(proc.pid)
+        time.sleep(0.1)
+    assert len(started) >= 4
+    os.kill(proc.pid, signal.SIGKILL)  # the command only, not its process group
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(p) for p in started):
+        time.sleep(0.1)
+    assert not [p for p in started if _alive(p)]

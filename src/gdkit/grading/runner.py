@@ -169,7 +169,8 @@ def _run_chunks(assignment, chunks, outdir: Path, timeout: float, jobs: int, mem
             log = open(Path(tmp) / f"chunk-{index}.log", "w+")
             proc = subprocess.Popen([sys.executable, "-m", "gdkit.grading.session", str(spec_path)],
                                     pass_fds=[write_fd], stdin=subprocess.DEVNULL, stdout=log,
-                                    stderr=subprocess.STDOUT)
+                                    stderr=subprocess.STDOUT,
+                                    env={**os.environ, "GDKIT_PARENT_PID": str(os.getpid())})
             os.close(write_fd)
             reader = os.fdopen(read_fd, "rb")
             selector.register(reader, selectors.EVENT_READ, proc)

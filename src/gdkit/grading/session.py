@@ -60,7 +60,10 @@ def run(spec: dict, zygote=None) -> int:
 
 
 def main() -> None:
+    from gdkit.sandbox import lifetime
     from gdkit.sandbox.client import Zygote
+
+    lifetime.die_with_parent(int(os.environ.get("GDKIT_PARENT_PID", "0")) or None)
 
     # Start the worker first: it imports numpy and matplotlib while we import pytest.
     zygote = Zygote()

@@ -37,7 +37,7 @@ import traceback  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from gdkit.sandbox import loop, protocol, seccomp  # noqa: E402
+from gdkit.sandbox import lifetime, loop, protocol, seccomp  # noqa: E402
 OUTPUT_LOG = "output.log"
 
 
@@ -316,16 +316,6 @@ def _child(sock: socket.socket, config: dict) -> None:
 
 # ---------------------------------------------------------------- the zygote
 
-def _set_child_subreaper() -> None:
-    """Orphans of a worker become our children (not init's), so we can always kill them."""
-    try:
-        import ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-    except Exception:
-        pass
-
-
 def _own_children() -> list[int]:
     me, pids = os.getpid(), []
     for entry in os.listdir("/proc"):
@@ -371,8 +361,9 @@ def _kill_and_reap(pid: int, active: set) -> dict:
 
 def zygote(control: socket.socket) -> None:
     """Serve spawn/kill requests from the grader until it closes the control socket."""
+    lifetime.die_with_parent()
     _preload()
-    _set_child_subreaper()
+    lifetime.adopt_orphans()
     active: set[int] = set()
     protocol.send(control, {"ok": True, "pid": os.getpid()})
     while True:
@@ -384,9 +375,11 @@ def zygote(control: socket.socket) -> None:
         except (protocol.Closed, protocol.ProtocolError, ConnectionError, OSError):
             break
         if request.get("op") == "spawn" and fds:
+            parent = os.getpid()
             pid = os.fork()
             if pid == 0:
                 try:
+                    lifetime.die_with_parent(parent)
                     control.close()
                     with socket.socket(fileno=fds[0]) as sock:
                         _child(sock, request["config"])
