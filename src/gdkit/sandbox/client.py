@@ -101,14 +101,14 @@ class Zygote:
             theirs.close()
         return int(reply["pid"]), ours
 
-    def kill(self, pid: int) -> dict:
+    def kill(self, pid: int, grace: float = 0.0) -> dict:
         """Kill a worker's process group and everything it left.
 
         Returns ``status`` (the wait status), ``maxrss_kb`` and ``cpu_seconds`` of the worker.
         """
         self._wait_ready()
         self._control.sendall(b"K")
-        protocol.send(self._control, {"op": "kill", "pid": pid})
+        protocol.send(self._control, {"op": "kill", "pid": pid, "grace": grace})
         return protocol.recv(self._control, timeout=30)
 
     def close(self) -> None:
@@ -166,13 +166,13 @@ class Student:
         self.load_report = hello.get("loaded", []) if isinstance(hello.get("loaded"), list) else []
         self.defined = [d for d in hello.get("defined", []) if isinstance(d, str)]
 
-    def _stop(self) -> int | None:
+    def _stop(self, grace: float = 0.0) -> int | None:
         status = None
         if self._sock is not None:
             self._sock.close()
             self._sock = None
         if self._pid is not None:
-            usage = self.zygote.kill(self._pid)
+            usage = self.zygote.kill(self._pid, grace)
             status = usage.get("status")
             self.max_rss_kb = max(self.max_rss_kb, int(usage.get("maxrss_kb") or 0))
             self.cpu_seconds += float(usage.get("cpu_seconds") or 0.0)
@@ -195,7 +195,7 @@ class Student:
             self._stop()
             died = WorkerDied("timeout", f"no answer within {self.timeout:g} s")
         except protocol.Closed:
-            reason, detail = _describe_exit(self._stop())
+            reason, detail = _describe_exit(self._stop(grace=0.5))
             died = WorkerDied(reason, detail)
         except protocol.ProtocolError as exc:
             self._stop()
