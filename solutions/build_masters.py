@@ -28,6 +28,30 @@ def _nbgrader(grade_id, *, grade=False, solution=False, locked=False, points=Non
     return meta
 
 
+def graded_by_suite(assignment: str, grade_id: str, visible: str) -> str:
+    """A test cell whose nbgrader points come from the hidden suite, exactly as in ``gdkit grade``.
+
+    The release shows only ``visible`` (the student's checks). ``nbgrader autograde`` restores
+    the hidden regions: they quote the visible checks (a failing visible assert would zero the
+    whole cell, while the hidden suite gives partial credit) and end the cell with the points
+    earned, which nbgrader records as the cell's partial credit.
+    """
+    if "'''" in visible:
+        raise ValueError(f"{grade_id}: the visible checks cannot contain ''' (they are quoted when grading)")
+    return "\n".join([
+        "### BEGIN HIDDEN TESTS",
+        "# nbgrader: the visible checks are quoted, not run; the hidden suite alone decides the points.",
+        "r'''",
+        "### END HIDDEN TESTS",
+        visible,
+        "### BEGIN HIDDEN TESTS",
+        "'''",
+        "from gdkit.grading.inkernel import grade_question",
+        f"grade_question({assignment!r}, {grade_id!r}, globals())",
+        "### END HIDDEN TESTS",
+    ])
+
+
 class Master:
     """Collects the cells of one master notebook; cell ids are stable so rebuilds are identical."""
 
@@ -57,8 +81,8 @@ class Master:
         self.cells.append(cell)
 
     def tests(self, grade_id: str, points: int, source: str) -> None:
-        """A question's visible checks (plus hidden ones nbgrader strips from the release)."""
-        cell = new_code_cell(source.strip("\n"), id=self._id("tests"))
+        """A question's visible checks, wrapped in the hidden regions that grade it for nbgrader."""
+        cell = new_code_cell(graded_by_suite(self.name, grade_id, source.strip("\n")), id=self._id("tests"))
         cell.metadata["nbgrader"] = _nbgrader(grade_id, grade=True, locked=True, points=points)
         cell.metadata["deletable"] = False
         cell.metadata["editable"] = False
