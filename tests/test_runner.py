@@ -22,6 +22,7 @@ SUITE = '''
 import numpy as np
 import pytest
 from gdkit.grading.checks import Fail
+from gdkit.grading.randomness import rng
 
 
 @pytest.mark.question("q1_double", weight=1)
@@ -34,10 +35,10 @@ def test_double_small(student):
 @pytest.mark.question("q1_double", weight=3)
 def test_double_array(student):
     """doubles every entry of an array"""
-    x = np.random.default_rng().random((3, 2))
+    x = rng.random((3, 2))
     got = student.call("double", x)
     if not (isinstance(got, np.ndarray) and np.allclose(got, 2 * x)):
-        raise Fail("double(x) must double every entry")
+        raise Fail(f"double(x) must double every entry (inputs summing to {x.sum():.12f})")
 
 
 @pytest.mark.question("q2_halve")
@@ -270,3 +271,21 @@ def test_killing_the_command_alone_kills_every_process_it_started(course, tmp_pa
     while time.monotonic() < deadline and any(_alive(p) for p in started):
         time.sleep(0.1)
     assert not [p for p in started if _alive(p)]
+
+
+def test_a_students_random_inputs_do_not_depend_on_who_else_is_graded(course, tmp_path):
+    root, subs = course
+    # q1's array check draws random inputs: 'close' is right only for some of them
+    (subs / "gus.ipynb").write_text(notebook(
+        "import numpy as np\ndef double(x):\n    x = np.asarray(x)\n    return np.where(x > 0.5, 2 * x, x)\n"
+        "def halve(x):\n    return x / 2\n"))
+    alone = runner.grade_submissions("mini", [subs / "gus.ipynb"], outdir=tmp_path / "a", root=root, quiet=True,
+                                     seed=7)
+    crowd = runner.grade_submissions("mini", [subs], outdir=tmp_path / "b", root=root, quiet=True, seed=7,
+                                     jobs=2, timeout=1.0)
+    again = runner.grade_submissions("mini", [subs / "gus.ipynb"], outdir=tmp_path / "c", root=root, quiet=True,
+                                     seed=8)
+    gus = lambda records: next(r for r in records if r["student"] == "gus")["questions"]  # noqa: E731
+    # the failure message quotes the drawn inputs: equal messages mean equal inputs
+    assert gus(alone) == gus(crowd)
+    assert gus(again) != gus(alone)  # another seed draws other inputs

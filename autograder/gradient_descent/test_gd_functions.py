@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from gdkit import network as ref
+from gdkit.grading.randomness import rng  # reproducible per student
 from gdkit.grading.checks import (example_of, expect_close, expect_pair, expect_shape,
                                   expect_unmodified)
 from gdkit.grading.diagnose import Diagnoser
@@ -22,7 +23,6 @@ ZOO = Diagnoser.from_file(Path(__file__).with_name("bugzoo.py"))
 # q2 and q3 are judged with the reference slope standing in for the student's q1, so a q1
 # mistake (even one that crashes) is charged to q1 only.
 REFERENCE_SLOPE = {"sigmoid_output_to_derivative": inspect.getsource(ref.sigmoid_output_to_derivative)}
-rng = np.random.default_rng()
 STEP = 1e-6  # central differences: truncation ~STEP**2, rounding ~1e-16/STEP, both far below atol
 
 # The public examples (the notebook's worked examples), shown when a check fails.

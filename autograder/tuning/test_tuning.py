@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 from gdkit import network as ref
+from gdkit.grading.randomness import rng  # reproducible per student
 from gdkit.grading.checks import (Fail, example_of, expect_close, expect_equal, expect_number,
                                   expect_pair, expect_unmodified, fmt)
 from gdkit.grading.diagnose import Diagnoser
 
 ZOO = Diagnoser.from_file(Path(__file__).with_name("bugzoo.py"))
-rng = np.random.default_rng()
 NAN, INF = float("nan"), float("inf")
 
 EX_ERRORS = {0.1: 0.2, 1: NAN, 10: INF, 0.5: 0.05, 0.01: 0.05}

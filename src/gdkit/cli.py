@@ -183,8 +183,10 @@ def release_command(assignments, check, root):
               help="Seconds a submission may take to load, and each call into it.")
 @click.option("--force", is_flag=True, help="Regrade students who already have results in --out.")
 @click.option("--shard", default=None, metavar="K/N", help="Grade only shard K of N (by student id).")
+@click.option("--seed", type=int, default=None,
+              help="Seed of the hidden tests' random inputs (default: $GDKIT_SEED, else fixed per assignment).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display and no table.")
-def grade_command(paths, assignment, outdir, jobs, timeout, force, shard, quiet):
+def grade_command(paths, assignment, outdir, jobs, timeout, force, shard, seed, quiet):
     """Grade notebooks, folders of notebooks or an nbgrader submitted/ tree.
 
     With no PATH, grades the bundled examples/submissions.
@@ -193,7 +195,7 @@ def grade_command(paths, assignment, outdir, jobs, timeout, force, shard, quiet)
     from gdkit.grading import runner
 
     records = runner.grade_submissions(assignment, list(paths), outdir=outdir, jobs=jobs, timeout=timeout,
-                                       force=force, shard=runner.parse_shard(shard), quiet=quiet)
+                                       force=force, shard=runner.parse_shard(shard), quiet=quiet, seed=seed)
     if not quiet:
         ids = [q.id for q in assignments_mod.load(assignment).questions]
         click.echo(runner.summary_table(records, ids))

@@ -21,6 +21,7 @@ import pytest
 from gdkit.assignments import Assignment
 from gdkit.notebook import read_submission, graded_code_cells
 from gdkit.errors import GdkitError
+from gdkit.grading import randomness
 from gdkit.sandbox.client import MissingFunction, Student, StudentRaised, WorkerDied, Zygote
 
 MARKER = "question"
@@ -90,7 +91,8 @@ class GradingPlugin:
     """Registered with ``pytest.main(plugins=[...])`` by :mod:`gdkit.grading.session`."""
 
     def __init__(self, assignment: Assignment, submissions: list[Submission], *, timeout: float,
-                 on_done, forbidden_dirs=(), memory_bytes: int = 512 << 20, zygote: Zygote | None = None):
+                 on_done, forbidden_dirs=(), memory_bytes: int = 512 << 20, zygote: Zygote | None = None,
+                 seed: int | None = None):
         self.assignment = assignment
         self.submissions = {s.student: s for s in submissions}
         self.timeout = timeout
@@ -98,6 +100,7 @@ class GradingPlugin:
         self.forbidden_dirs = list(forbidden_dirs)
         self.memory_bytes = memory_bytes
         self.zygote = zygote
+        self.seed = randomness.run_seed(assignment.name, seed)
         self.progress: dict[str, _Progress] = {}
         self.grader_errors: list[str] = []
 
@@ -106,6 +109,7 @@ class GradingPlugin:
         config.addinivalue_line("markers", f"{MARKER}(id, weight=1): the question a hidden test grades")
         if self.zygote is None:
             self.zygote = Zygote()
+        randomness.start_run(self.seed)  # before the suites are imported: they draw at import
 
     def pytest_unconfigure(self, config):
         if self.zygote is not None:
@@ -131,6 +135,7 @@ class GradingPlugin:
     @pytest.fixture(scope="session")
     def student(self, request):
         submission = self.submissions[request.param]
+        randomness.start_student(self.seed, submission.student)
         progress = _Progress(submission)
         self.progress[submission.student] = progress
         try:

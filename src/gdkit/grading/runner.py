@@ -151,7 +151,8 @@ class _PlainProgress:
         pass
 
 
-def _run_chunks(assignment, chunks, outdir: Path, timeout: float, jobs: int, memory_mb: int, bar) -> None:
+def _run_chunks(assignment, chunks, outdir: Path, timeout: float, jobs: int, memory_mb: int, bar,
+                seed: int | None = None) -> None:
     """Run the grader processes, at most ``jobs`` at a time, feeding the progress bar."""
     forbidden = [str(assignment.root), str(Path(assignments.__file__).resolve().parent), str(outdir)]
     pending = list(chunks)
@@ -161,7 +162,7 @@ def _run_chunks(assignment, chunks, outdir: Path, timeout: float, jobs: int, mem
         def launch(index: int, chunk) -> None:
             read_fd, write_fd = os.pipe()
             spec = {"assignment": assignment.name, "root": str(assignment.root), "outdir": str(outdir),
-                    "timeout": timeout, "memory_mb": memory_mb, "progress_fd": write_fd,
+                    "timeout": timeout, "memory_mb": memory_mb, "progress_fd": write_fd, "seed": seed,
                     "forbidden_dirs": forbidden,
                     "submissions": [[f.student, str(f.path)] for f in chunk]}
             spec_path = Path(tmp) / f"chunk-{index}.json"
@@ -203,11 +204,13 @@ def _run_chunks(assignment, chunks, outdir: Path, timeout: float, jobs: int, mem
 def grade_submissions(assignment_name: str, paths: list[Path] | None = None, *, outdir: Path,
                       jobs: int = 1, timeout: float = 10.0, force: bool = False,
                       shard: tuple[int, int] | None = None, memory_mb: int = 512,
-                      quiet: bool = False, root: Path | None = None) -> list[dict]:
+                      quiet: bool = False, root: Path | None = None, seed: int | None = None) -> list[dict]:
     """Grade submissions and write every output; returns one record per submission.
 
     ``paths`` defaults to the bundled ``examples/submissions``. Students already graded in
-    ``outdir`` are skipped unless ``force``. Raises GdkitError for bad input.
+    ``outdir`` are skipped unless ``force``. ``seed`` fixes the hidden suites' random inputs
+    (default ``$GDKIT_SEED``, else derived from the assignment), so a submission gets the same
+    points in any run, shard or platform. Raises GdkitError for bad input.
     """
     assignment = assignments.load(assignment_name, root)
     if jobs < 1:
@@ -220,13 +223,13 @@ def grade_submissions(assignment_name: str, paths: list[Path] | None = None, *, 
     outdir = Path(outdir).resolve()
     _prepare_outdir(outdir)
     try:
-        return _grade_locked(assignment, found, outdir, jobs, timeout, force, memory_mb, quiet)
+        return _grade_locked(assignment, found, outdir, jobs, timeout, force, memory_mb, quiet, seed)
     except OSError as exc:  # e.g. the disk filled up mid-run: files already written are whole
         raise GdkitError(f"cannot write to {outdir} ({exc.strerror or exc}); free some space or "
                          "choose another --out, then run again to finish") from None
 
 
-def _grade_locked(assignment, found, outdir, jobs, timeout, force, memory_mb, quiet) -> list[dict]:
+def _grade_locked(assignment, found, outdir, jobs, timeout, force, memory_mb, quiet, seed) -> list[dict]:
     with _Lock(outdir):
         todo = [f for f in found if force or outputs.read_record(outdir, f.student) is None]
         if todo:
@@ -234,7 +237,7 @@ def _grade_locked(assignment, found, outdir, jobs, timeout, force, memory_mb, qu
             chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
             bar = _progress_bar(len(todo), quiet)
             try:
-                _run_chunks(assignment, chunks, outdir, timeout, jobs, memory_mb, bar)
+                _run_chunks(assignment, chunks, outdir, timeout, jobs, memory_mb, bar, seed)
             finally:
                 if bar is not None:
                     bar.close()
