@@ -6,11 +6,16 @@ The course root is the folder holding ``solutions/``, ``assignments/`` and ``aut
 from __future__ import annotations
 
 import os
-import tomllib
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from gdkit.errors import GdkitError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 
 @dataclass(frozen=True)
@@ -41,10 +46,15 @@ class Assignment:
 
 
 def course_root() -> Path:
-    """The course folder: $GDKIT_ROOT, else the repository this package lives in."""
+    """The course folder: $GDKIT_ROOT, else the current folder or the nearest parent holding
+    ``autograder/``, else the checkout this package was installed from."""
     env = os.environ.get("GDKIT_ROOT")
     if env:
         return Path(env).resolve()
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "autograder").is_dir():
+            return folder
     return Path(__file__).resolve().parents[2]
 
 
