@@ -48,17 +48,11 @@ def _gdkit_points(record):
 
 
 @pytest.mark.parametrize("student", HONEST)
-def test_same_points_per_question(both, student, tmp_path):
+def test_same_points_per_question(both, student):
+    # Both paths draw the hidden inputs from the same seed, student id and test name, so even
+    # a mistake that turns on the inputs (erin's divergence rule) scores the same.
     _, autograded, gdkit = both
-    runs = [_gdkit_points(gdkit[student])]
-    # The hidden suite draws fresh inputs on every run, and for erin's q6 one test
-    # (saturating at 0.5) turns on a last-bit tie, so `gdkit grade` itself gives 12.5 instead
-    # of 10 in a few percent of runs. Regrade (at most twice) before calling it a mismatch.
-    while autograded.scores[student] != pytest.approx(runs[-1], abs=1e-6) and len(runs) < 3:
-        again = grade_submissions(ASSIGNMENT, [EXAMPLES / f"{student}.ipynb"], quiet=True,
-                                  outdir=tmp_path / f"run{len(runs)}")
-        runs.append(_gdkit_points(again[0]))
-    assert autograded.scores[student] == pytest.approx(runs[-1], abs=1e-6), runs
+    assert autograded.scores[student] == pytest.approx(_gdkit_points(gdkit[student]), abs=1e-6)
 
 
 def test_partial_credit_flows_through_nbgrader(both):

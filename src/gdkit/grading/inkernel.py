@@ -15,6 +15,7 @@ of values that are not plain data), and the training loop is the worker's own
 from __future__ import annotations
 
 import contextlib
+import os
 import importlib.util
 import io
 import sys
@@ -25,7 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from gdkit import assignments
-from gdkit.grading.plugin import MARKER
+from gdkit.grading import randomness
+from gdkit.grading.plugin import MARKER, test_key
 from gdkit.sandbox import loop, protocol
 from gdkit.sandbox.client import MissingFunction, StudentRaised, WorkerDied
 
@@ -152,7 +154,9 @@ def question_tests(assignment: assignments.Assignment, qid: str) -> list[tuple[o
     return found
 
 
-def _passes(test, student: KernelStudent) -> bool:
+def _passes(test, student: KernelStudent, student_id: str) -> bool:
+    # The same inputs as `gdkit grade` draws for this student and test (see randomness).
+    randomness.start_test(student_id, test_key(sys.modules[test.__module__].__file__, test.__name__))
     try:
         test(student)
     except WorkerDied:  # cannot happen in a kernel; listed so the intent is plain
@@ -162,12 +166,26 @@ def _passes(test, student: KernelStudent) -> bool:
     return True
 
 
-def grade_question(assignment: str, qid: str, namespace: dict) -> float:
+def _student_id(assignment: str) -> str:
+    """nbgrader runs a notebook in ``autograded/<student>/<assignment>/``: the id is the folder."""
+    env = os.environ.get("GDKIT_STUDENT")
+    if env:
+        return env
+    here = Path.cwd()
+    return here.parent.name if here.name == assignment else "student"
+
+
+def grade_question(assignment: str, qid: str, namespace: dict, *, student: str | None = None,
+                   seed: int | None = None) -> float:
     """Points earned on question ``qid``: points x passed weight / total weight, as the plugin.
 
+    ``student`` and ``seed`` choose the hidden inputs exactly as ``gdkit grade`` does (defaults:
+    the nbgrader folder's student id, and ``$GDKIT_SEED`` or the assignment's default seed).
     Whatever the tests or the student's code print, and every warning, is kept off the cell's
     output: nbgrader gives 0 to a grade cell that wrote anything to stderr.
     """
+    randomness.start_run(randomness.run_seed(assignment, seed))
+    student_id = student or _student_id(assignment)
     definition = assignments.load(assignment)
     question = definition.question(qid)
     if question is None:
@@ -180,7 +198,7 @@ def grade_question(assignment: str, qid: str, namespace: dict) -> float:
             warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         for test, weight in tests:
-            if _passes(test, student):
+            if _passes(test, student, student_id):
                 earned += weight
     total = sum(weight for _, weight in tests)
     return round(question.points * earned / total, 4) if total else 0.0

@@ -1,15 +1,16 @@
 """Reproducible randomness for the hidden suites.
 
 Hidden inputs are random, but a grade must not depend on luck or on which shard, platform or
-run graded a submission. So every draw comes from a generator seeded by the run's seed (the
-instructor's ``--seed`` / ``$GDKIT_SEED``, default derived from the assignment's name) and:
+path (``gdkit grade``, the Gradescope bundle, nbgrader's kernel) graded a submission. So every
+draw comes from a generator seeded by the run's seed (the instructor's ``--seed`` /
+``$GDKIT_SEED``, default derived from the assignment's name):
 
-- ``rng``: reseeded for each student from (seed, student id) before their first test, so a
-  student's inputs are the same in any run with that seed, whatever else is graded with them;
-- ``session_rng``: seeded once per run from the seed alone, for draws a whole session shares
-  (other hidden sizes, seeds for reference runs that are then cached).
+- ``rng``: reseeded before every test from (seed, student id, test), so a test's inputs never
+  depend on which tests or students ran before it;
+- ``keyed(*key)``: a generator for one shared, cached draw (another hidden size, the seed of a
+  reference run), seeded from (seed, key) so it does not depend on the order of the tests.
 
-Suites import them: ``from gdkit.grading.randomness import rng, session_rng``.
+Suites import them: ``from gdkit.grading.randomness import rng, keyed``.
 """
 from __future__ import annotations
 
@@ -42,20 +43,25 @@ def run_seed(assignment: str, given: int | None = None) -> int:
     return zlib.crc32(assignment.encode("utf-8"))
 
 
-def student_entropy(seed: int, student: str) -> list[int]:
-    return [seed, zlib.crc32(student.encode("utf-8"))]
-
-
 rng = Reseedable(None)
-session_rng = Reseedable(None)
+_run = {"seed": 0}
+
+
+def _crc(text: str) -> int:
+    return zlib.crc32(text.encode("utf-8"))
 
 
 def start_run(seed: int) -> None:
     """Called once per grading session, before the suites are imported."""
-    session_rng.reseed([seed, 0])
-    rng.reseed([seed, 1])
+    _run["seed"] = int(seed)
+    rng.reseed([int(seed), 0])
 
 
-def start_student(seed: int, student: str) -> None:
-    """Called before a student's first test."""
-    rng.reseed(student_entropy(seed, student))
+def start_test(student: str, test: str) -> None:
+    """Called before each test: its inputs depend on the seed, the student and the test only."""
+    rng.reseed([_run["seed"], _crc(student), _crc(test)])
+
+
+def keyed(*key) -> np.random.Generator:
+    """A generator for one shared draw, identified by ``key`` (any reprs-stable values)."""
+    return np.random.default_rng([_run["seed"], _crc(repr(key))])
