@@ -10,12 +10,13 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from gdkit.sandbox import protocol
+from gdkit.sandbox import protections, protocol
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
@@ -56,6 +57,8 @@ def _describe_exit(status: int | None) -> tuple[str, str]:
             return "cpu-time", "the code used up its CPU time"
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
         return "crashed", f"the process was killed by {name}"
+    if os.WEXITSTATUS(status) == protections.CAGE_FAILED:
+        return "crashed", "the sandbox could not be set up, so the code was not run"
     return "crashed", f"the code ended the process (exit status {os.WEXITSTATUS(status)})"
 
 
@@ -77,16 +80,26 @@ class Zygote:
             stderr=subprocess.DEVNULL, cwd=self._workdir_root, env=env, start_new_session=True)
         theirs.close()
         self._ready = False
+        self._protections: dict = {}
 
     @property
     def workdir_root(self) -> str:
         return self._workdir_root
+
+    @property
+    def protections(self) -> dict:
+        """What the zygote found the kernel offers: ``{"seccomp": bool, "landlock": ABI (0 = none)}``."""
+        self._wait_ready()
+        return dict(self._protections)
 
     def _wait_ready(self) -> None:
         if not self._ready:
             hello = protocol.recv(self._control, timeout=60)
             if not hello.get("ok"):
                 raise RuntimeError("the sandbox worker failed to start")
+            found = hello.get("protections")
+            self._protections = {"seccomp": bool(found.get("seccomp")), "landlock": int(found.get("landlock") or 0)} \
+                if isinstance(found, dict) else {"seccomp": False, "landlock": 0}
             self._ready = True
 
     def spawn(self, config: dict) -> tuple[int, socket.socket]:
@@ -129,15 +142,20 @@ def _mpl_cache_dir() -> str:
 
 
 class Student:
-    """A handle on one submission's worker (see docs/architecture.md for the API)."""
+    """A handle on one submission's worker (see docs/architecture.md for the API).
+
+    ``forbidden_dirs`` is accepted for older callers and ignored: the worker's allowlist
+    (Landlock and the audit hook) already excludes them, and passing the grader's paths into
+    the student's process would only tell it where they are.
+    """
 
     def __init__(self, zygote: Zygote, cells: list, *, timeout: float = 10.0,
                  forbidden_dirs=(), memory_bytes: int = 512 << 20, output_bytes: int = 1 << 20,
-                 max_restarts: int = 3):
+                 max_restarts: int = 10):
+        del forbidden_dirs
         self.zygote = zygote
         self.cells = [list(c) for c in cells]
         self.timeout = timeout
-        self.forbidden_dirs = [str(d) for d in forbidden_dirs]
         self.memory_bytes = memory_bytes
         self.output_bytes = output_bytes
         self.max_restarts = max_restarts
@@ -148,6 +166,9 @@ class Student:
         self.output = ""  # the first few KB the student's code printed (their own, safe to show)
         self.artifacts: dict = {}
         self.timed_out: set[str] = set()  # functions that hung once are not waited on again
+        # Functions that killed their worker once fail the same way again without a restart,
+        # so one crashing function cannot use up the restarts every other question needs.
+        self.died: dict[str, WorkerDied] = {}
         self.max_rss_kb = 0  # the kernel's account of the workers, for benchmarks
         self.cpu_seconds = 0.0
         self._pid = None
@@ -158,7 +179,7 @@ class Student:
     def start(self) -> None:
         """Start a worker and load the submission; raises WorkerDied when loading fails."""
         self._workdir = tempfile.mkdtemp(dir=self.zygote.workdir_root)
-        config = {"workdir": self._workdir, "cells": self.cells, "forbidden_dirs": self.forbidden_dirs,
+        config = {"workdir": self._workdir, "cells": self.cells,
                   "memory_bytes": self.memory_bytes, "output_bytes": self.output_bytes,
                   "cpu_seconds": max(10, int(self.timeout * 6))}
         self._pid, self._sock = self.zygote.spawn(config)
@@ -204,14 +225,21 @@ class Student:
         raise died
 
     def _request(self, message: dict, timeout: float | None = None) -> dict:
+        if message["op"] == "has":  # runs no student code: nothing to remember
+            return self._exchange(message, timeout)
         key = message.get("name", message["op"])
         if key in self.timed_out:
             raise WorkerDied("timeout", f"`{key}` already ran out of time on an earlier check")
+        if key in self.died:
+            earlier = self.died[key]
+            raise WorkerDied(earlier.reason, f"{earlier.detail} (on an earlier check; not run again)".strip())
         try:
             return self._exchange(message, timeout)
         except WorkerDied as died:
             if died.reason == "timeout":
                 self.timed_out.add(key)
+            elif died.reason != "gave-up":
+                self.died[key] = died
             raise
 
     def _exchange(self, message: dict, timeout: float | None) -> dict:
@@ -229,10 +257,19 @@ class Student:
             raise died from None
         return self._receive(timeout)
 
-    @staticmethod
-    def _unwrap(reply: dict):
+    def _decode(self, data):
+        """Decode a worker's data; malformed data means a broken (or hostile) worker: a crash."""
+        try:
+            return protocol.decode(data)
+        except protocol.ProtocolError as exc:
+            self._stop()
+            died = WorkerDied("crashed", f"the worker sent garbage ({str(exc)[:200]})")
+            self.failures.append(died)
+            raise died from None
+
+    def _unwrap(self, reply: dict):
         if reply.get("ok"):
-            return protocol.decode(reply.get("value"))
+            return self._decode(reply.get("value"))
         kind = reply.get("kind")
         if kind == "missing":
             raise MissingFunction(str(reply.get("name", "?")))
@@ -253,7 +290,7 @@ class Student:
                                "substitute": dict(substitute or {})})
         value = self._unwrap(reply)
         if return_args:
-            args_after = protocol.decode(reply.get("args", []))
+            args_after = self._decode(reply.get("args", []))
             if not isinstance(args_after, list):
                 raise WorkerDied("crashed", "the worker answered something unexpected")
             return value, args_after
@@ -308,8 +345,20 @@ class Student:
 
 
 def _read_head(path: str, limit: int = 4096) -> str:
+    """The start of a file the worker wrote, which it may have swapped for a FIFO or a symlink.
+
+    Non-blocking and not following links, so opening a FIFO cannot hang the grader, and only
+    a regular file is read.
+    """
     try:
-        with open(path, "rb") as f:
-            return f.read(limit).decode("utf-8", "replace")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError:
         return ""
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return ""
+        return os.read(fd, limit).decode("utf-8", "replace")
+    except OSError:
+        return ""
+    finally:
+        os.close(fd)

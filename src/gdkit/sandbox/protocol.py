@@ -76,28 +76,41 @@ def encode(value, _depth=0):
     raise TypeError(f"a value of type {type(value).__name__} cannot be graded")
 
 
-def decode(data, _depth=0):
-    """Inverse of :func:`encode`, validating as it goes (the data may be hostile)."""
+def decode(data):
+    """Inverse of :func:`encode`, validating as it goes (the data may be hostile).
+
+    Raises only ProtocolError: whatever shape the data has (a list where a dtype name should
+    be, bad base64, an unhashable key), the grader gets one exception to handle.
+    """
+    try:
+        return _decode(data)
+    except ProtocolError:
+        raise
+    except (TypeError, ValueError, OverflowError, RecursionError, MemoryError) as exc:
+        raise ProtocolError(f"malformed data ({type(exc).__name__})") from None
+
+
+def _decode(data, _depth=0):
     if _depth > _MAX_DEPTH:
         raise ProtocolError("message nested too deeply")
     if data is None or isinstance(data, (bool, int, float, str)):
         return data
     if isinstance(data, list):
-        return [decode(v, _depth + 1) for v in data]
+        return [_decode(v, _depth + 1) for v in data]
     if not isinstance(data, dict) or len(data) != 1:
         raise ProtocolError("unexpected object in message")
     (tag, body), = data.items()
     if tag == "__tuple__" and isinstance(body, list):
-        return tuple(decode(v, _depth + 1) for v in body)
+        return tuple(_decode(v, _depth + 1) for v in body)
     if tag == "__dict__" and isinstance(body, list):
         out = {}
         for pair in body:
             if not (isinstance(pair, list) and len(pair) == 2):
                 raise ProtocolError("bad dict entry")
-            key = decode(pair[0], _depth + 1)
+            key = _decode(pair[0], _depth + 1)
             if not isinstance(key, (str, int, float, bool, type(None), tuple)):
                 raise ProtocolError("unhashable dict key")
-            out[key] = decode(pair[1], _depth + 1)
+            out[key] = _decode(pair[1], _depth + 1)
         return out
     if tag == "__float__" and body in ("nan", "inf", "-inf"):
         return float(body)

@@ -1,10 +1,11 @@
-"""A seccomp filter for the worker child: no new processes, no signalling others by pidfd.
+"""A seccomp filter for the worker child: no new processes, no signalling others by pidfd, no mknod.
 
 The audit hook cannot see everything: ``_posixsubprocess.fork_exec`` (behind ``subprocess``
 and ``multiprocessing``) and ``os.pidfd_open`` / ``signal.pidfd_send_signal`` raise no audit
 event in CPython 3.11, so a submission could exec a shell (which runs without any hook) or kill
 the grader. The kernel refuses these system calls once this filter is installed; it cannot be
-removed, and it is inherited by anything the process could still start.
+removed, and it is inherited by anything the process could still start. ``mknod`` is refused
+too: a FIFO in place of the worker's ``output.log`` would block the grader that reads it.
 
 Only x86_64 is covered (the syscall numbers are per architecture); elsewhere
 :func:`install` returns False and the caller relies on the audit hook alone.
@@ -22,13 +23,15 @@ _CLONE_THREAD = 0x00010000
 _CLONE, _FORK, _VFORK, _EXECVE, _KILL, _TKILL, _TGKILL = 56, 57, 58, 59, 62, 200, 234
 _PTRACE, _PROCESS_VM_READV, _PROCESS_VM_WRITEV, _EXECVEAT = 101, 310, 311, 322
 _PIDFD_SEND_SIGNAL, _CLONE3, _PIDFD_OPEN, _PIDFD_GETFD = 424, 435, 434, 438
+_MKNOD, _MKNODAT, _SECCOMP = 133, 259, 317
 _DENIED = (_FORK, _VFORK, _EXECVE, _EXECVEAT, _PTRACE, _PROCESS_VM_READV, _PROCESS_VM_WRITEV,
-           _PIDFD_SEND_SIGNAL, _PIDFD_OPEN, _PIDFD_GETFD)
+           _PIDFD_SEND_SIGNAL, _PIDFD_OPEN, _PIDFD_GETFD, _MKNOD, _MKNODAT)
 
 # BPF opcodes.
 _LD_W_ABS, _JEQ_K, _JSET_K, _RET_K = 0x20, 0x15, 0x45, 0x06
 _ALLOW, _ERRNO, _KILL_PROCESS = 0x7FFF0000, 0x00050000, 0x80000000
 _PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 38, 22, 2
+_SECCOMP_GET_ACTION_AVAIL = 2
 
 
 def _insn(code, jt, jf, k):
@@ -58,6 +61,27 @@ def _program(own_pid: int) -> bytes:
                  _insn(_JEQ_K, 1, 0, own_pid), _insn(_RET_K, 0, 0, eperm), _insn(_RET_K, 0, 0, _ALLOW)]
     prog.append(_insn(_RET_K, 0, 0, _ALLOW))
     return b"".join(prog)
+
+
+def available() -> bool:
+    """Whether :func:`install` can work here: x86_64, and a kernel with the filter actions used.
+
+    Asked without installing anything (the seccomp(2) action query), so the trusted zygote
+    can probe once and the child knows a failed install is an error, not a missing feature.
+    """
+    if platform.machine() != "x86_64":
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.syscall.restype = ctypes.c_long
+        for action in (_ALLOW, _ERRNO, _KILL_PROCESS):
+            value = ctypes.c_uint32(action)
+            if libc.syscall(ctypes.c_long(_SECCOMP), ctypes.c_long(_SECCOMP_GET_ACTION_AVAIL),
+                            ctypes.c_long(0), ctypes.byref(value)) != 0:
+                return False
+    except (OSError, AttributeError):
+        return False
+    return True
 
 
 def install(own_pid: int) -> bool:

@@ -1,20 +1,28 @@
 """The worker side of the sandbox: a clean pre-started process that forks one child per submission.
 
 Run as ``python -I -m gdkit.sandbox.worker <control-fd>`` by :mod:`gdkit.sandbox.client`.
-The parent process (the *zygote*) imports numpy and matplotlib once and never runs student
-code. For each submission the grader hands it a socket; the zygote forks, and the child:
+The parent process (the *zygote*) imports numpy once, probes which kernel protections work
+(:mod:`gdkit.sandbox.protections`) and never runs student code. matplotlib is not preloaded
+(see :func:`_preload`). For each submission the grader hands it a socket; the zygote forks,
+and the child:
 
 1. starts its own session (so the whole group can be killed), moves to a private temporary
    directory, points stdin at /dev/null and stdout/stderr at a size-capped log file, clears
    the environment and lowers its resource limits (CPU time, address space, file size);
-2. installs an audit hook (which Python offers no way to remove) that refuses: importing the
-   kit's own modules, reading files outside the Python installation and its private directory,
-   writing outside its private directory, starting processes, sending signals, opening
-   sockets, loading native code with ctypes and raising resource limits;
-3. runs the submission's cells one by one, each in the same namespace, recording errors;
-4. answers requests (call a function, run the kit's training loop) until the grader closes
+2. restricts itself with Landlock (files: read-only Python installation and system libraries,
+   read-write private directory, nothing else; no TCP; no signals out) and seccomp (no
+   fork/exec/ptrace/mknod); if the zygote found one of them usable and installing it fails,
+   the child exits without running any student code;
+3. installs an audit hook (which Python offers no way to remove) that refuses, with readable
+   errors: importing the kit's own modules, reading files outside the Python installation and
+   its private directory, writing outside its private directory, starting processes, sending
+   signals, opening sockets, loading native code with ctypes and raising resource limits;
+4. runs the submission's cells one by one, each in the same namespace, recording errors;
+5. answers requests (call a function, run the kit's training loop) until the grader closes
    the socket.
 
+The child is told only what it needs (its directory, its cells, its limits): no path of the
+grader's (output folder, course) ever enters its memory, where ``gc`` could find it.
 Nothing here is trusted by the grader: answers are plain data that trusted code judges.
 This module must not import the kit's reference mathematics (it is the student's process).
 """
@@ -38,8 +46,17 @@ import traceback  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from gdkit.sandbox import lifetime, loop, protocol, seccomp  # noqa: E402
+from gdkit.sandbox import landlock, lifetime, loop, protections, protocol, seccomp  # noqa: E402
+
 OUTPUT_LOG = "output.log"
+# The kit's own package: the child knows it from its own file, and may not read it.
+PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+# Read-only for student code (besides the Python installation): what numpy, the C library,
+# time zones and matplotlib's fonts need.
+SYSTEM_DIRS = ("/usr/lib", "/usr/lib64", "/usr/local/lib", "/usr/share/zoneinfo", "/usr/share/fonts")
+# Set by the zygote (trusted) before forking: what the kernel offers, see protections.probe.
+PROTECTIONS = {"seccomp": False, "landlock": 0}
+_STATIC_RULES: list = []
 
 
 def _preload():
@@ -65,20 +82,39 @@ _PATH_WRITE_EVENTS = {
     "os.chown", "os.truncate", "os.utime", "shutil.rmtree", "shutil.move", "shutil.copyfile",
 }
 _PATH_READ_EVENTS = {"os.listdir", "os.scandir", "glob.glob", "os.chdir"}
+# Any of these makes an open a write: O_RDONLY|O_TRUNC empties a file all the same.
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+_O_TMPFILE = getattr(os, "O_TMPFILE", 0)  # includes O_DIRECTORY's bit: compared whole below
+
+
+def _python_prefixes() -> list[str]:
+    return sorted({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
+                                                 sys.base_exec_prefix)})
+
+
+def _static_rules() -> list:
+    """Landlock rules every child shares (computed once, in the zygote)."""
+    rules = [(path, landlock.READ_EXEC) for prefix in _python_prefixes()
+             for path in landlock.beneath_except(prefix, PACKAGE_DIR)]
+    rules += [(d, landlock.READ_EXEC) for d in SYSTEM_DIRS]
+    # Opening /dev/null with mode "w" truncates it: TRUNCATE is part of writing to it.
+    rules += [("/dev/urandom", landlock.READ_FILE),
+              ("/dev/null", landlock.READ_FILE | landlock.WRITE_FILE | landlock.TRUNCATE)]
+    return rules
 
 
 class _Cage:
-    """Decides which audited operations the student's code may perform."""
+    """Decides which audited operations the student's code may perform.
 
-    def __init__(self, workdir: str, forbidden_dirs: list[str]):
+    Landlock enforces the same allowlist in the kernel; this hook stays as a second line (and
+    where Landlock is missing) and turns refusals into readable PermissionErrors.
+    """
+
+    def __init__(self, workdir: str):
         real = os.path.realpath
         self.workdir = real(workdir)
-        self.forbidden = [real(d) for d in forbidden_dirs if d]
-        prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
-        self.readable = [real(p) for p in prefixes] + [
-            "/usr/lib", "/usr/lib64", "/usr/local/lib", "/usr/share/zoneinfo",
-            "/usr/share/fonts", "/dev/null", "/dev/urandom", "/proc/self",
-        ] + [self.workdir]
+        self.forbidden = [PACKAGE_DIR]  # matters when the kit is installed inside the prefix
+        self.readable = _python_prefixes() + list(SYSTEM_DIRS) + ["/dev/null", "/dev/urandom", self.workdir]
         self.armed = False
 
     @staticmethod
@@ -93,6 +129,7 @@ class _Cage:
         return os.path.realpath(os.path.join(self.workdir, str(path)))
 
     def may_read(self, path) -> bool:
+        """Whether ``path`` (relative to the private dir) lies in a readable tree."""
         resolved = self._resolve(path)
         if not resolved:
             return True
@@ -101,10 +138,12 @@ class _Cage:
         return self._under(resolved, self.readable)
 
     def may_write(self, path) -> bool:
+        """Whether ``path`` may be created or changed: only inside the private dir, or /dev/null."""
         resolved = self._resolve(path)
         return not resolved or resolved == "/dev/null" or self._under(resolved, [self.workdir])
 
     def hook(self, event: str, args) -> None:
+        """The audit hook: raise for a refused event (once armed, i.e. before student code)."""
         if not self.armed:
             return
         if event == "open":
@@ -112,7 +151,7 @@ class _Cage:
             if path is None:
                 return
             writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
-                isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND))
+                isinstance(flags, int) and bool(flags & _WRITE_FLAGS or (_O_TMPFILE and flags & _O_TMPFILE == _O_TMPFILE)))
             allowed = self.may_write(path) if writing else self.may_read(path)
             # A directory descriptor outside the private dir would let os.open(..., dir_fd=) reach
             # any file: the hook sees only the relative path, which it resolves in the private dir.
@@ -134,6 +173,14 @@ class _Cage:
             path = args[0] if args else None
             if isinstance(path, (str, bytes, os.PathLike)) and not self.may_read(path):
                 raise PermissionError(f"gdkit sandbox: access to {path!r} is not allowed")
+        elif event == "sqlite3.connect":
+            # sqlite opens its file in C (no "open" event); ATTACH in SQL is left to Landlock.
+            database = os.fsdecode(args[0]) if args and isinstance(args[0], (str, bytes, os.PathLike)) else ""
+            database = database.split("?", 1)[0].removeprefix("file:")
+            if database not in ("", ":memory:") and not self.may_write(database):
+                raise PermissionError(f"gdkit sandbox: a database at {database!r} is not allowed")
+        elif event in ("sqlite3.enable_load_extension", "sqlite3.load_extension"):
+            raise PermissionError(f"gdkit sandbox: {event} is not allowed")
 
 
 def _limit(kind: int, value: int) -> None:
@@ -175,11 +222,22 @@ def _enter_cage(config: dict) -> _Cage:
             vm = next(int(l.split()[1]) * 1024 for l in status if l.startswith("VmSize:"))
         _limit(resource.RLIMIT_AS, vm + memory)
     sys.setrecursionlimit(3000)
-    # The kernel, not the audit hook, refuses fork/exec/pidfd: CPython does not audit them all.
-    seccomp.install(os.getpid())
-    cage = _Cage(workdir, config.get("forbidden_dirs", []))
+    # The kernel, not the audit hook, confines files (C code opens them unaudited) and refuses
+    # fork/exec/pidfd/mknod (CPython does not audit them all). Both after the last read of /proc.
+    rules = _STATIC_RULES + [(os.path.realpath(workdir), landlock.PRIVATE_DIR)]
+    _require("Landlock", landlock.install(rules, PROTECTIONS["landlock"]) if PROTECTIONS["landlock"] else False,
+             bool(PROTECTIONS["landlock"]))
+    _require("seccomp", seccomp.install(os.getpid()), PROTECTIONS["seccomp"])
+    cage = _Cage(workdir)
     sys.addaudithook(cage.hook)
     return cage
+
+
+def _require(name: str, installed: bool, promised: bool) -> None:
+    """Fail closed: a protection the zygote found working that did not install ends the child."""
+    if promised and not installed:
+        os.write(2, f"gdkit sandbox: {name} could not be installed; the code was not run\n".encode())
+        os._exit(protections.CAGE_FAILED)
 
 
 # ---------------------------------------------------------------- running the submission
@@ -384,8 +442,10 @@ def zygote(control: socket.socket) -> None:
     lifetime.die_with_parent()
     _preload()
     lifetime.adopt_orphans()
+    PROTECTIONS.update(protections.probe())
+    _STATIC_RULES[:] = _static_rules()
     active: set[int] = set()
-    protocol.send(control, {"ok": True, "pid": os.getpid()})
+    protocol.send(control, {"ok": True, "pid": os.getpid(), "protections": dict(PROTECTIONS)})
     while True:
         try:
             msg, fds, _flags, _addr = socket.recv_fds(control, 1, 1)

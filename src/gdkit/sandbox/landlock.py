@@ -1,0 +1,135 @@
+"""A Landlock ruleset for the worker child: the kernel's own file (and TCP, signal) allowlist.
+
+The audit hook only sees what CPython audits. C code that opens files itself does not raise
+the ``open`` event (``readline.write_history_file``, ``sqlite3`` and its ``ATTACH DATABASE``,
+any native extension), so only the kernel can keep such code inside its private directory.
+Landlock (Linux 5.13+) needs no privileges: a process restricts itself, irrevocably, and
+everything it could still start inherits the restriction.
+
+Written against the kernel's documented ABI (``include/uapi/linux/landlock.h``); x86_64
+syscall numbers only, like :mod:`gdkit.sandbox.seccomp`. :func:`abi` says what the running
+kernel offers (0: nothing), :func:`install` restricts the calling process.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import platform
+import stat
+import struct
+
+_CREATE_RULESET, _ADD_RULE, _RESTRICT_SELF = 444, 445, 446  # x86_64
+_CREATE_RULESET_VERSION = 1 << 0
+_RULE_PATH_BENEATH = 1
+_PR_SET_NO_NEW_PRIVS = 38
+
+# Filesystem access rights (bit, first ABI that knows it).
+EXECUTE, WRITE_FILE, READ_FILE, READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
+REMOVE_DIR, REMOVE_FILE, MAKE_CHAR, MAKE_DIR = 1 << 4, 1 << 5, 1 << 6, 1 << 7
+MAKE_REG, MAKE_SOCK, MAKE_FIFO, MAKE_BLOCK, MAKE_SYM = 1 << 8, 1 << 9, 1 << 10, 1 << 11, 1 << 12
+REFER = 1 << 13        # ABI 2: rename/link across directories
+TRUNCATE = 1 << 14     # ABI 3: truncate(2), O_TRUNC
+IOCTL_DEV = 1 << 15    # ABI 5: ioctl on device files
+_FS_BY_ABI = {1: (1 << 13) - 1, 2: (1 << 14) - 1, 3: (1 << 15) - 1, 4: (1 << 15) - 1}
+_FS_LATEST = (1 << 16) - 1
+# Rights that make sense on a file (not a directory): the kernel refuses the others there.
+_FILE_RIGHTS = EXECUTE | WRITE_FILE | READ_FILE | TRUNCATE | IOCTL_DEV
+# ABI 4: TCP. Handled with no rule at all, so every bind and connect is refused.
+_NET_BIND_TCP, _NET_CONNECT_TCP = 1 << 0, 1 << 1
+# ABI 6: no signals to, and no abstract unix sockets of, processes outside the domain.
+_SCOPE_ABSTRACT_UNIX_SOCKET, _SCOPE_SIGNAL = 1 << 0, 1 << 1
+
+READ_EXEC = READ_FILE | READ_DIR | EXECUTE
+# Everything a scratch directory needs; devices, FIFOs and sockets stay impossible to make.
+PRIVATE_DIR = (READ_FILE | READ_DIR | WRITE_FILE | REMOVE_DIR | REMOVE_FILE | MAKE_DIR | MAKE_REG
+               | MAKE_SYM | REFER | TRUNCATE)
+
+
+def _libc():
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    return libc
+
+
+def abi() -> int:
+    """The Landlock ABI version the running kernel offers; 0 when it offers none (or not x86_64)."""
+    if platform.machine() != "x86_64":
+        return 0
+    try:
+        version = _libc().syscall(ctypes.c_long(_CREATE_RULESET), None, ctypes.c_long(0),
+                                  ctypes.c_long(_CREATE_RULESET_VERSION))
+    except (OSError, AttributeError):
+        return 0
+    return max(int(version), 0)
+
+
+def handled_fs(version: int) -> int:
+    """Every filesystem right ``version`` knows: a right left unhandled would stay allowed."""
+    return _FS_BY_ABI.get(version, _FS_LATEST if version > 4 else 0)
+
+
+def _ruleset_attr(version: int) -> bytes:
+    """``struct landlock_ruleset_attr``, cut to the fields this ABI has (the kernel checks the size)."""
+    net = _NET_BIND_TCP | _NET_CONNECT_TCP if version >= 4 else 0
+    scoped = _SCOPE_ABSTRACT_UNIX_SOCKET | _SCOPE_SIGNAL if version >= 6 else 0
+    attr = struct.pack("=QQQ", handled_fs(version), net, scoped)
+    return attr[:24 if version >= 6 else 16 if version >= 4 else 8]
+
+
+def beneath_except(root: str, excluded: str) -> list[str]:
+    """Paths that together cover ``root`` without ``excluded`` (a rule cannot carve a hole).
+
+    Used when the kit's own package lies inside the Python installation (a non-editable
+    install): every sibling on the way down to it is allowed, the package itself is not.
+    """
+    root, excluded = os.path.realpath(root), os.path.realpath(excluded)
+    if not excluded.startswith(root.rstrip("/") + "/"):
+        return [root]
+    out, current = [], root
+    for part in os.path.relpath(excluded, root).split(os.sep):
+        step = os.path.join(current, part)
+        try:
+            out += [e.path for e in os.scandir(current) if e.path != step]
+        except OSError:
+            pass
+        current = step
+    return out
+
+
+def install(rules: list[tuple[str, int]], version: int | None = None) -> bool:
+    """Restrict the calling process to ``rules`` (path, rights); False if the kernel would not.
+
+    Paths that do not exist are skipped. Every right the ABI knows is handled, so anything not
+    granted here is refused; TCP is refused entirely and signals/abstract sockets are scoped.
+    """
+    version = abi() if version is None else version
+    if version < 1:
+        return False
+    libc = _libc()
+    handled = handled_fs(version)
+    attr = ctypes.create_string_buffer(_ruleset_attr(version))
+    ruleset = libc.syscall(ctypes.c_long(_CREATE_RULESET), attr, ctypes.c_long(len(attr.raw)), ctypes.c_long(0))
+    if ruleset < 0:
+        return False
+    try:
+        for path, rights in rules:
+            try:
+                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            except OSError:
+                continue  # e.g. no /usr/lib64 here: nothing to allow
+            try:
+                is_dir = stat.S_ISDIR(os.fstat(fd).st_mode)
+                allowed = rights & handled & (~0 if is_dir else _FILE_RIGHTS)
+                rule = ctypes.create_string_buffer(struct.pack("=Qi", allowed, fd))
+                if libc.syscall(ctypes.c_long(_ADD_RULE), ctypes.c_long(ruleset), ctypes.c_long(_RULE_PATH_BENEATH),
+                                rule, ctypes.c_long(0)) != 0:
+                    return False
+            finally:
+                os.close(fd)
+        # restrict_self requires no_new_privs (or CAP_SYS_ADMIN); seccomp sets it too, harmlessly.
+        libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+        if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+            return False
+        return libc.syscall(ctypes.c_long(_RESTRICT_SELF), ctypes.c_long(ruleset), ctypes.c_long(0)) == 0
+    finally:
+        os.close(ruleset)
