@@ -233,6 +233,8 @@ def _grade_locked(assignment, found, outdir, jobs, timeout, force, memory_mb, qu
     with _Lock(outdir):
         todo = [f for f in found if force or outputs.read_record(outdir, f.student) is None]
         if todo:
+            from gdkit.sandbox import protections
+            protections.warn()  # one stderr line if this kernel lacks seccomp or Landlock
             size = max(1, min(CHUNK, math.ceil(len(todo) / jobs)))
             chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
             bar = _progress_bar(len(todo), quiet)
