@@ -1,13 +1,18 @@
 """The sandbox: the wire protocol refuses hostile data, workers are caged, limits hold."""
 import os
 import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
 import time
 
 import numpy as np
 import pytest
 
-from gdkit.sandbox import protocol
-from gdkit.sandbox.client import MissingFunction, Student, StudentRaised, WorkerDied, Zygote
+from gdkit.sandbox import landlock, protections, protocol
+from gdkit.sandbox.client import MissingFunction, Student, StudentRaised, WorkerDied, Zygote, _describe_exit, _read_head
 
 KIT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -21,7 +26,8 @@ def zygote():
 
 def make(zygote, source, **kw):
     kw.setdefault("timeout", 2.0)
-    student = Student(zygote, [(0, "import numpy as np\n" + source)], forbidden_dirs=[KIT], **kw)
+    kw.setdefault("forbidden_dirs", [KIT])
+    student = Student(zygote, [(0, "import numpy as np\n" + source)], **kw)
     student.start()
     return student
 
@@ -50,6 +56,12 @@ def test_protocol_round_trip(value):
     {"__nd__": ["float64", [3], "AAAA"]},          # size does not match shape
     {"__pickle__": "gASV"},                          # no such tag
     {"a": 1, "b": 2},                                # plain objects are not part of the format
+    {"__nd__": [["x"], [1], ""]},                    # a list where the dtype name goes
+    {"__nd__": ["float64", [1], 12345]},             # base64 that is not a string
+    {"__nd__": ["float64", [1], "!!!!"]},            # not base64 at all
+    {"__nd__": ["float64", [10 ** 30], ""]},          # a shape too large to be real
+    {"__dict__": [[{"__nd__": ["float64", [0], ""]}, 1]]},  # an array as a dict key
+    {"__dict__": [[{"__tuple__": [[1]]}, 1]]},       # a tuple holding a list as a key
 ])
 def test_protocol_rejects_hostile_data(data):
     with pytest.raises(protocol.ProtocolError):
@@ -147,6 +159,9 @@ def test_patching_numpy_stays_in_the_worker(zygote):
     ("def f():\n    import ctypes\n    ctypes.CDLL(None).getpid()\n", "not allowed"),
     ("def f():\n    import socket\n    socket.socket()\n", "not allowed"),
     ("def f():\n    import resource\n    resource.setrlimit(resource.RLIMIT_CPU, (10**6, 10**6))\n", "not allowed"),
+    ("def f():\n    import sqlite3\n    sqlite3.connect('/tmp/gdkit-vandal.txt')\n", "not allowed"),
+    ("def f():\n    os.mkfifo('output.log.fifo')\n", "not permitted"),
+    ("def f():\n    import stat\n    os.mknod('null', stat.S_IFCHR | 0o666, os.makedev(1, 3))\n", "not permitted"),
 ])
 def test_cage_refuses(zygote, source, needle):
     s = make(zygote, "import os\n" + source)
@@ -155,6 +170,170 @@ def test_cage_refuses(zygote, source, needle):
     assert needle in info.value.message
     assert not os.path.exists("/tmp/gdkit-vandal.txt")
     s.close()
+
+
+def test_o_trunc_is_a_write_even_read_only(zygote):
+    """O_RDONLY|O_TRUNC empties a file: refused on a file the worker may read (the Python prefix)."""
+    victim = tempfile.NamedTemporaryFile("w", dir=sys.prefix, prefix="gdkit-test-", suffix=".txt", delete=False)
+    try:
+        victim.write("intact")
+        victim.close()
+        s = make(zygote, "import os\ndef f():\n    return open(%r).read()\n"
+                         "def g():\n    os.open(%r, os.O_RDONLY | os.O_TRUNC)\n" % (victim.name, victim.name))
+        assert s.call("f") == "intact"  # readable, so only the write check can refuse
+        with pytest.raises(StudentRaised) as info:
+            s.call("g")
+        s.close()
+        assert "not allowed" in info.value.message
+        assert open(victim.name).read() == "intact"
+    finally:
+        os.unlink(victim.name)
+
+
+# C code opens files without the audit hook's "open" event: only Landlock stops these.
+_UNAUDITED = {
+    "readline_write": "import readline\n    readline.add_history('# pwned')\n    readline.write_history_file({target!r})\n",
+    "readline_read": "import readline\n    readline.read_history_file({secret!r})\n"
+                     "    return readline.get_history_item(1)\n",
+    "sqlite_attach": "import sqlite3\n    db = sqlite3.connect(':memory:')\n"
+                     "    db.execute('ATTACH DATABASE ? AS x', ({target!r},))\n    db.execute('CREATE TABLE x.t (a)')\n"
+                     "    db.commit()\n",
+}
+
+
+@pytest.mark.parametrize("attack", sorted(_UNAUDITED))
+def test_landlock_confines_c_level_file_access(zygote, tmp_path, attack):
+    """With Landlock the kernel refuses; without it (old kernel) the run is warned about instead."""
+    found = zygote.protections
+    assert found["landlock"] == landlock.abi()  # the zygote reports what the kernel offers
+    secret = tmp_path / "hidden.txt"
+    secret.write_text("the hidden answer\n")
+    target = tmp_path / "record.json"
+    s = make(zygote, "def f():\n    " + _UNAUDITED[attack].format(target=str(target), secret=str(secret)))
+    try:
+        outcome = s.call("f")
+    except StudentRaised as exc:
+        outcome = exc
+    s.close()
+    if found["landlock"]:
+        assert isinstance(outcome, StudentRaised), outcome
+        assert not target.exists() and secret.read_text() == "the hidden answer\n"
+    else:  # the documented fallback: the attack is not stopped, but every run says so
+        assert "Landlock" in protections.warning(found)
+
+
+def test_worker_memory_holds_no_grader_path(zygote, tmp_path):
+    """Paths the grader hands a Student (e.g. the output folder) never reach the worker's memory."""
+    secret_dir = str(tmp_path / "outdir-xyzzy")
+    needle = secret_dir[::-1]  # reversed in the source, so the cell itself does not match
+    s = make(zygote, "import gc\n"
+                     "def f():\n"
+                     f"    needle = {needle!r}[::-1]\n"
+                     "    hits = set()\n"
+                     "    for obj in gc.get_objects():\n"
+                     "        for ref in gc.get_referents(obj):\n"
+                     "            if isinstance(ref, str) and needle in ref and ref is not needle:\n"
+                     "                hits.add(ref[:200])\n"
+                     "    cages = [o for o in gc.get_objects() if type(o).__name__ == '_Cage']\n"
+                     "    return sorted(hits), [str(vars(c)) for c in cages]\n",
+             forbidden_dirs=[KIT, secret_dir])
+    hits, cages = s.call("f")
+    s.close()
+    assert hits == []
+    assert cages and not any(secret_dir in c for c in cages)
+
+
+def test_grader_reads_output_log_without_blocking(tmp_path):
+    """A FIFO (or a link) in place of output.log must not hang or mislead the trusted grader."""
+    fifo = tmp_path / "output.log"
+    os.mkfifo(fifo)
+    result = []
+    reader = threading.Thread(target=lambda: result.append(_read_head(str(fifo))), daemon=True)
+    reader.start()
+    reader.join(timeout=5)
+    assert not reader.is_alive(), "the grader blocked on a FIFO"
+    assert result == [""]
+    outside = tmp_path / "secret.txt"
+    outside.write_text("hidden")
+    os.symlink(outside, tmp_path / "link.log")
+    assert _read_head(str(tmp_path / "link.log")) == ""
+    (tmp_path / "plain.log").write_text("printed")
+    assert _read_head(str(tmp_path / "plain.log")) == "printed"
+
+
+def test_one_crashing_function_does_not_cost_the_others(zygote):
+    s = make(zygote, "import os\n" + "".join(f"def die{i}():\n    os._exit({i})\n" for i in range(5))
+             + "def ok():\n    return 1\n")
+    for i in range(5):  # more crashing functions than the old budget of 3 restarts
+        with pytest.raises(WorkerDied) as info:
+            s.call(f"die{i}")
+        assert info.value.reason == "crashed"
+    restarts = s.restarts
+    with pytest.raises(WorkerDied) as again:
+        s.call("die1")  # remembered: fails at once, the same way, without another worker
+    assert again.value.reason == "crashed" and "exit status 1" in again.value.detail
+    assert s.restarts == restarts
+    assert s.call("ok") == 1  # a distinct function still gets a fresh worker
+    s.close()
+
+
+def test_hostile_reply_is_a_crash_not_a_grader_error(zygote):
+    """A worker that rewrites the wire encoder sends malformed data: WorkerDied, never TypeError."""
+    s = make(zygote, "import sys\n"
+                     "sys.modules['gdkit.sandbox.protocol'].encode = lambda v, _d=0: {'__nd__': [['x'], [1], '']}\n"
+                     "def f(*a):\n    return 1\n")
+    with pytest.raises(WorkerDied) as info:
+        s.call("f")
+    assert info.value.reason == "crashed"
+    s.close()
+    s = make(zygote, "import sys\n"
+                     "sys.modules['gdkit.sandbox.protocol'].encode = lambda v, _d=0: {'__nd__': ['float64', [1], '!']}\n"
+                     "def f(*a):\n    return 1\n")
+    with pytest.raises(WorkerDied) as info:
+        s.call_many("f", [(1,), (2,)])
+    assert info.value.reason == "crashed"
+    s.close()
+
+
+_FAIL_CLOSED = """
+import os, sys
+from gdkit.sandbox import landlock, seccomp, worker
+worker.PROTECTIONS.update(seccomp={promised_seccomp}, landlock={promised_landlock})
+seccomp.install = lambda pid: False
+landlock.install = lambda rules, version=None: False
+worker._enter_cage({{"workdir": {workdir!r}}})
+os._exit(0)  # reached only when the child would go on to run student code
+"""
+
+
+@pytest.mark.parametrize("which", ["seccomp", "landlock"])
+@pytest.mark.parametrize("promised", [True, False])
+def test_a_promised_protection_that_fails_stops_the_child(tmp_path, which, promised):
+    """Fail closed: the zygote said it works, installing it failed, so no student code runs.
+    Not promised (the kernel lacks it): the child goes on behind the audit hook (and the run warns)."""
+    script = _FAIL_CLOSED.format(promised_seccomp=promised and which == "seccomp",
+                                 promised_landlock=7 if promised and which == "landlock" else 0,
+                                 workdir=str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], timeout=60)
+    assert done.returncode == (protections.CAGE_FAILED if promised else 0)
+    if promised:
+        assert f"{'Landlock' if which == 'landlock' else 'seccomp'} could not be installed" in \
+            (tmp_path / "output.log").read_text()
+        assert "not run" in _describe_exit(protections.CAGE_FAILED << 8)[1]
+
+
+def test_missing_protections_give_one_warning_line(monkeypatch, capsys):
+    monkeypatch.setattr(protections, "probe", lambda: {"seccomp": False, "landlock": 0})
+    protections.warn()
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "seccomp" in err and "Landlock" in err
+    monkeypatch.setattr(protections, "probe", lambda: {"seccomp": True, "landlock": 7})
+    protections.warn()
+    assert capsys.readouterr().err == ""
+
+
+def test_zygote_reports_what_the_kernel_offers(zygote):
+    assert zygote.protections == protections.probe()
 
 
 def test_private_directory_is_writable_and_removed(zygote):
