@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -103,9 +102,8 @@ def compare_with_nbgrader(n: int, jobs: int, timeout: float) -> bool:
 
         course = make_course(tmp / "course", ASSIGNMENT, {s: subs / f"{s}.ipynb" for s in kinds})
         cpu0, _ = children_usage()
-        start = time.perf_counter()
-        nb_points = course.autograde(timeout=timeout)
-        nb_wall = time.perf_counter() - start
+        autograded = course.autograde(timeout=timeout)
+        nb_points, nb_wall = autograded.scores, autograded.seconds
         nb_cpu = children_usage()[0] - cpu0
 
         one = time_gdkit(subs, tmp / "out1", 1, timeout)

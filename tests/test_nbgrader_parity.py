@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import sys
 import warnings
-from pathlib import Path
 
 import nbformat
 import numpy as np

@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -289,3 +288,46 @@ def test_a_students_random_inputs_do_not_depend_on_who_else_is_graded(course, tm
     # the failure message quotes the drawn inputs: equal messages mean equal inputs
     assert gus(alone) == gus(crowd)
     assert gus(again) != gus(alone)  # another seed draws other inputs
+
+
+def test_stale_records_are_regraded(course, tmp_path):
+    root, subs = course
+    out = tmp_path / "out"
+    grade(course, out)
+    assert rows(out)["ben"]["total"] == "70"
+    # ben hands in a fixed notebook: his old record no longer matches the file
+    (subs / "ben.ipynb").write_text((subs / "ann.ipynb").read_text())
+    grade(course, out)
+    assert rows(out)["ben"]["total"] == "100"
+    # another seed draws other inputs: every record is stale
+    stamp = (out / "ann" / "record.json").stat().st_mtime_ns
+    grade(course, out, seed=12345)
+    assert (out / "ann" / "record.json").stat().st_mtime_ns != stamp
+
+
+@pytest.mark.parametrize("seed, env", [(-1, None), (None, "abc"), (None, "-3")])
+def test_bad_seeds_are_one_line_errors(course, tmp_path, monkeypatch, seed, env):
+    if env is not None:
+        monkeypatch.setenv("GDKIT_SEED", env)
+    with pytest.raises(GdkitError, match="(?i)seed"):
+        grade(course, tmp_path / "out", seed=seed)
+
+
+def test_student_folder_without_notebook_gets_a_row(course, tmp_path):
+    root, subs = course
+    tree = tmp_path / "submitted"
+    (tree / "s1" / "mini").mkdir(parents=True)
+    (tree / "s1" / "mini" / "mini.ipynb").write_text((subs / "ann.ipynb").read_text())
+    (tree / "s2" / "mini").mkdir(parents=True)  # handed in nothing
+    records = {r["student"]: r for r in runner.grade_submissions("mini", [tree], outdir=tmp_path / "o", root=root,
+                                                                quiet=True)}
+    assert records["s1"]["total"] == 100 and records["s2"]["status"] == "missing-file"
+
+
+def test_junit_survives_control_characters(course, tmp_path):
+    root, subs = course
+    # a file name (so a student id) with a control character in it
+    (subs / "zed\x01.ipynb").write_text(notebook("def double(x):\n    return x\n"))
+    out = tmp_path / "out"
+    grade(course, out)
+    ET.parse(out / "junit.xml")  # parses: no XML-illegal characters

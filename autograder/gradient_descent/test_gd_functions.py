@@ -15,8 +15,7 @@ import pytest
 
 from gdkit import network as ref
 from gdkit.grading.randomness import rng  # reproducible per student
-from gdkit.grading.checks import (example_of, expect_close, expect_pair, expect_shape,
-                                  expect_unmodified)
+from gdkit.grading.checks import example_of, expect_close, expect_pair, expect_unmodified
 from gdkit.grading.diagnose import Diagnoser
 
 ZOO = Diagnoser.from_file(Path(__file__).with_name("bugzoo.py"))

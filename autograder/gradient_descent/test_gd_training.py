@@ -14,7 +14,7 @@ import pytest
 
 from gdkit import network as ref
 from gdkit.grading.randomness import keyed, rng  # reproducible per test / per shared draw
-from gdkit.grading.checks import Fail, as_bool, example_of, expect_shape, fmt
+from gdkit.grading.checks import Fail, as_bool, example_of, expect_shape, fmt, safe_exception_name
 from gdkit.grading.diagnose import Diagnoser
 
 ZOO = Diagnoser.from_file(Path(__file__).with_name("bugzoo.py"))
@@ -158,7 +158,7 @@ def judge_histories(student, cases):
     for (history, description), answer in zip(cases, answers):
         expected = ref.detect_divergence(history)
         if isinstance(answer, Exception):
-            kind = getattr(answer, "exc_type", type(answer).__name__)
+            kind = safe_exception_name(getattr(answer, "exc_type", type(answer).__name__))
             raise Fail(f"detect_divergence raised {kind} on {description} (length {len(history)}); "
                        f"it should return {expected}.", example=q6_example(student),
                        **_known(history, answer))
@@ -263,7 +263,7 @@ def student_stop(student, errors):
     prefixes = [(errors[: j + 1],) for j in range(len(errors))]
     for j, answer in enumerate(student.call_many("detect_divergence", prefixes)):
         if isinstance(answer, Exception):
-            kind = getattr(answer, "exc_type", type(answer).__name__)
+            kind = safe_exception_name(getattr(answer, "exc_type", type(answer).__name__))
             raise Fail(f"detect_divergence raised {kind} inside the training loop at iteration {j}.",
                        example=q6_example(student))
         if as_bool(answer, what="detect_divergence inside the training loop", example=q6_example(student)):

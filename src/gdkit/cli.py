@@ -200,6 +200,11 @@ def grade_command(paths, assignment, outdir, jobs, timeout, force, shard, seed, 
         ids = [q.id for q in assignments_mod.load(assignment).questions]
         click.echo(runner.summary_table(records, ids))
         click.echo(f"wrote {outdir / 'grades.csv'}, {outdir / 'junit.xml'} and {len(records)} student folder(s)")
+    broken = sum(r["status"] == "grader-error" for r in records)
+    if broken:  # the kit itself failed, not the students: make CI notice
+        click.echo(f"gdkit: error: {broken} submission(s) not graded because the grader failed; "
+                   f"see {outdir / 'grader-errors.log'} and run again", err=True)
+        click.get_current_context().exit(1)
 
 
 @cli.command("validate")

@@ -71,7 +71,8 @@ def fmt(value, precision: int = 4) -> str:
     if isinstance(value, float):
         return f"{value:.{precision + 2}g}"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{fmt(k)}: {fmt(v)}" for k, v in value.items()) + "}"
+        text = "{" + ", ".join(f"{fmt(k)}: {fmt(v)}" for k, v in list(value.items())[:12]) + "}"
+        return text if len(text) <= 200 and len(value) <= 12 else text[:196] + "...}"
     if isinstance(value, (list, tuple)) and len(value) <= 12:
         inner = ", ".join(fmt(v) for v in value)
         return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
@@ -79,15 +80,32 @@ def fmt(value, precision: int = 4) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
+def safe_exception_name(name: str) -> str:
+    """A builtin exception's name as is; anything else (the student can name a class with
+    hidden values) as a plain phrase."""
+    import builtins
+
+    known = getattr(builtins, str(name), None)
+    if isinstance(known, type) and issubclass(known, BaseException):
+        return str(name)
+    return "an exception of a class of its own"
+
+
 def describe(value) -> str:
-    """What kind of value this is, for 'expected X, got Y' messages."""
+    """What kind of value this is, for 'expected X, got Y' messages on hidden inputs.
+
+    Only the kind and shape, never the contents: a value computed from hidden inputs could
+    carry them (a student could even return ``str(layer_2)``) into the feedback.
+    """
     if value is None:
         return "None (did you forget `return`?)"
+    if isinstance(value, (bool, np.bool_)):
+        return f"a bool ({bool(value)})"
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape} and dtype {value.dtype}"
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, str, dict)):
         return f"a {type(value).__name__} of length {len(value)}"
-    return f"a {type(value).__name__} ({fmt(value)})"
+    return f"a {type(value).__name__}"
 
 
 def as_array(got, *, what: str, example=None, diagnose=None) -> np.ndarray:
@@ -235,7 +253,7 @@ def example_of(student, function: str, args: tuple, expected, *, names: tuple[st
             lines.append(f"  your code returned: {fmt(got)}")
         except Exception as exc:  # StudentRaised, MissingFunction, WorkerDied: say it safely
             kind = getattr(exc, "exc_type", None) or type(exc).__name__
-            detail = getattr(exc, "message", "")
+            detail = getattr(exc, "message", "")  # on this public example the text is safe to show
             lines.append(f"  your code raised {kind}" + (f": {detail}" if detail else ""))
         return "\n".join(lines)
 

@@ -8,9 +8,11 @@ presence means the student is done (a rerun skips them). For the class: ``grades
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -76,13 +78,30 @@ def write_student(outdir: Path, record: dict, render=None) -> None:
     write_atomic(folder / RECORD, json.dumps(record, indent=1, default=str))
 
 
-def read_record(outdir: Path, student: str) -> dict | None:
-    """A finished student's record, or None when absent or unreadable (then they are regraded)."""
+def read_record(outdir: Path, student: str, *, expect: dict | None = None) -> dict | None:
+    """A finished student's record, or None when absent or unreadable (then they are regraded).
+
+    ``expect`` (e.g. assignment, seed, the submission's sha256) must match the record's values:
+    a record of another assignment, seed or version of the notebook is stale.
+    """
     try:
         record = json.loads((student_dir(outdir, student) / RECORD).read_text())
     except (OSError, ValueError):
         return None
-    return record if isinstance(record, dict) and record.get("student") == student else None
+    if not (isinstance(record, dict) and record.get("student") == student):
+        return None
+    if expect and any(record.get(key) != value for key, value in expect.items()):
+        return None
+    return record
+
+
+def file_digest(path) -> str | None:
+    """sha256 of a file's bytes (what identifies a version of a submission), None if unreadable."""
+    try:
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
+    except OSError:
+        return None
 
 
 def grades_csv(records: list[dict], question_ids: list[str]) -> str:
@@ -103,6 +122,14 @@ def _num(x) -> str:
     return str(int(x)) if x.is_integer() else f"{x:g}"
 
 
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(text) -> str:
+    """Text safe for XML 1.0: a student's message may hold control characters."""
+    return _XML_ILLEGAL.sub("\ufffd", str(text))
+
+
 def junit_xml(records: list[dict], assignment: str) -> str:
     """JUnit XML for CI dashboards: a testcase per (student, question); failures carry feedback."""
     suite = ET.Element("testsuite", name=f"gdkit.{assignment}")
@@ -111,7 +138,8 @@ def junit_xml(records: list[dict], assignment: str) -> str:
     for r in sorted(records, key=lambda r: r["student"]):
         for q in r["questions"]:
             count += 1
-            case = ET.SubElement(suite, "testcase", classname=f"{assignment}.{r['student']}", name=q["id"])
+            case = ET.SubElement(suite, "testcase", classname=_xml_text(f"{assignment}.{r['student']}"),
+                                 name=_xml_text(q["id"]))
             ET.SubElement(case, "properties")
             case.find("properties").append(ET.Element("property", name="score", value=_num(q["score"])))
             case.find("properties").append(ET.Element("property", name="max_score", value=_num(q["points"])))
@@ -119,7 +147,7 @@ def junit_xml(records: list[dict], assignment: str) -> str:
                 failures += 1
                 messages = [t["message"] for t in q["tests"] if not t["passed"]] or [r.get("reason") or r["status"]]
                 failure = ET.SubElement(case, "failure", message=f"{_num(q['score'])}/{_num(q['points'])} points")
-                failure.text = "\n".join(messages)
+                failure.text = _xml_text("\n".join(messages))
     suite.set("tests", str(count))
     suite.set("failures", str(failures))
     root = ET.Element("testsuites")

@@ -22,7 +22,8 @@ import pytest
 from gdkit.assignments import Assignment
 from gdkit.notebook import read_submission, graded_code_cells
 from gdkit.errors import GdkitError
-from gdkit.grading import randomness
+from gdkit.grading import outputs, randomness
+from gdkit.grading.checks import safe_exception_name
 from gdkit.sandbox.client import MissingFunction, Student, StudentRaised, WorkerDied, Zygote
 
 MARKER = "question"
@@ -71,10 +72,10 @@ def student_message(exc: BaseException | None) -> dict:
     if isinstance(exc, StudentRaised):
         if exc.exc_type == "NotImplementedError":
             return {"kind": "raised", "message": "Not written yet: the function still raises NotImplementedError."}
-        out = {"kind": "raised", "message": f"Your function raised {exc.exc_type}: {exc.message}"}
-        if exc.traceback:
-            out["traceback"] = exc.traceback
-        return out
+        # On hidden inputs the exception's text may quote them (`raise ValueError(repr(x))`) and
+        # the worker wrote the traceback and even the type's name: name builtin types only. The
+        # example under each failed check shows what the code does on a public input.
+        return {"kind": "raised", "message": f"Your function raised {safe_exception_name(exc.exc_type)}."}
     if isinstance(exc, AssertionError) and hasattr(exc, "message"):
         out = {"kind": "fail", "message": str(getattr(exc, "message"))}
         for key in ("example", "mistake", "hint"):
@@ -192,6 +193,8 @@ class GradingPlugin:
             "student": progress.submission.student,
             "assignment": self.assignment.name,
             "path": progress.submission.path,
+            "seed": self.seed,
+            "sha256": outputs.file_digest(progress.submission.path),
             "status": progress.status,
             "reason": progress.reason,
             "questions": questions,

@@ -21,13 +21,12 @@ import selectors
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from gdkit import assignments
 from gdkit.errors import GdkitError
-from gdkit.grading import outputs
+from gdkit.grading import outputs, randomness
 
 CHUNK = 50
 LOCK = ".gdkit.lock"
@@ -57,8 +56,8 @@ def find_submissions(paths: list[Path], assignment: assignments.Assignment) -> l
             if folder.is_dir():
                 notebooks = sorted(folder.glob("*.ipynb"))
                 preferred = [p for p in notebooks if p.name == assignment.notebook]
-                if preferred or notebooks:
-                    found.append(Found(student_dir.name, (preferred or notebooks)[0]))
+                # A folder without its notebook still gets a row (status missing-file).
+                found.append(Found(student_dir.name, (preferred or notebooks or [folder / assignment.notebook])[0]))
     if not found:
         raise GdkitError(f"no notebooks found in {', '.join(map(str, paths))}; give .ipynb files or folders")
     seen: dict[str, Path] = {}
@@ -213,6 +212,12 @@ def grade_submissions(assignment_name: str, paths: list[Path] | None = None, *, 
     points in any run, shard or platform. Raises GdkitError for bad input.
     """
     assignment = assignments.load(assignment_name, root)
+    try:
+        seed = randomness.run_seed(assignment.name, seed)
+    except ValueError:
+        raise GdkitError("$GDKIT_SEED must be a whole number >= 0; fix or unset it") from None
+    if not (isinstance(seed, int) and seed >= 0):
+        raise GdkitError(f"the seed (--seed or $GDKIT_SEED) must be a whole number >= 0, got {seed}")
     if jobs < 1:
         raise GdkitError(f"--jobs must be at least 1, got {jobs}")
     if not (timeout > 0 and math.isfinite(timeout)):
@@ -231,7 +236,9 @@ def grade_submissions(assignment_name: str, paths: list[Path] | None = None, *, 
 
 def _grade_locked(assignment, found, outdir, jobs, timeout, force, memory_mb, quiet, seed) -> list[dict]:
     with _Lock(outdir):
-        todo = [f for f in found if force or outputs.read_record(outdir, f.student) is None]
+        expect = {f.student: {"assignment": assignment.name, "seed": seed, "sha256": outputs.file_digest(f.path)}
+                  for f in found}
+        todo = [f for f in found if force or outputs.read_record(outdir, f.student, expect=expect[f.student]) is None]
         if todo:
             from gdkit.sandbox import protections
             protections.warn()  # one stderr line if this kernel lacks seccomp or Landlock
@@ -243,7 +250,8 @@ def _grade_locked(assignment, found, outdir, jobs, timeout, force, memory_mb, qu
             finally:
                 if bar is not None:
                     bar.close()
-        records = [outputs.read_record(outdir, f.student) or _missing_record(assignment, f) for f in found]
+        records = [outputs.read_record(outdir, f.student, expect=expect[f.student]) or _missing_record(assignment, f)
+                   for f in found]
         ids = [q.id for q in assignment.questions]
         outputs.write_atomic(outdir / "grades.csv", outputs.grades_csv(records, ids))
         outputs.write_atomic(outdir / "junit.xml", outputs.junit_xml(records, assignment.name))
