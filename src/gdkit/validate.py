@@ -115,18 +115,18 @@ def _short(qid: str) -> str:
 def judge(case: Case, record: dict | None, assignment: assignments.Assignment) -> Row:
     """Compare one graded record with what its case must score."""
     full = assignment.max_total
-    if record is None:
-        return Row(case, "graded", "no record (grader error)", False if case.kind == "bug" else None, False)
+    status = record.get("status", "?") if record else "grader-error"
+    if status == "grader-error":  # the grader failed: nothing about the suite can be concluded
+        return Row(case, "graded", "not graded (grader error)", False if case.kind == "bug" else None, False)
     points = {q.id: q.points for q in assignment.questions}
     scores = {q["id"]: float(q["score"]) for q in record.get("questions", [])}
     lost = [qid for qid in points if scores.get(qid, 0.0) < points[qid] - EPSILON]
     total = float(record.get("total", 0.0))
-    status = record.get("status", "?")
     if case.kind in ("master", "style"):
         got = f"{total:g}/{full:g}" + (f" (lost {', '.join(map(_short, lost))})" if lost else "")
         return Row(case, f"{full:g}/{full:g}", got, None, status == "ok" and not lost)
     if case.kind == "blank":
-        return Row(case, f"0/{full:g}", f"{total:g}/{full:g}", None, total <= EPSILON)
+        return Row(case, f"0/{full:g}", f"{total:g}/{full:g}", None, total <= EPSILON and status == "ok")
     caught = case.question in lost
     unexpected = [qid for qid in lost if qid != case.question and qid not in case.may_lose]
     expected = "loses " + _short(case.question) + (
