@@ -1,11 +1,12 @@
 """Hidden tests for q1-q4: each function against the reference and against the mathematics.
 
-Inputs are drawn fresh at grading time (unseeded), with sizes that are all different from each
-other so a transpose or a hard-coded shape cannot pass. Feedback only ever shows the small
-public examples below, never these inputs.
+Inputs are random (drawn per run seed, student and test: see gdkit.grading.randomness), with
+sizes that are all different from each other so a transpose or a hard-coded shape cannot pass.
+Feedback only ever shows the small public examples below, never these inputs.
 
-No cascades: q2 and q3 call the student's own ``sigmoid_output_to_derivative``; when that one
-is wrong, an answer consistent with it is accepted here (q1 already pays for the mistake).
+No cascades: q2 and q3 run with the reference ``sigmoid_output_to_derivative`` swapped in for
+the student's (``substitute=``), and an answer consistent with the student's own q1 is
+accepted too, so a q1 mistake is paid for by q1 alone.
 """
 import inspect
 from pathlib import Path

@@ -31,9 +31,9 @@ Y_AND = np.array([[False], [False], [False], [True]])           # boolean target
 X_EIGHT = np.array([[a, b, c, 1] for a in (0, 1) for b in (0, 1) for c in (0, 1)])
 
 
-# One grading session grades many students: the random choices below are drawn once per
-# session (still fresh at every grading run) and the reference runs they need are cached, so
-# each student costs only their own training runs.
+# One grading session grades many students: the shared random choices below come from
+# `keyed` draws (the same for every student of a run) and the reference runs they need are
+# cached, so each student costs only their own training runs.
 _REFERENCE_RUNS: dict = {}
 
 

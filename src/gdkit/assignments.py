@@ -39,9 +39,11 @@ class Assignment:
 
     @property
     def max_total(self) -> float:
+        """Points of all questions together."""
         return sum(q.points for q in self.questions)
 
     def question(self, qid: str) -> Question | None:
+        """The question with id ``qid``, or None."""
         return next((q for q in self.questions if q.id == qid), None)
 
 

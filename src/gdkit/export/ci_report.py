@@ -99,7 +99,8 @@ def annotations(records: list[dict], workspace: Path | None = None) -> list[str]
 def report(outdir: Path, environ=None) -> tuple[list[dict], str, list[str]]:
     """Write the summary and outputs where GitHub's variables say; returns (records, summary, annotations).
 
-    Raises GdkitError when the folder holds no results (the Grade step failed before writing any).
+    A folder with no results (the Grade step failed before writing any) gives an empty list and
+    a summary that says so; GdkitError only when ``outdir`` is not a folder.
     """
     environ = os.environ if environ is None else environ
     records = load_records(outdir)

@@ -64,6 +64,7 @@ def gradescope_results(record: dict) -> dict:
 
 
 def student_dir(outdir: Path, student: str) -> Path:
+    """Where one student's files go: ``OUTDIR/<student>``."""
     return Path(outdir) / student
 
 
