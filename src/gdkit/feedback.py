@@ -50,11 +50,16 @@ def curve_svg(curves: dict[str, list[float]], *, width: int = 460, height: int =
     def y_of(e: float) -> float:
         return top + (height - top - bottom) * (high - math.log10(e)) / (high - low)
 
+    # Ticks at 1, 2 and 5 times the powers of ten in range, so a curve spanning less than a
+    # decade still gets labels; only the 1s when the range is wide.
+    steps = (1,) if high - low > 3 else (1, 2, 5)
     for exponent in range(math.floor(low), math.ceil(high) + 1):
-        if low - 1e-9 <= exponent <= high + 1e-9:
-            y = y_of(10.0 ** exponent)
-            parts.append(f'<line x1="{left - 4}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#ddd"/>')
-            parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="10" text-anchor="end">1e{exponent}</text>')
+        for step in steps:
+            value = step * 10.0 ** exponent
+            if low - 1e-9 <= math.log10(value) <= high + 1e-9:
+                y = y_of(value)
+                parts.append(f'<line x1="{left - 4}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#ddd"/>')
+                parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="10" text-anchor="end">{value:g}</text>')
     parts.append(f'<text x="{(left + width) / 2:.0f}" y="{height - 8}" font-size="11" text-anchor="middle">'
                  f'iteration (0 to {longest - 1})</text>')
     for n, (label, values) in enumerate(series.items()):
@@ -66,6 +71,10 @@ def curve_svg(curves: dict[str, list[float]], *, width: int = 460, height: int =
                      f'text-anchor="end" fill="{colour}">{html.escape(label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _title(test: dict) -> str:
+    return (test.get("description") or test["name"]).rstrip(".")
 
 
 def _curve(record: dict) -> tuple[str, str]:
@@ -89,7 +98,7 @@ def render_markdown(record: dict) -> str:
             continue
         lines += ["", f"## {q['id']}"]
         for t in failed:
-            lines.append(f"- **{t.get('description') or t['name']}**: {t['message']}")
+            lines.append(f"- **{_title(t)}**: {t['message']}")
             if t.get("mistake"):
                 lines.append(f"  - Likely mistake: {t['mistake']}")
             if t.get("hint"):
@@ -113,7 +122,7 @@ def render_markdown(record: dict) -> str:
 _CSS = """body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .7rem;text-align:left}
 .full{background:#e6f4ea}.part{background:#fff4d6}.none{background:#fde2e1}
-pre{background:#f6f6f6;padding:.6rem;overflow-x:auto}.hint{color:#225}"""
+pre{background:#f6f6f6;padding:.6rem;overflow-x:auto;white-space:pre-wrap}.hint{color:#225}"""
 
 
 def render_html(record: dict) -> str:
@@ -132,7 +141,7 @@ def render_html(record: dict) -> str:
             continue
         items = []
         for t in failed:
-            item = f"<li><b>{e(t.get('description') or t['name'])}</b>: {e(t['message'])}"
+            item = f"<li><b>{e(_title(t))}</b>: {e(t['message'])}"
             if t.get("mistake"):
                 item += f"<div class=hint>Likely mistake: {e(t['mistake'])}</div>"
             if t.get("hint"):
