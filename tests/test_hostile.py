@@ -2,9 +2,12 @@
 
 One ``grade_submissions`` call (jobs=2, 2 s timeout) grades every case plus a victim student
 graded earlier into the same output folder. The kit's grading files are a private copy so that
-a vandal that got through would show up in its hashes, not damage the checkout.
+a vandal that got through would show up in its hashes, not damage the checkout. The victim's
+own run stands in for a kernel without Landlock, to see the warning such a run prints.
 """
+import contextlib
 import csv
+import io
 import hashlib
 import html
 import json
@@ -21,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from hostile import corpus  # noqa: E402
 
 from gdkit.grading import runner  # noqa: E402
+from gdkit.sandbox import protections  # noqa: E402
 
 KIT = Path(__file__).resolve().parents[1]
 PACKAGE = KIT / "src" / "gdkit"
@@ -76,21 +80,30 @@ def graded(tmp_path_factory):
     victim = victims / "victim.ipynb"
     cases = corpus.build(subs, root=root, victim_notebook=victim, outdir=out)
     shutil.copy(subs / "base_master.ipynb", victim)
-    runner.grade_submissions(corpus.ASSIGNMENT, [victim], outdir=out, timeout=2.0, quiet=True, root=root)
+    victim_stderr = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stderr(victim_stderr):
+        patch.setattr(protections, "probe", lambda: {"seccomp": True, "landlock": 0})
+        runner.grade_submissions(corpus.ASSIGNMENT, [victim], outdir=out, timeout=2.0, quiet=True, root=root)
 
     watched = ([p for p in root.rglob("*") if p.is_file()] + list(subs.iterdir()) + [victim]
                + list((out / "victim").iterdir()) + [p for p in PACKAGE.rglob("*.py")]
                + [Path(json.__file__), Path(os.__file__)])
     before = _hashes(watched)
     children_before = _descendants(os.getpid())
-    records = runner.grade_submissions(corpus.ASSIGNMENT, [subs, victim], outdir=out, jobs=2, timeout=2.0,
-                                       memory_mb=MEMORY_MB, quiet=True, root=root)
+    run_stderr = io.StringIO()
+    with contextlib.redirect_stderr(run_stderr):
+        records = runner.grade_submissions(corpus.ASSIGNMENT, [subs, victim], outdir=out, jobs=2, timeout=2.0,
+                                           memory_mb=MEMORY_MB, quiet=True, root=root)
+    planted = [p for p in corpus.planted(root, out) if p.exists()]
+    for path in planted:  # a .pth in site-packages would outlive the test: remove it, then fail
+        path.unlink()
     rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     with open(out / "grades.csv") as f:
         rows = {r["student"]: r for r in csv.DictReader(f)}
     return {"cases": {c.name: c for c in cases}, "rows": rows, "records": {r["student"]: r for r in records},
             "out": out, "root": root, "subs": subs, "before": before, "after": _hashes(watched),
-            "rss_mb": rss_mb, "survivors": _marked_processes(corpus.MARKER),
+            "rss_mb": rss_mb, "planted": planted, "stderr": (victim_stderr.getvalue(), run_stderr.getvalue()),
+            "survivors": _marked_processes(corpus.MARKER),
             "new_children": _descendants(os.getpid()) - children_before}
 
 
@@ -125,6 +138,8 @@ def test_case_outcome(graded, name):
             assert all(scores[q] <= honest[q] for q in scores), (scores, honest)
     for q in case.zero_questions:
         assert scores[q] == 0, q
+    for q in case.kept_questions:
+        assert scores[q] == _scores(graded["rows"][f"base_{case.baseline}"])[q], q
     # the row and the student's own results.json agree
     results = json.loads((graded["out"] / name / "results.json").read_text())
     assert results["score"] == pytest.approx(float(row["total"]))
@@ -155,6 +170,15 @@ def test_nothing_outside_the_own_folder_changed(graded):
     # the victim graded earlier was skipped, not overwritten, and kept its full marks
     assert graded["rows"]["victim"]["total"] == "100"
     assert not (graded["out"] / "pwned").exists() and not (graded["out"] / "victim" / "pwned").exists()
+    assert graded["planted"] == []  # no conftest.py, .pth or database appeared anywhere
+
+
+def test_missing_protection_is_one_warning_line(graded):
+    """A run on a kernel without Landlock says so once; this kernel's run says what it lacks, if anything."""
+    without_landlock, this_kernel = graded["stderr"]
+    assert without_landlock.count("\n") == 1 and "Landlock" in without_landlock
+    expected = protections.warning(protections.probe())
+    assert this_kernel == (expected + "\n" if expected else "")
 
 
 def test_no_process_survives(graded):
@@ -202,6 +226,7 @@ def test_hidden_code_never_reaches_a_student(graded):
 def test_stolen_reads_were_refused(graded):
     """The stealers fell back to their own wrong code: the reads themselves failed."""
     for name in ("import_reference", "load_reference_by_path", "read_solutions_absolute",
-                 "read_solutions_relative", "read_autograder_dir_fd", "list_autograder"):
+                 "read_solutions_relative", "read_autograder_dir_fd", "list_autograder",
+                 "readline_read_solutions", "gc_walk_paths"):
         assert graded["rows"][name]["q1_sigmoid_derivative"] == graded["rows"]["base_wrong"]["q1_sigmoid_derivative"]
 

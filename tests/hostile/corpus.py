@@ -11,6 +11,7 @@ answer zeros). "same" means exactly the baseline's per-question scores (the atta
 from __future__ import annotations
 
 import json
+import sysconfig
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,13 @@ ZEROS = {
 }
 
 
+def planted(root: Path, outdir: Path) -> list[Path]:
+    """Files the vandals below try to create: none may exist after grading."""
+    return [outdir / "victim" / "pwned", outdir / "victim" / "pwned.db", outdir / "pwned",
+            root / "autograder" / ASSIGNMENT / "conftest.py",
+            Path(sysconfig.get_paths()["purelib"]) / f"gdkit_hostile_{MARKER}.pth"]
+
+
 @dataclass
 class Case:
     name: str
@@ -42,6 +50,7 @@ class Case:
     relation: str = "same"         # same / at_most / zero
     reason: str = ""               # a phrase the grades.csv reason must contain
     zero_questions: tuple = ()     # questions that must score 0
+    kept_questions: tuple = ()     # questions that must score exactly the baseline's
     data: bytes = field(default=b"", repr=False)
 
 
@@ -238,6 +247,27 @@ def build(dest: Path | None, *, root: Path, victim_notebook: Path, outdir: Path)
         f"_t = os.read(os.open({('root' + str(root / 'autograder' / ASSIGNMENT / 'test_gd_functions.py'))!r},"
         " os.O_RDONLY, dir_fd=_fd), 1 << 20)\n"
         "raise RuntimeError('read the hidden tests')\n"), baseline="wrong", relation="at_most")
+    nb("readline_read_solutions", "stolen", stealing(
+        # readline reads files in C, without the audit hook's "open" event
+        "import readline, json\n"
+        f"readline.read_history_file({str(master_nb)!r})\n"
+        "_src = '\\n'.join(readline.get_history_item(i) for i in range(1, readline.get_current_history_length() + 1))\n"
+        "for _c in json.loads(_src)['cells']:\n"
+        "    _s = ''.join(_c['source'])\n"
+        "    if 'def sigmoid_output_to_derivative' in _s:\n"
+        "        exec(_s.replace('### BEGIN SOLUTION', '').replace('### END SOLUTION', ''))\n"),
+       baseline="wrong", relation="at_most")
+    # The grader's paths must not be in the worker's memory: finding one "earns" the right answer.
+    needles = [str(outdir)[::-1], str(root / "autograder")[::-1]]  # reversed: the cell must not match itself
+    nb("gc_walk_paths", "stolen", stealing(
+        "import gc\n"
+        f"_needles = [n[::-1] for n in {needles!r}]\n"
+        "_hits = [r for o in gc.get_objects() for r in gc.get_referents(o)\n"
+        "         if isinstance(r, str) and all(r is not n for n in _needles) and any(n in r for n in _needles)]\n"
+        "if not _hits:\n"
+        "    raise LookupError('no grader path in memory')\n"
+        "def sigmoid_output_to_derivative(output):\n"
+        "    return output * (1 - output)\n"), baseline="wrong", relation="at_most")
     nb("list_autograder", "stolen", stealing(
         f"import os, glob\n_names = os.listdir({str(root / 'autograder' / ASSIGNMENT)!r})\n"
         "raise RuntimeError(_names)\n"), baseline="wrong", relation="at_most")
@@ -293,6 +323,65 @@ def build(dest: Path | None, *, root: Path, victim_notebook: Path, outdir: Path)
         "    os.write(os.open('json/__init__.py', os.O_WRONLY | os.O_APPEND, dir_fd=_fd), b'\\nraise SystemExit\\n')\n"
         "except BaseException:\n"
         "    pass\n")), baseline="master")
+
+    # C code writes files without the audit hook's "open" event: readline, sqlite (and ATTACH).
+    history_into = ("import readline\n"
+                    "readline.add_history('# gdkit hostile corpus')\n"
+                    "for _p in {targets!r}:\n"
+                    "    try:\n"
+                    "        readline.write_history_file(_p)\n"
+                    "    except BaseException:\n"
+                    "        pass\n")
+    nb("readline_history_outdir", "vandalism", _after(master, "detect_divergence", history_into.format(targets=[
+        str(outdir / "victim" / "record.json"), str(outdir / "victim" / "results.json"), str(outdir / "grades.csv"),
+        str(outdir / "victim" / "pwned")])), baseline="master")
+    nb("readline_history_kit", "vandalism", _after(master, "detect_divergence", history_into.format(targets=[
+        str(root / "autograder" / ASSIGNMENT / "conftest.py"),
+        str(root / "autograder" / ASSIGNMENT / "test_gd_functions.py"),
+        str(Path(sysconfig.get_paths()["purelib"]) / f"gdkit_hostile_{MARKER}.pth")])), baseline="master")
+    nb("sqlite_outdir", "vandalism", _after(master, "detect_divergence", (
+        "import sqlite3\n"
+        f"for _p in ({str(outdir / 'victim' / 'pwned.db')!r}, {str(outdir / 'victim' / 'record.json')!r}):\n"
+        "    try:\n"
+        "        sqlite3.connect(_p).execute('CREATE TABLE t (a)')\n"
+        "    except BaseException:\n"
+        "        pass\n"
+        "try:\n"
+        "    _db = sqlite3.connect(':memory:')\n"
+        f"    _db.execute('ATTACH DATABASE ? AS x', ({str(outdir / 'pwned')!r},))\n"
+        "    _db.execute('CREATE TABLE x.t (a)')\n"
+        "    _db.commit()\n"
+        "except BaseException:\n"
+        "    pass\n")), baseline="master")
+    nb("o_trunc_read_only", "vandalism", _after(master, "detect_divergence", (
+        "import os\n"
+        f"for _p in {[str(outdir / 'victim' / 'record.json'), str(outdir / 'grades.csv'), targets[5]]!r}:\n"
+        "    try:\n"
+        "        os.close(os.open(_p, os.O_RDONLY | os.O_TRUNC))\n"
+        "    except BaseException:\n"
+        "        pass\n")), baseline="master")
+    # A FIFO in place of the log would block the grader reading it; device nodes open the disk.
+    nb("mkfifo_output_log", "vandalism", _after(master, "detect_divergence", (
+        "import os\n"
+        "try:\n"
+        "    os.remove('output.log')\n"
+        "    os.mkfifo('output.log')\n"
+        "except BaseException:\n"
+        "    pass\n")), baseline="master")
+    nb("mknod_devices", "vandalism", _after(master, "detect_divergence", (
+        "import os, stat\n"
+        "for _name, _mode, _dev in (('disk', stat.S_IFBLK, os.makedev(8, 0)), ('mem', stat.S_IFCHR, os.makedev(1, 1)),\n"
+        "                           ('pipe', stat.S_IFIFO, 0)):\n"
+        "    try:\n"
+        "        os.mknod(_name, _mode | 0o666, _dev)\n"
+        "        print('made', _name)\n"
+        "    except BaseException:\n"
+        "        pass\n")), baseline="master")
+    # One function that kills its worker costs its own questions, not an unrelated one.
+    nb("exit_in_q1_keeps_q6", "process", _with(master, "sigmoid_output_to_derivative",
+       "import os\ndef sigmoid_output_to_derivative(output):\n    os._exit(0)\n"),
+       statuses=("crashed",), baseline="master", relation="at_most", zero_questions=("q1_sigmoid_derivative",),
+       kept_questions=("q6_detect_divergence",))
 
     # ---- broken notebooks
     good = nbformat.writes(fill_solutions(release, master))
