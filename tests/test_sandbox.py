@@ -398,3 +398,39 @@ def test_substitute_swaps_a_helper_for_one_call_only(zygote):
     with pytest.raises(StudentRaised):
         s.call("outer", 3)  # the student's own helper is back
     s.close()
+
+
+_CARVE = """
+import os, sys
+from gdkit.sandbox import landlock
+root, package = sys.argv[1], sys.argv[2]
+ok = landlock.install(landlock.beneath_except(root, package, landlock.READ_EXEC))
+def readable(path):
+    try:
+        os.close(os.open(path, os.O_RDONLY))
+        return True
+    except PermissionError:
+        return False
+print(ok, readable(os.path.join(root, "a", "b", "other", "f.py")), readable(os.path.join(package, "network.py")),
+      sorted(os.listdir(root)) == ["a", "y"])  # listing stays possible: imports scan site-packages
+"""
+
+
+def test_landlock_carves_the_kit_out_of_the_python_installation(tmp_path):
+    """A non-editable install puts gdkit inside site-packages: the rules must still leave it out."""
+    package = tmp_path / "a" / "b" / "gdkit"
+    for folder in (package, tmp_path / "a" / "b" / "other", tmp_path / "a" / "x", tmp_path / "y"):
+        folder.mkdir(parents=True)
+        (folder / ("network.py" if folder == package else "f.py")).write_text("x = 1\n")
+    rx, ls = landlock.READ_EXEC, landlock.READ_DIR
+    expected = {(str(tmp_path / "y"), rx), (str(tmp_path / "a" / "x"), rx), (str(tmp_path / "a" / "b" / "other"), rx),
+                (str(tmp_path), ls)}
+    rules = landlock.beneath_except(str(tmp_path), str(package), rx)
+    assert set(rules) == expected
+    assert landlock.beneath_except(str(tmp_path / "y"), str(package), rx) == [(str(tmp_path / "y"), rx)]
+    done = subprocess.run([sys.executable, "-c", _CARVE, str(tmp_path), str(package)],
+                          capture_output=True, text=True, timeout=60)
+    if landlock.abi():
+        assert done.stdout.split() == ["True", "True", "False", "True"], done.stderr
+    else:  # no Landlock: install says so, and the audit hook's forbidden list is all that is left
+        assert done.stdout.split()[0] == "False"

@@ -76,24 +76,26 @@ def _ruleset_attr(version: int) -> bytes:
     return attr[:24 if version >= 6 else 16 if version >= 4 else 8]
 
 
-def beneath_except(root: str, excluded: str) -> list[str]:
-    """Paths that together cover ``root`` without ``excluded`` (a rule cannot carve a hole).
+def beneath_except(root: str, excluded: str, rights: int) -> list[tuple[str, int]]:
+    """Rules granting ``rights`` beneath ``root`` except beneath ``excluded`` (a rule cannot carve a hole).
 
     Used when the kit's own package lies inside the Python installation (a non-editable
-    install): every sibling on the way down to it is allowed, the package itself is not.
+    install): every sibling on the way down to it gets ``rights``; the directories on the way
+    (and so the package's own directory) may only be listed, so that imports can still scan
+    site-packages while no file of the package can be read.
     """
     root, excluded = os.path.realpath(root), os.path.realpath(excluded)
     if not excluded.startswith(root.rstrip("/") + "/"):
-        return [root]
-    out, current = [], root
+        return [(root, rights)]
+    rules, current = [(root, rights & READ_DIR)], root
     for part in os.path.relpath(excluded, root).split(os.sep):
         step = os.path.join(current, part)
         try:
-            out += [e.path for e in os.scandir(current) if e.path != step]
+            rules += [(e.path, rights) for e in os.scandir(current) if e.path != step]
         except OSError:
             pass
         current = step
-    return out
+    return rules
 
 
 def install(rules: list[tuple[str, int]], version: int | None = None) -> bool:

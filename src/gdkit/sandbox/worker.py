@@ -94,8 +94,8 @@ def _python_prefixes() -> list[str]:
 
 def _static_rules() -> list:
     """Landlock rules every child shares (computed once, in the zygote)."""
-    rules = [(path, landlock.READ_EXEC) for prefix in _python_prefixes()
-             for path in landlock.beneath_except(prefix, PACKAGE_DIR)]
+    rules = [rule for prefix in _python_prefixes()
+             for rule in landlock.beneath_except(prefix, PACKAGE_DIR, landlock.READ_EXEC)]
     rules += [(d, landlock.READ_EXEC) for d in SYSTEM_DIRS]
     # Opening /dev/null with mode "w" truncates it: TRUNCATE is part of writing to it.
     rules += [("/dev/urandom", landlock.READ_FILE),
