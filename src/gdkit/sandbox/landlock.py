@@ -101,7 +101,8 @@ def beneath_except(root: str, excluded: str, rights: int) -> list[tuple[str, int
 def install(rules: list[tuple[str, int]], version: int | None = None) -> bool:
     """Restrict the calling process to ``rules`` (path, rights); False if the kernel would not.
 
-    Paths that do not exist are skipped. Every right the ABI knows is handled, so anything not
+    Paths that do not exist are skipped, and links are not followed (pass resolved paths).
+    Every right the ABI knows is handled, so anything not
     granted here is refused; TCP is refused entirely and signals/abstract sockets are scoped.
     """
     version = abi() if version is None else version
@@ -116,7 +117,9 @@ def install(rules: list[tuple[str, int]], version: int | None = None) -> bool:
     try:
         for path, rights in rules:
             try:
-                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+                # Not following links: a link in the Python installation pointing at, say, / must
+                # not widen the allowlist (the kernel checks the resolved path on every access).
+                fd = os.open(path, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC)
             except OSError:
                 continue  # e.g. no /usr/lib64 here: nothing to allow
             try:

@@ -1,6 +1,6 @@
 """The worker side of the sandbox: a clean pre-started process that forks one child per submission.
 
-Run as ``python -I -m gdkit.sandbox.worker <control-fd>`` by :mod:`gdkit.sandbox.client`.
+Run as ``python -m gdkit.sandbox.worker <control-fd>`` by :mod:`gdkit.sandbox.client`.
 The parent process (the *zygote*) imports numpy once, probes which kernel protections work
 (:mod:`gdkit.sandbox.protections`) and never runs student code. matplotlib is not preloaded
 (see :func:`_preload`). For each submission the grader hands it a socket; the zygote forks,
@@ -96,7 +96,7 @@ def _static_rules() -> list:
     """Landlock rules every child shares (computed once, in the zygote)."""
     rules = [rule for prefix in _python_prefixes()
              for rule in landlock.beneath_except(prefix, PACKAGE_DIR, landlock.READ_EXEC)]
-    rules += [(d, landlock.READ_EXEC) for d in SYSTEM_DIRS]
+    rules += [(os.path.realpath(d), landlock.READ_EXEC) for d in SYSTEM_DIRS]
     # Opening /dev/null with mode "w" truncates it: TRUNCATE is part of writing to it.
     rules += [("/dev/urandom", landlock.READ_FILE),
               ("/dev/null", landlock.READ_FILE | landlock.WRITE_FILE | landlock.TRUNCATE)]
