@@ -93,13 +93,12 @@ class GradingPlugin:
     """Registered with ``pytest.main(plugins=[...])`` by :mod:`gdkit.grading.session`."""
 
     def __init__(self, assignment: Assignment, submissions: list[Submission], *, timeout: float,
-                 on_done, forbidden_dirs=(), memory_bytes: int = 512 << 20, zygote: Zygote | None = None,
+                 on_done, memory_bytes: int = 512 << 20, zygote: Zygote | None = None,
                  seed: int | None = None):
         self.assignment = assignment
         self.submissions = {s.student: s for s in submissions}
         self.timeout = timeout
         self.on_done = on_done
-        self.forbidden_dirs = list(forbidden_dirs)
         self.memory_bytes = memory_bytes
         self.zygote = zygote
         self.seed = randomness.run_seed(assignment.name, seed)
@@ -153,7 +152,7 @@ class GradingPlugin:
             progress.status = getattr(exc, "status", "invalid-notebook")
             progress.reason = str(exc)
             return _Unusable(progress.status, progress.reason)
-        handle = Student(self.zygote, cells, timeout=self.timeout, forbidden_dirs=self.forbidden_dirs,
+        handle = Student(self.zygote, cells, timeout=self.timeout,
                          memory_bytes=self.memory_bytes)
         progress.handle = handle
         try:

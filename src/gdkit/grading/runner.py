@@ -153,7 +153,6 @@ class _PlainProgress:
 def _run_chunks(assignment, chunks, outdir: Path, timeout: float, jobs: int, memory_mb: int, bar,
                 seed: int | None = None) -> None:
     """Run the grader processes, at most ``jobs`` at a time, feeding the progress bar."""
-    forbidden = [str(assignment.root), str(Path(assignments.__file__).resolve().parent), str(outdir)]
     pending = list(chunks)
     selector = selectors.DefaultSelector()
     running = {}
@@ -162,7 +161,6 @@ def _run_chunks(assignment, chunks, outdir: Path, timeout: float, jobs: int, mem
             read_fd, write_fd = os.pipe()
             spec = {"assignment": assignment.name, "root": str(assignment.root), "outdir": str(outdir),
                     "timeout": timeout, "memory_mb": memory_mb, "progress_fd": write_fd, "seed": seed,
-                    "forbidden_dirs": forbidden,
                     "submissions": [[f.student, str(f.path)] for f in chunk]}
             spec_path = Path(tmp) / f"chunk-{index}.json"
             spec_path.write_text(json.dumps(spec))

@@ -39,7 +39,7 @@ def run(spec: dict, zygote=None) -> int:
 
     plugin = GradingPlugin(
         assignment, [Submission(s, p) for s, p in spec["submissions"]], timeout=float(spec["timeout"]),
-        on_done=on_done, forbidden_dirs=spec.get("forbidden_dirs", []), zygote=zygote,
+        on_done=on_done, zygote=zygote,
         memory_bytes=int(spec.get("memory_mb", 512)) << 20, seed=spec.get("seed"))
     with tempfile.TemporaryDirectory(prefix="gdkit-session-") as tmp:
         ini = Path(tmp) / "pytest.ini"

@@ -144,15 +144,12 @@ def _mpl_cache_dir() -> str:
 class Student:
     """A handle on one submission's worker (see docs/architecture.md for the API).
 
-    ``forbidden_dirs`` is accepted for older callers and ignored: the worker's allowlist
-    (Landlock and the audit hook) already excludes them, and passing the grader's paths into
-    the student's process would only tell it where they are.
+    No grader path is ever passed to the worker: its allowlist (Landlock and the audit hook)
+    excludes everything it does not need, and naming paths would only say where they are.
     """
 
     def __init__(self, zygote: Zygote, cells: list, *, timeout: float = 10.0,
-                 forbidden_dirs=(), memory_bytes: int = 512 << 20, output_bytes: int = 1 << 20,
-                 max_restarts: int = 10):
-        del forbidden_dirs
+                 memory_bytes: int = 512 << 20, output_bytes: int = 1 << 20, max_restarts: int = 10):
         self.zygote = zygote
         self.cells = [list(c) for c in cells]
         self.timeout = timeout
