@@ -29,7 +29,7 @@ from gdkit import assignments
 from gdkit.grading import randomness
 from gdkit.grading.plugin import MARKER, test_key
 from gdkit.sandbox import loop, protocol
-from gdkit.sandbox.client import MissingFunction, StudentRaised, WorkerDied
+from gdkit.sandbox.client import MissingFunction, StudentRaised, WorkerDied, training_start
 
 
 def _raised(exc: BaseException) -> StudentRaised:
@@ -104,14 +104,7 @@ class KernelStudent:
     def train(self, X, y, alpha, hidden=4, iterations=1000, seed=1, *, stop_on_divergence=False,
               synapse_0=None, synapse_1=None) -> dict:
         """The kit's training loop with the student's functions; see Student.train."""
-        from gdkit.network import init_synapses  # trusted starting weights, as the client makes them
-
-        X = np.asarray(X, dtype=float)
-        y = np.asarray(y, dtype=float)
-        if y.ndim == 1:
-            y = y.reshape(-1, 1)
-        if synapse_0 is None or synapse_1 is None:
-            synapse_0, synapse_1 = init_synapses(X.shape[1], hidden, y.shape[1], seed)
+        X, y, synapse_0, synapse_1 = training_start(X, y, hidden, seed, synapse_0, synapse_1)
         missing = loop.missing_functions(self.namespace, bool(stop_on_divergence))
         if missing:
             raise MissingFunction(", ".join(missing))

@@ -62,6 +62,21 @@ def _describe_exit(status: int | None) -> tuple[str, str]:
     return "crashed", f"the code ended the process (exit status {os.WEXITSTATUS(status)})"
 
 
+def training_start(X, y, hidden, seed, synapse_0=None, synapse_1=None):
+    """Trusted inputs of a training run: X (n, i) and y (n, k) as floats, and the starting
+    weights made here from ``seed`` (the tutorial's initialisation) unless given."""
+    import numpy as np
+    from gdkit.network import init_synapses
+
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if y.ndim == 1:
+        y = y.reshape(-1, 1)
+    if synapse_0 is None or synapse_1 is None:
+        synapse_0, synapse_1 = init_synapses(X.shape[1], hidden, y.shape[1], seed)
+    return X, y, synapse_0, synapse_1
+
+
 class Zygote:
     """A clean pre-started worker process that forks one child per submission."""
 
@@ -316,15 +331,7 @@ class Student:
 
         The initial weights are made here (trusted) from ``seed`` unless given.
         """
-        import numpy as np
-        from gdkit.network import init_synapses
-
-        X = np.asarray(X, dtype=float)
-        y = np.asarray(y, dtype=float)
-        if y.ndim == 1:
-            y = y.reshape(-1, 1)
-        if synapse_0 is None or synapse_1 is None:
-            synapse_0, synapse_1 = init_synapses(X.shape[1], hidden, y.shape[1], seed)
+        X, y, synapse_0, synapse_1 = training_start(X, y, hidden, seed, synapse_0, synapse_1)
         args = {"X": X, "y": y, "alpha": float(alpha), "synapse_0": synapse_0, "synapse_1": synapse_1,
                 "iterations": int(iterations), "stop_on_divergence": bool(stop_on_divergence)}
         result = self._unwrap(self._request({"op": "train", "args": protocol.encode(args)}))
