@@ -9,10 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from gdkit.grading import runner
+from minicourse import notebook, write_course
 
 SUITE = '''
 import pytest
@@ -50,19 +50,11 @@ STUDENTS = {"ann": "right", "ben": "half", "cy": "blank", "dee": "right", "eli":
             "gus": "blank", "hal": "half"}
 
 
-def notebook(source):
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(source)]
-    return nbformat.writes(nb)
-
-
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("merge")
     root = tmp_path / "course"
-    (root / "autograder" / "mini").mkdir(parents=True)
-    (root / "autograder" / "mini" / "assignment.toml").write_text(TOML)
-    (root / "autograder" / "mini" / "test_mini.py").write_text(SUITE)
+    write_course(root, TOML, SUITE)
     subs = tmp_path / "subs"
     subs.mkdir()
     for student, kind in STUDENTS.items():

@@ -11,11 +11,11 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
-import nbformat
 import pytest
 
 from gdkit.errors import GdkitError
 from gdkit.grading import runner
+from minicourse import notebook, write_course
 
 SUITE = '''
 import numpy as np
@@ -61,18 +61,10 @@ functions = ["halve"]
 '''
 
 
-def notebook(source: str) -> str:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# mini"), nbformat.v4.new_code_cell(source)]
-    return nbformat.writes(nb)
-
-
 @pytest.fixture()
 def course(tmp_path):
     root = tmp_path / "course"
-    (root / "autograder" / "mini").mkdir(parents=True)
-    (root / "autograder" / "mini" / "assignment.toml").write_text(TOML)
-    (root / "autograder" / "mini" / "test_mini.py").write_text(SUITE)
+    write_course(root, TOML, SUITE)
     subs = tmp_path / "subs"
     subs.mkdir()
     (subs / "ann.ipynb").write_text(notebook("def double(x):\n    return 2 * x\ndef halve(x):\n    return x / 2\n"))
