@@ -6,7 +6,6 @@ import sys
 import tempfile
 import textwrap
 import threading
-import time
 
 import numpy as np
 import pytest
