@@ -1,4 +1,5 @@
 """`gdkit check`: the visible tests only, run in the sandbox against the pristine release tests."""
+import copy
 import subprocess
 import sys
 from pathlib import Path
@@ -52,7 +53,7 @@ def test_a_wrong_sign_fails_its_own_question_only(tmp_path, release, answers):
 
 
 def test_editing_the_test_cells_does_not_help(tmp_path, release):
-    nb = release.copy()
+    nb = copy.deepcopy(release)  # the fixture is shared by the module's tests
     for cell in nb.cells:
         if cell.get("metadata", {}).get("nbgrader", {}).get("grade") and not cell.metadata.nbgrader.get("solution"):
             cell.source = "pass"
@@ -75,3 +76,25 @@ def test_bad_input_is_one_line(tmp_path):
     for path in (tmp_path / "missing.ipynb", tmp_path / "junk.ipynb"):
         done = run_cli(path)
         assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_without_the_course_the_notebooks_own_tests_run_unless_edited(tmp_path, release, answers):
+    """A student handed only the release: no autograder/ anywhere, the notebook's own test cells
+    are used, and nbgrader's checksums expose an edited one."""
+    import os
+
+    env = dict(os.environ, GDKIT_ROOT=str(tmp_path / "no-course"))
+    nb = copy.deepcopy(submissions.fill_solutions(release, answers))
+    path = write(tmp_path, nb)
+    done = subprocess.run([sys.executable, "-m", "gdkit.cli", "check", str(path)], capture_output=True,
+                          text=True, env=env, cwd=tmp_path)
+    assert done.returncode == 0 and "6 of 6 questions pass" in done.stdout, done.stdout + done.stderr
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade_id") == "q4_update_synapses":
+            cell.source = "pass"  # a student "fixing" the test instead of the code
+    done = subprocess.run([sys.executable, "-m", "gdkit.cli", "check", str(write(tmp_path, nb))],
+                          capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert done.returncode == 1
+    line = next(l for l in done.stdout.splitlines() if l.startswith("q4_update_synapses"))
+    assert "FAIL" in line and "edited" in line

@@ -8,6 +8,7 @@ suite is never loaded here, so nothing of it can leak.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import sys
 from pathlib import Path
 
 import nbformat
@@ -51,15 +52,49 @@ def guess_assignment(path: Path, nb) -> str:
                      f"({', '.join(names) or 'none known'})")
 
 
-def check_notebook(path, assignment_name: str | None = None, timeout: float = 10.0) -> list[CheckResult]:
-    """Run the visible tests of the release against a student's notebook, in the sandbox."""
-    path = Path(path)
-    nb = read_submission(path)
+def _course_tests(path: Path, nb, assignment_name: str | None):
+    """The release's visible tests and points, or None when no course is at hand."""
+    if not assignments.available():
+        return None
     assignment = assignments.load(assignment_name or guess_assignment(path, nb))
     release = _release_path(assignment)
     if not release.is_file():
         raise GdkitError(f"the release {release} is missing; run 'gdkit release {assignment.name}'")
-    tests = _visible_tests(release)
+    points = {q.id: q.points for q in assignment.questions}
+    return {qid: (source, points.get(qid, 0.0), None) for qid, source in _visible_tests(release).items()}
+
+
+def _own_tests(nb) -> dict:
+    """A student without the course (only the release was handed out): the notebook's own test
+    cells, each checked against the checksum nbgrader locked it with, so an edited test cell is
+    reported instead of trusted."""
+    sys.modules.setdefault("rfc3987_syntax", None)  # see grading/session.py: a 1 s import for nothing
+    from nbgrader.utils import compute_checksum
+
+    tests = {}
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code" or not is_test_cell(cell):
+            continue
+        meta = cell.metadata["nbgrader"]
+        edited = None
+        if meta.get("checksum") and compute_checksum(cell) != meta["checksum"]:
+            edited = "this test cell was edited: restore it from the release (the grader uses the original)"
+        tests[str(meta.get("grade_id"))] = (to_plain_python(cell.source), float(meta.get("points") or 0), edited)
+    if not tests:
+        raise GdkitError("this notebook has no visible test cells and no course is at hand; "
+                         "run gdkit check inside the course folder or pass --assignment")
+    return tests
+
+
+def check_notebook(path, assignment_name: str | None = None, timeout: float = 10.0) -> list[CheckResult]:
+    """Run the visible tests against a student's notebook, in the sandbox.
+
+    Inside a course the release's pristine test cells are used; with only the notebook at hand,
+    its own test cells, provided nbgrader's checksum shows they were not edited.
+    """
+    path = Path(path)
+    nb = read_submission(path)
+    tests = _course_tests(path, nb, assignment_name) or _own_tests(nb)
     zygote = Zygote()
     student = Student(zygote, graded_code_cells(nb), timeout=timeout)
     results = []
@@ -67,11 +102,13 @@ def check_notebook(path, assignment_name: str | None = None, timeout: float = 10
         try:
             student.start()
         except WorkerDied as exc:
-            return [CheckResult(q.id, q.points, False, f"your notebook could not be loaded: {exc}")
-                    for q in assignment.questions]
-        points = {q.id: q.points for q in assignment.questions}
-        for qid, source in tests.items():  # in the release's order: later checks may use earlier ones
-            q = assignments.Question(qid, points.get(qid, 0.0), ())
+            return [CheckResult(qid, points, False, f"your notebook could not be loaded: {exc}")
+                    for qid, (_, points, _) in tests.items()]
+        for qid, (source, points, edited) in tests.items():  # in order: later checks may use earlier ones
+            if edited:
+                results.append(CheckResult(qid, points, False, edited))
+                continue
+            q = assignments.Question(qid, points, ())
             try:
                 student.run_cell(source, label=f"<cell: visible test {q.id}>")
                 results.append(CheckResult(q.id, q.points, True))
