@@ -169,3 +169,15 @@ def test_bad_arguments_are_one_line_errors(tmp_path):
         assert result.returncode == 2 and words in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
     assert not list(tmp_path.iterdir())
+
+
+def test_the_seed_travels_in_the_bundle(tmp_path):
+    """`--seed` reaches Gradescope: the bundle's grader draws the hidden inputs `gdkit grade --seed` draws."""
+    from gdkit.export.gradescope_run import bundle_seed
+
+    out = tmp_path / "seeded.zip"
+    assert gdkit("export", "gradescope", "--assignment", ASSIGNMENT, "--out", str(out), "--seed", "77").returncode == 0
+    root = unpack(out, tmp_path / "autograder")
+    assert json.loads((root / "source" / "bundle.json").read_text())["seed"] == 77
+    assert bundle_seed(root) == 77
+    assert gdkit("export", "gradescope", "--assignment", ASSIGNMENT, "--out", str(out), "--seed", "-1").returncode == 2

@@ -256,11 +256,13 @@ def export():
 @click.option("--assignment", "-a", required=True, help="Which assignment the bundle grades.")
 @click.option("--out", type=click.Path(path_type=Path), required=True, metavar="FILE.zip",
               help="Where to write the autograder zip.")
-def export_gradescope_command(assignment, out):
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Seed of the hidden inputs, as given to gdkit grade (default: $GDKIT_SEED, else fixed).")
+def export_gradescope_command(assignment, out, seed):
     """Write a Gradescope autograder zip (setup.sh, run_autograder, the kit, the hidden suite)."""
     from gdkit.export import gradescope
 
-    path = gradescope.export(assignment, out)
+    path = gradescope.export(assignment, out, seed=seed)
     click.echo(f"wrote {path}: upload it as the programming assignment's autograder on Gradescope")
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 import gdkit
 from gdkit import assignments
 from gdkit.errors import GdkitError
+from gdkit.grading import randomness
 
 # One fixed timestamp: building the same kit twice gives the same bytes (easy to diff/audit).
 _EPOCH = (2020, 1, 1, 0, 0, 0)
@@ -112,9 +113,14 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) 
     zf.writestr(info, data)
 
 
-def bundle_bytes(assignment_name: str, root: Path | None = None) -> bytes:
-    """The autograder zip for one assignment, in memory."""
+def bundle_bytes(assignment_name: str, root: Path | None = None, seed: int | None = None) -> bytes:
+    """The autograder zip for one assignment, in memory. ``seed`` (resolved as `gdkit grade`
+    does) is written into the bundle so Gradescope draws the same hidden inputs."""
     assignment = assignments.load(assignment_name, root)
+    try:
+        seed = randomness.run_seed(assignment.name, seed)
+    except ValueError:
+        raise GdkitError("$GDKIT_SEED must be a whole number >= 0; fix or unset it") from None
     release = assignment.root / "assignments" / assignment.name
     if not (release / assignment.notebook).is_file():
         raise GdkitError(f"no release {release / assignment.notebook}; run 'gdkit release {assignment.name}' first")
@@ -125,7 +131,7 @@ def bundle_bytes(assignment_name: str, root: Path | None = None) -> bytes:
         _add(zf, "run_autograder", RUN_AUTOGRADER.replace("__ASSIGNMENT__", assignment.name).encode(),
              executable=True)
         _add(zf, "bundle.json", json.dumps({"assignment": assignment.name, "notebook": assignment.notebook,
-                                            "kit_version": gdkit.__version__}, indent=1).encode())
+                                            "kit_version": gdkit.__version__, "seed": seed}, indent=1).encode())
         for name in ("pyproject.toml", "README.md"):  # setuptools needs the readme pyproject names
             if (checkout / name).is_file():
                 _add(zf, f"kit/{name}", (checkout / name).read_bytes())
@@ -138,14 +144,14 @@ def bundle_bytes(assignment_name: str, root: Path | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def export(assignment_name: str, out: Path, root: Path | None = None) -> Path:
+def export(assignment_name: str, out: Path, root: Path | None = None, seed: int | None = None) -> Path:
     """Write the bundle to ``out`` (a .zip file) atomically; returns the path."""
     out = Path(out)
     if out.is_dir():
         raise GdkitError(f"--out {out} is a folder; give a file name ending in .zip")
     if out.suffix.lower() != ".zip":
         raise GdkitError(f"--out {out}: Gradescope wants a .zip file; name it like {out.with_suffix('.zip').name}")
-    data = bundle_bytes(assignment_name, root)
+    data = bundle_bytes(assignment_name, root, seed)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")

@@ -52,7 +52,8 @@ def failure(reason: str, assignment: assignments.Assignment | None) -> dict:
             "visibility": "visible", "stdout_visibility": "hidden"}
 
 
-def grade(submission: Path, assignment: assignments.Assignment, timeout: float = TIMEOUT) -> dict:
+def grade(submission: Path, assignment: assignments.Assignment, timeout: float = TIMEOUT,
+          seed: int | None = None) -> dict:
     """Grade the submission's notebook with the runner; the record's results.json dict."""
     notebook = find_notebook(submission, assignment)
     with tempfile.TemporaryDirectory(prefix="gdkit-gradescope-") as tmp:
@@ -62,12 +63,21 @@ def grade(submission: Path, assignment: assignments.Assignment, timeout: float =
         shutil.copyfile(notebook, copy)
         outdir = Path(tmp) / "out"
         record = runner.grade_submissions(assignment.name, [copy], outdir=outdir, jobs=1, timeout=timeout,
-                                          quiet=True, root=assignment.root)[0]
+                                          quiet=True, root=assignment.root, seed=seed)[0]
         errors = outdir / "grader-errors.log"
         if errors.is_file():
             print(errors.read_text())  # instructor-only stdout
     print(f"graded {notebook.name}: {record['status']}, {record['total']} / {record['max_total']}")
     return outputs.gradescope_results(record)
+
+
+def bundle_seed(root: Path) -> int | None:
+    """The seed `gdkit export gradescope` wrote into the bundle (None: the default)."""
+    try:
+        seed = json.loads((root / "source" / "bundle.json").read_text()).get("seed")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return seed if isinstance(seed, int) and seed >= 0 else None
 
 
 def run(root: Path, assignment_name: str) -> dict:
@@ -76,7 +86,7 @@ def run(root: Path, assignment_name: str) -> dict:
     assignment = None
     try:
         assignment = assignments.load(assignment_name)
-        result = grade(root / "submission", assignment)
+        result = grade(root / "submission", assignment, seed=bundle_seed(root))
     except GdkitError as exc:
         result = failure(str(exc), assignment)
     except Exception:
