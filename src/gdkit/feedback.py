@@ -77,6 +77,18 @@ def _title(test: dict) -> str:
     return (test.get("description") or test["name"]).rstrip(".")
 
 
+def failed_check_lines(test: dict, *, bold: bool = False) -> list[str]:
+    """A failed check as text lines (feedback.md and Gradescope's output): what, why, the
+    known mistake and its hint."""
+    title = f"**{_title(test)}**" if bold else _title(test)
+    lines = [f"- {title}: {test['message']}"]
+    if test.get("mistake"):
+        lines.append(f"  - Likely mistake: {test['mistake']}")
+    if test.get("hint"):
+        lines.append(f"  - Hint: {test['hint']}")
+    return lines
+
+
 def _curve(record: dict) -> tuple[str, str]:
     curve = (record.get("artifacts") or {}).get("training_curve") or {}
     svg = curve_svg({"your functions": curve.get("student") or [], "reference": curve.get("reference") or []})
@@ -98,15 +110,9 @@ def render_markdown(record: dict) -> str:
             continue
         lines += ["", f"## {q['id']}"]
         for t in failed:
-            lines.append(f"- **{_title(t)}**: {t['message']}")
-            if t.get("mistake"):
-                lines.append(f"  - Likely mistake: {t['mistake']}")
-            if t.get("hint"):
-                lines.append(f"  - Hint: {t['hint']}")
+            lines += failed_check_lines(t, bold=True)
             if t.get("example"):
                 lines += ["", "  ```", *("  " + l for l in str(t["example"]).splitlines()), "  ```"]
-            if t.get("traceback"):
-                lines += ["", "  ```", *("  " + l for l in str(t["traceback"]).splitlines()), "  ```"]
     if record.get("cells"):
         lines += ["", "## Cells that raised an error while your notebook loaded"]
         for c in record["cells"]:
@@ -146,9 +152,8 @@ def render_html(record: dict) -> str:
                 item += f"<div class=hint>Likely mistake: {e(t['mistake'])}</div>"
             if t.get("hint"):
                 item += f"<div class=hint>Hint: {e(t['hint'])}</div>"
-            for key in ("example", "traceback"):
-                if t.get(key):
-                    item += f"<pre>{e(str(t[key]))}</pre>"
+            if t.get("example"):
+                item += f"<pre>{e(str(t['example']))}</pre>"
             items.append(item + "</li>")
         details.append(f"<h2>{e(q['id'])}</h2><ul>{''.join(items)}</ul>")
     cells = ""

@@ -17,6 +17,8 @@ import tempfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from gdkit.feedback import failed_check_lines
+
 RECORD = "record.json"
 
 
@@ -49,11 +51,7 @@ def gradescope_results(record: dict) -> dict:
         lines = [f"{len(q['tests']) - len(failed)} of {len(q['tests'])} checks passed."] if q["tests"] else [
             "Not graded: " + (record.get("reason") or "the submission could not be run.")]
         for t in failed:
-            lines.append(f"- {t.get('description') or t['name']}: {t['message']}")
-            if t.get("mistake"):
-                lines.append(f"  Likely mistake: {t['mistake']}")
-            if t.get("hint"):
-                lines.append(f"  Hint: {t['hint']}")
+            lines += failed_check_lines(t)
         tests.append({"name": q["id"], "score": q["score"], "max_score": q["points"],
                       "output": "\n".join(lines), "visibility": "visible"})
     result = {"score": record["total"], "tests": tests, "visibility": "visible",
