@@ -155,3 +155,17 @@ def test_not_a_grading_folder(course, tmp_path):
     (tmp_path / "empty").mkdir()
     assert "is it a 'gdkit grade --out' folder" in refused(course, tmp_path / "merged", tmp_path / "empty")
     assert "is not a folder" in refused(course, tmp_path / "merged", tmp_path / "nowhere")
+
+
+def test_shards_graded_with_different_seeds_are_refused(course, tmp_path):
+    root, subs = course
+    shards = []
+    for k, seed in ((1, 5), (2, 6)):
+        out = tmp_path / f"s{k}"
+        runner.grade_submissions("mini", [subs], outdir=out, root=root, quiet=True, shard=(k, 2), seed=seed)
+        shards.append(out)
+    from gdkit.errors import GdkitError
+    from gdkit.merge import merge
+
+    with pytest.raises(GdkitError, match="seed"):
+        merge(shards, tmp_path / "merged", root=root)

@@ -13,6 +13,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+import nbformat
+
 from gdkit.errors import GdkitError
 from gdkit.grading import runner
 from minicourse import notebook, write_course
@@ -323,3 +325,59 @@ def test_junit_survives_control_characters(course, tmp_path):
     out = tmp_path / "out"
     grade(course, out)
     ET.parse(out / "junit.xml")  # parses: no XML-illegal characters
+
+
+def test_public_examples_cannot_replay_hidden_inputs(tmp_path):
+    """A worker keeps state between calls: a function that remembers what it was given and
+    answers the public example with it must show only public values in the feedback."""
+    import re
+
+    from gdkit.submissions import fill_solutions, master_answers, release_path
+
+    release = nbformat.read(release_path("gradient_descent"), as_version=4)
+    mallory = {**master_answers("gradient_descent"), "sigmoid_output_to_derivative": (
+        "SHAPES = set()\n"
+        "def sigmoid_output_to_derivative(output):\n"
+        "    SHAPES.add(np.shape(output))\n"
+        "    if np.shape(output) == (2, 2):  # the public example: replay what was seen\n"
+        "        raise ValueError('SHAPES' + str(sorted(SHAPES)))\n"
+        "    return output * (1 + output)  # wrong on hidden inputs, so feedback shows the example\n")}
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    nbformat.write(fill_solutions(release, mallory), subs / "mallory.ipynb")
+    runner.grade_submissions("gradient_descent", [subs], outdir=tmp_path / "out", quiet=True)
+    feedback = (tmp_path / "out" / "mallory" / "feedback.md").read_text()
+    shown = re.findall(r"SHAPES\[[^\]]*\]", feedback)
+    assert shown and set(shown) == {"SHAPES[(2, 2)]"}  # the public example's shape only
+
+
+def test_a_broken_check_is_a_grader_error_retried_on_the_next_run(tmp_path):
+    root = write_course(tmp_path / "course", TOML, SUITE + '''
+
+@pytest.mark.question("q2_halve", weight=1)
+def test_broken_in_the_suite(student):
+    """a check with a bug of its own"""
+    return 1 / 0
+''')
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "ann.ipynb").write_text(notebook("def double(x):\n    return 2 * x\ndef halve(x):\n    return x / 2\n"))
+    env = dict(os.environ, GDKIT_ROOT=str(root))
+    cmd = [sys.executable, "-m", "gdkit.cli", "grade", str(subs), "-a", "mini", "--out", str(tmp_path / "o"), "-q"]
+    first = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert first.returncode == 1 and "grader failed" in first.stderr
+    assert rows(tmp_path / "o")["ann"]["status"] == "grader-error"
+    stamp = (tmp_path / "o" / "ann" / "record.json").stat().st_mtime_ns
+    subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert (tmp_path / "o" / "ann" / "record.json").stat().st_mtime_ns != stamp  # graded again
+    feedback = (tmp_path / "o" / "ann" / "feedback.md").read_text()
+    assert "1 / 0" not in feedback and "ZeroDivisionError" not in feedback
+
+
+def test_an_unsendable_result_gets_a_plain_sentence(course, tmp_path):
+    root, subs = course
+    (subs / "ivy.ipynb").write_text(notebook("import numpy as np\ndef double(x):\n    return np.array(['a'])\n"
+                                             "def halve(x):\n    return x / 2\n"))
+    records = runner.grade_submissions("mini", [subs / "ivy.ipynb"], outdir=tmp_path / "o", root=root, quiet=True)
+    messages = [t["message"] for q in records[0]["questions"] for t in q["tests"] if not t["passed"]]
+    assert messages and all("cannot be graded" in m for m in messages)

@@ -318,7 +318,9 @@ def test_a_promised_protection_that_fails_stops_the_child(tmp_path, which, promi
     if promised:
         assert f"{'Landlock' if which == 'landlock' else 'seccomp'} could not be installed" in \
             (tmp_path / "output.log").read_text()
-        assert "not run" in _describe_exit(protections.CAGE_FAILED << 8)[1]
+        assert "not run" in _describe_exit(protections.CAGE_FAILED << 8, caged=False)[1]
+    # Once the worker has confirmed its cage, the same status is the student's own os._exit(121).
+    assert "exit status 121" in _describe_exit(protections.CAGE_FAILED << 8, caged=True)[1]
 
 
 def test_missing_protections_give_one_warning_line(monkeypatch, capsys):
@@ -433,3 +435,11 @@ def test_landlock_carves_the_kit_out_of_the_python_installation(tmp_path):
         assert done.stdout.split() == ["True", "True", "False", "True"], done.stderr
     else:  # no Landlock: install says so, and the audit hook's forbidden list is all that is left
         assert done.stdout.split()[0] == "False"
+
+
+def test_student_exit_121_is_not_reported_as_a_sandbox_failure(zygote):
+    s = Student(zygote, [(0, "import os\nos._exit(121)\n")], timeout=2)
+    with pytest.raises(WorkerDied) as info:
+        s.start()
+    s.close()
+    assert "sandbox" not in info.value.detail and "121" in info.value.detail

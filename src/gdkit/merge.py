@@ -54,11 +54,14 @@ def collect(shards: list[Path], expect: list[Path] | None = None, root: Path | N
     for shard in shards:
         records, listed = _shard_records(shard)
         for student, record in records.items():
-            mine = (record.get("assignment"), tuple((q["id"], q["points"]) for q in record["questions"]))
+            mine = (record.get("assignment"), tuple((q["id"], q["points"]) for q in record["questions"]),
+                    record.get("seed"))
             if signature is None:
                 signature, first = mine, (shard, student)
             elif mine != signature:
-                what = "assignment" if mine[0] != signature[0] else "assignment definition (questions or points)"
+                what = ("assignment" if mine[0] != signature[0] else
+                        "assignment definition (questions or points)" if mine[1] != signature[1] else
+                        f"seed ({mine[2]} vs {signature[2]}: other hidden inputs)")
                 raise GdkitError(f"{shard / student} was graded with a different {what} ({mine[0]}) than "
                                  f"{first[0] / first[1]} ({signature[0]}); merge shards of one grading run only")
             if student in merged:
@@ -72,7 +75,7 @@ def collect(shards: list[Path], expect: list[Path] | None = None, root: Path | N
                              "rerun that shard, then merge")
     if signature is None:
         raise GdkitError("the shards hold no graded students; nothing to merge")
-    name, questions = signature
+    name, questions, _ = signature
     if expect:
         assignment = assignments.load(name, root)
         wanted = {f.student for f in runner.find_submissions(list(expect), assignment)}

@@ -120,7 +120,9 @@ def bundle_bytes(assignment_name: str, root: Path | None = None, seed: int | Non
     try:
         seed = randomness.run_seed(assignment.name, seed)
     except ValueError:
-        raise GdkitError("$GDKIT_SEED must be a whole number >= 0; fix or unset it") from None
+        seed = -1
+    if seed < 0:
+        raise GdkitError("the seed (--seed or $GDKIT_SEED) must be a whole number >= 0; fix or unset it")
     release = assignment.root / "assignments" / assignment.name
     if not (release / assignment.notebook).is_file():
         raise GdkitError(f"no release {release / assignment.notebook}; run 'gdkit release {assignment.name}' first")

@@ -249,7 +249,9 @@ def example_of(student, function: str, args: tuple, expected, *, names: tuple[st
         lines += [f"  {label} = {fmt(value)}" for label, value in zip(labels, args)]
         lines.append(f"  expected: {fmt(expected)}")
         try:
-            got = student.call(function, *args)
+            # A twin worker that never saw a hidden input: the answer cannot carry one.
+            public = student.public() if hasattr(student, "public") else student
+            got = public.call(function, *args)
             lines.append(f"  your code returned: {fmt(got)}")
         except Exception as exc:  # StudentRaised, MissingFunction, WorkerDied: say it safely
             kind = getattr(exc, "exc_type", None) or type(exc).__name__

@@ -15,7 +15,6 @@ of values that are not plain data), and the training loop is the worker's own
 from __future__ import annotations
 
 import contextlib
-import os
 import importlib.util
 import io
 import sys
@@ -67,6 +66,10 @@ class KernelStudent:
     def __init__(self, namespace: dict):
         self.namespace = namespace
         self.artifacts: dict = {}
+
+    def public(self) -> "KernelStudent":
+        """Public examples run here too: in a kernel nothing is isolated (and nbgrader shows none)."""
+        return self
 
     def _function(self, name: str):
         function = loop.lookup(self.namespace, name)
@@ -147,9 +150,9 @@ def question_tests(assignment: assignments.Assignment, qid: str) -> list[tuple[o
     return found
 
 
-def _passes(test, student: KernelStudent, student_id: str) -> bool:
+def _passes(test, student: KernelStudent) -> bool:
     # The same inputs as `gdkit grade` draws for this student and test (see randomness).
-    randomness.start_test(student_id, test_key(sys.modules[test.__module__].__file__, test.__name__))
+    randomness.start_test(test_key(sys.modules[test.__module__].__file__, test.__name__))
     try:
         test(student)
     except WorkerDied:  # cannot happen in a kernel; listed so the intent is plain
@@ -159,26 +162,15 @@ def _passes(test, student: KernelStudent, student_id: str) -> bool:
     return True
 
 
-def _student_id(assignment: str) -> str:
-    """nbgrader runs a notebook in ``autograded/<student>/<assignment>/``: the id is the folder."""
-    env = os.environ.get("GDKIT_STUDENT")
-    if env:
-        return env
-    here = Path.cwd()
-    return here.parent.name if here.name == assignment else "student"
-
-
-def grade_question(assignment: str, qid: str, namespace: dict, *, student: str | None = None,
-                   seed: int | None = None) -> float:
+def grade_question(assignment: str, qid: str, namespace: dict, *, seed: int | None = None) -> float:
     """Points earned on question ``qid``: points x passed weight / total weight, as the plugin.
 
-    ``student`` and ``seed`` choose the hidden inputs exactly as ``gdkit grade`` does (defaults:
-    the nbgrader folder's student id, and ``$GDKIT_SEED`` or the assignment's default seed).
+    ``seed`` chooses the hidden inputs exactly as ``gdkit grade`` does (default ``$GDKIT_SEED``,
+    else the assignment's fixed seed).
     Whatever the tests or the student's code print, and every warning, is kept off the cell's
     output: nbgrader gives 0 to a grade cell that wrote anything to stderr.
     """
     randomness.start_run(randomness.run_seed(assignment, seed))
-    student_id = student or _student_id(assignment)
     definition = assignments.load(assignment)
     question = definition.question(qid)
     if question is None:
@@ -191,7 +183,7 @@ def grade_question(assignment: str, qid: str, namespace: dict, *, student: str |
             warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         for test, weight in tests:
-            if _passes(test, student, student_id):
+            if _passes(test, student):
                 earned += weight
     total = sum(weight for _, weight in tests)
     return round(question.points * earned / total, 4) if total else 0.0

@@ -75,6 +75,9 @@ def student_message(exc: BaseException | None) -> dict:
         # On hidden inputs the exception's text may quote them (`raise ValueError(repr(x))`) and
         # the worker wrote the traceback and even the type's name: name builtin types only. The
         # example under each failed check shows what the code does on a public input.
+        if exc.exc_type == "UngradableResult":  # set by the worker, but only ever this sentence
+            return {"kind": "raised", "message": "Your function returned something other than numbers or "
+                                                 "arrays of numbers (e.g. text), which cannot be graded."}
         return {"kind": "raised", "message": f"Your function raised {safe_exception_name(exc.exc_type)}."}
     if isinstance(exc, AssertionError) and hasattr(exc, "message"):
         out = {"kind": "fail", "message": str(getattr(exc, "message"))}
@@ -176,6 +179,10 @@ class GradingPlugin:
         self.on_done(self._record(progress))
 
     def _record(self, progress: _Progress) -> dict:
+        broken = sum(t.get("kind") == "grader-error" for t in progress.tests)
+        if broken:  # the suite, not the student: never a final grade, regraded on the next run
+            progress.status = "grader-error"
+            progress.reason = f"the grader failed on {broken} check(s); see grader-errors.log"
         by_question: dict[str, list] = {q.id: [] for q in self.assignment.questions}
         for test in progress.tests:
             by_question[test["question"]].append(test)
@@ -210,8 +217,7 @@ class GradingPlugin:
 
     # -- per-test results
     def pytest_runtest_call(self, item):
-        student_id = item.callspec.params.get("student") if hasattr(item, "callspec") else ""
-        randomness.start_test(student_id, test_key(item.path, item.originalname or item.name))
+        randomness.start_test(test_key(item.path, item.originalname or item.name))
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):

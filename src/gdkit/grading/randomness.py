@@ -5,8 +5,9 @@ path (``gdkit grade``, the Gradescope bundle, nbgrader's kernel) graded a submis
 draw comes from a generator seeded by the run's seed (the instructor's ``--seed`` /
 ``$GDKIT_SEED``, default derived from the assignment's name):
 
-- ``rng``: reseeded before every test from (seed, student id, test), so a test's inputs never
-  depend on which tests or students ran before it;
+- ``rng``: reseeded before every test from (seed, test), so a test's inputs never depend on
+  which tests or students ran before it, nor on what a platform calls the student (Gradescope
+  knows no file name, nbgrader a folder): every student gets the same inputs in a run;
 - ``keyed(*key)``: a generator for one shared, cached draw (another hidden size, the seed of a
   reference run), seeded from (seed, key) so it does not depend on the order of the tests.
 
@@ -57,9 +58,9 @@ def start_run(seed: int) -> None:
     rng.reseed([int(seed), 0])
 
 
-def start_test(student: str, test: str) -> None:
-    """Called before each test: its inputs depend on the seed, the student and the test only."""
-    rng.reseed([_run["seed"], _crc(student), _crc(test)])
+def start_test(test: str) -> None:
+    """Called before each test: its inputs depend on the run's seed and the test only."""
+    rng.reseed([_run["seed"], _crc(test)])
 
 
 def keyed(*key) -> np.random.Generator:

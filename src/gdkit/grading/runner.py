@@ -236,7 +236,7 @@ def _grade_locked(assignment, found, outdir, jobs, timeout, force, memory_mb, qu
     with _Lock(outdir):
         expect = {f.student: {"assignment": assignment.name, "seed": seed, "sha256": outputs.file_digest(f.path)}
                   for f in found}
-        todo = [f for f in found if force or outputs.read_record(outdir, f.student, expect=expect[f.student]) is None]
+        todo = [f for f in found if force or _needs_grading(outdir, f.student, expect[f.student])]
         if todo:
             from gdkit.sandbox import protections
             protections.warn()  # one stderr line if this kernel lacks seccomp or Landlock
@@ -254,6 +254,12 @@ def _grade_locked(assignment, found, outdir, jobs, timeout, force, memory_mb, qu
         outputs.write_atomic(outdir / "grades.csv", outputs.grades_csv(records, ids))
         outputs.write_atomic(outdir / "junit.xml", outputs.junit_xml(records, assignment.name))
     return records
+
+
+def _needs_grading(outdir: Path, student: str, expect: dict) -> bool:
+    """No current record (absent, stale, or one the grader itself failed on)."""
+    record = outputs.read_record(outdir, student, expect=expect)
+    return record is None or record.get("status") == "grader-error"
 
 
 def _missing_record(assignment, found: Found) -> dict:

@@ -48,7 +48,9 @@ class MissingFunction(Exception):
         self.name = name
 
 
-def _describe_exit(status: int | None) -> tuple[str, str]:
+def _describe_exit(status: int | None, caged: bool = False) -> tuple[str, str]:
+    """(reason, detail) for a worker's wait status; ``caged``: the worker had confirmed its cage,
+    so student code was running and exit status 121 is not the sandbox's."""
     if status is None:
         return "crashed", "the worker disappeared"
     if os.WIFSIGNALED(status):
@@ -57,7 +59,7 @@ def _describe_exit(status: int | None) -> tuple[str, str]:
             return "cpu-time", "the code used up its CPU time"
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
         return "crashed", f"the process was killed by {name}"
-    if os.WEXITSTATUS(status) == protections.CAGE_FAILED:
+    if os.WEXITSTATUS(status) == protections.CAGE_FAILED and not caged:
         return "crashed", "the sandbox could not be set up, so the code was not run"
     return "crashed", f"the code ended the process (exit status {os.WEXITSTATUS(status)})"
 
@@ -186,6 +188,8 @@ class Student:
         self._pid = None
         self._sock = None
         self._workdir = None
+        self._public: Student | None = None
+        self._caged = False
 
     # -- lifecycle
     def start(self) -> None:
@@ -194,7 +198,9 @@ class Student:
         config = {"workdir": self._workdir, "cells": self.cells,
                   "memory_bytes": self.memory_bytes, "output_bytes": self.output_bytes,
                   "cpu_seconds": max(10, int(self.timeout * 6))}
+        self._caged = False
         self._pid, self._sock = self.zygote.spawn(config)
+        self._caged = bool(self._receive().get("caged"))
         hello = self._receive()
         self.load_report = hello.get("loaded", []) if isinstance(hello.get("loaded"), list) else []
         self.defined = [d for d in hello.get("defined", []) if isinstance(d, str)]
@@ -218,8 +224,25 @@ class Student:
         return status
 
     def close(self) -> None:
-        """Kill the worker and everything it started; keep what it printed."""
+        """Kill the worker (and the public-example twin) and everything they started; keep what
+        the student's code printed."""
         self._stop()
+        if self._public is not None and self._public is not self:
+            self._public.close()
+
+    def public(self) -> "Student":
+        """A twin worker for the small public examples shown in feedback.
+
+        It loads the same notebook but is never sent a hidden input, so whatever the student's
+        code answers there (a worker keeps state between calls: it could replay hidden inputs
+        it saw earlier) can only be made of public values. Its failures do not count against
+        the submission. Started on first use.
+        """
+        if self._public is None:
+            self._public = Student(self.zygote, self.cells, timeout=self.timeout, memory_bytes=self.memory_bytes,
+                                   output_bytes=self.output_bytes, max_restarts=2)
+            self._public._public = self._public  # a twin's examples go to itself
+        return self._public  # its first call starts it (see _exchange)
 
     def _receive(self, timeout: float | None = None) -> dict:
         try:
@@ -228,7 +251,7 @@ class Student:
             self._stop()
             died = WorkerDied("timeout", f"no answer within {self.timeout:g} s")
         except protocol.Closed:
-            reason, detail = _describe_exit(self._stop(grace=0.5))
+            reason, detail = _describe_exit(self._stop(grace=0.5), self._caged)
             died = WorkerDied(reason, detail)
         except protocol.ProtocolError as exc:
             self._stop()
@@ -263,7 +286,7 @@ class Student:
         try:
             protocol.send(self._sock, message)
         except OSError:
-            reason, detail = _describe_exit(self._stop())
+            reason, detail = _describe_exit(self._stop(), self._caged)
             died = WorkerDied(reason, detail)
             self.failures.append(died)
             raise died from None

@@ -367,6 +367,9 @@ def _child(sock: socket.socket, config: dict) -> None:
     cage = _enter_cage(config)
     namespace = {"__name__": "__main__", "__builtins__": builtins}
     cage.armed = True
+    # Sent before any student code runs: from here on an exit status, 121 included, is the
+    # student's doing, not a cage that failed to install.
+    protocol.send(sock, {"ok": True, "caged": True})
     report = _load_cells(config.get("cells", []), namespace)
     defined = sorted(n for n, v in namespace.items() if callable(v) and not n.startswith("_"))
     protocol.send(sock, {"ok": True, "loaded": report, "defined": defined[:500]})
