@@ -443,3 +443,17 @@ def test_student_exit_121_is_not_reported_as_a_sandbox_failure(zygote):
         s.start()
     s.close()
     assert "sandbox" not in info.value.detail and "121" in info.value.detail
+
+
+@pytest.mark.parametrize("home", ["/usr/lib", "/usr/local/lib"])
+def test_no_landlock_rule_lets_the_worker_read_the_kit_in_a_system_directory(monkeypatch, tmp_path, home):
+    """pip puts the kit in /usr/lib/python3/dist-packages or /usr/local/lib on Debian images:
+    no granted tree may contain it, wherever it lies."""
+    from gdkit.sandbox import worker
+
+    inside = next((e.path for e in os.scandir(home) if e.is_dir()), None)
+    assert inside is not None, f"{home} has no sub-folder to stand in for an installed kit"
+    monkeypatch.setattr(worker, "PACKAGE_DIR", inside)
+    for path, rights in worker._static_rules():
+        if rights & landlock.READ_FILE:
+            assert not (inside == path or inside.startswith(path.rstrip("/") + "/")), (path, inside)

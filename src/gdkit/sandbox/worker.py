@@ -94,9 +94,10 @@ def _python_prefixes() -> list[str]:
 
 def _static_rules() -> list:
     """Landlock rules every child shares (computed once, in the zygote)."""
-    rules = [rule for prefix in _python_prefixes()
-             for rule in landlock.beneath_except(prefix, PACKAGE_DIR, landlock.READ_EXEC)]
-    rules += [(os.path.realpath(d), landlock.READ_EXEC) for d in SYSTEM_DIRS]
+    # Every granted tree leaves the kit's package out: pip may have put it in the Python
+    # installation or in a system directory (/usr/lib/python3/dist-packages, /usr/local/lib).
+    roots = _python_prefixes() + [os.path.realpath(d) for d in SYSTEM_DIRS if os.path.isdir(d)]
+    rules = [rule for root in roots for rule in landlock.beneath_except(root, PACKAGE_DIR, landlock.READ_EXEC)]
     # Opening /dev/null with mode "w" truncates it: TRUNCATE is part of writing to it.
     rules += [("/dev/urandom", landlock.READ_FILE),
               ("/dev/null", landlock.READ_FILE | landlock.WRITE_FILE | landlock.TRUNCATE)]
