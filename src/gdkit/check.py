@@ -82,7 +82,8 @@ def _own_tests(nb) -> dict:
         tests[str(meta.get("grade_id"))] = (to_plain_python(cell.source), float(meta.get("points") or 0), edited)
     if not tests:
         raise GdkitError("this notebook has no visible test cells and no course is at hand; "
-                         "run gdkit check inside the course folder or pass --assignment")
+                         "open the notebook handed out by your course (its test cells are needed), "
+                         "or run gdkit check inside the course folder")
     return tests
 
 
@@ -93,6 +94,8 @@ def check_notebook(path, assignment_name: str | None = None, timeout: float = 10
     its own test cells, provided nbgrader's checksum shows they were not edited.
     """
     path = Path(path)
+    if path.is_dir():
+        raise GdkitError(f"{path} is a folder; give the notebook file (e.g. {path / 'gradient_descent.ipynb'})")
     nb = read_submission(path)
     tests = _course_tests(path, nb, assignment_name) or _own_tests(nb)
     zygote = Zygote()
