@@ -457,3 +457,13 @@ def test_no_landlock_rule_lets_the_worker_read_the_kit_in_a_system_directory(mon
     for path, rights in worker._static_rules():
         if rights & landlock.READ_FILE:
             assert not (inside == path or inside.startswith(path.rstrip("/") + "/")), (path, inside)
+
+
+def test_seccomp_kills_x32_system_calls():
+    """x32 numbers (bit 30 set) would dodge the filter's by-number checks: the process dies."""
+    script = ("import ctypes, os\nfrom gdkit.sandbox import seccomp\n"
+              "assert seccomp.install(os.getpid())\n"
+              "ctypes.CDLL(None).syscall(0x40000000 | 39)\n"  # x32 getpid
+              "print('survived')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert "survived" not in done.stdout and done.returncode == -31  # SIGSYS

@@ -54,6 +54,7 @@ class _Progress:
     reason: str = ""
     tests: list = field(default_factory=list)
     handle: Student | None = None
+    digest: str | None = None  # sha256 of the file as it was read for grading
 
 
 def student_message(exc: BaseException | None) -> dict:
@@ -148,6 +149,7 @@ class GradingPlugin:
             self._finish(progress)
 
     def _start(self, submission: Submission, progress: _Progress):
+        progress.digest = outputs.file_digest(submission.path)
         try:
             notebook = read_submission(submission.path)
             cells = graded_code_cells(notebook)
@@ -200,7 +202,8 @@ class GradingPlugin:
             "assignment": self.assignment.name,
             "path": progress.submission.path,
             "seed": self.seed,
-            "sha256": outputs.file_digest(progress.submission.path),
+            "sha256": progress.digest,
+            "timeout": self.timeout,
             "status": progress.status,
             "reason": progress.reason,
             "questions": questions,

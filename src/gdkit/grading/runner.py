@@ -234,8 +234,9 @@ def grade_submissions(assignment_name: str, paths: list[Path] | None = None, *, 
 
 def _grade_locked(assignment, found, outdir, jobs, timeout, force, memory_mb, quiet, seed) -> list[dict]:
     with _Lock(outdir):
-        expect = {f.student: {"assignment": assignment.name, "seed": seed, "sha256": outputs.file_digest(f.path)}
-                  for f in found}
+        # A record is current for this notebook, assignment, seed and time limit only.
+        expect = {f.student: {"assignment": assignment.name, "seed": seed, "timeout": timeout,
+                              "sha256": outputs.file_digest(f.path)} for f in found}
         todo = [f for f in found if force or _needs_grading(outdir, f.student, expect[f.student])]
         if todo:
             from gdkit.sandbox import protections

@@ -18,6 +18,7 @@ import platform
 import struct
 
 _AUDIT_ARCH_X86_64 = 0xC000003E
+_X32_SYSCALL_BIT = 0x40000000
 _CLONE_THREAD = 0x00010000
 # x86_64 system call numbers.
 _CLONE, _FORK, _VFORK, _EXECVE, _KILL, _TKILL, _TGKILL = 56, 57, 58, 59, 62, 200, 234
@@ -47,6 +48,9 @@ def _program(own_pid: int) -> bytes:
         _insn(_JEQ_K, 1, 0, _AUDIT_ARCH_X86_64),
         _insn(_RET_K, 0, 0, _KILL_PROCESS),             # a foreign ABI (int 0x80) is never legitimate
         _insn(_LD_W_ABS, 0, 0, 0),                      # seccomp_data.nr
+        # x32 numbers (bit 30) would bypass the checks below by number: never legitimate here.
+        _insn(_JSET_K, 0, 1, _X32_SYSCALL_BIT),
+        _insn(_RET_K, 0, 0, _KILL_PROCESS),
     ]
     for nr in _DENIED:
         prog += [_insn(_JEQ_K, 0, 1, nr), _insn(_RET_K, 0, 0, eperm)]
