@@ -1,6 +1,6 @@
 """Hidden tests for q1-q4: each function against the reference and against the mathematics.
 
-Inputs are random (drawn per run seed, student and test: see gdkit.grading.randomness), with
+Inputs are random (drawn per run seed and test: see gdkit.grading.randomness), with
 sizes that are all different from each other so a transpose or a hard-coded shape cannot pass.
 Feedback only ever shows the small public examples below, never these inputs.
 

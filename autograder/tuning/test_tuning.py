@@ -1,6 +1,6 @@
 """Hidden tests for `tuning`: each of the five functions against the reference (gdkit.network).
 
-Inputs are random (drawn per run seed, student and test), with non-square shapes, exact zeros where a
+Inputs are random (drawn per run seed and test), with non-square shapes, exact zeros where a
 `>` against `>=` matters, NaN/inf where they must be ignored, and ties where the order matters.
 Feedback only shows the small public examples below. The questions are independent: no
 function of this assignment calls another, so nothing cascades.
