@@ -45,10 +45,13 @@ class TestResult:
     example: str | None = None
     mistake: str | None = None
     hint: str | None = None
+    # Specifics of the hidden inputs (sizes, alpha values, thresholds): kept for the instructor,
+    # shown to the student only when the course's feedback detail is "full".
+    detail: str | None = None
 
     def to_json(self) -> dict:
         out = dataclasses.asdict(self)
-        for key in ("example", "mistake", "hint"):  # absent, not null, when there is none
+        for key in ("example", "mistake", "hint", "detail"):  # absent, not null, when there is none
             if not out[key]:
                 del out[key]
         return out
@@ -59,7 +62,7 @@ class TestResult:
                    passed=bool(data["passed"]), description=str(data.get("description", "")),
                    kind=str(data.get("kind", "pass")), message=str(data.get("message", "")),
                    example=data.get("example") or None, mistake=data.get("mistake") or None,
-                   hint=data.get("hint") or None)
+                   hint=data.get("hint") or None, detail=data.get("detail") or None)
 
 
 @dataclass
