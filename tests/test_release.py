@@ -17,15 +17,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _copy_course(tmp_path: Path) -> Path:
-    for folder in ("solutions", "assignments"):
+    for folder in ("solutions", "assignments", "autograder"):
         shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "gdkit.toml", tmp_path / "gdkit.toml")
     return tmp_path
 
 
-def test_committed_releases_are_current():
-    # The console script, as CI runs it: exit 0 and nothing stale.
-    done = subprocess.run([sys.executable, "-m", "gdkit.cli", "release", "--check", "--root", str(ROOT)],
-                          capture_output=True, text=True, timeout=300)
+def test_committed_releases_are_current(tmp_path):
+    # The console script, as CI runs it (from anywhere, given the course): exit 0 and nothing stale.
+    done = subprocess.run([sys.executable, "-m", "gdkit.cli", "release", "--check", "--course", str(ROOT)],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "up to date" in done.stdout
 
@@ -37,16 +38,16 @@ def test_check_names_the_stale_notebook_after_a_master_changes(tmp_path, capsys)
     nb.cells[0].source += "\n\nOne more sentence from the instructor."
     nbformat.write(nb, master)
 
-    assert main(["release", "--check", "--root", str(course)]) == 1
+    assert main(["release", "--check", "--root", str(course)]) == 1  # the old name of --course still works
     err = capsys.readouterr().err
     assert "assignments/tuning/tuning.ipynb" in err
     assert "gradient_descent" not in err
 
     # Regenerating repairs it, and a second run writes byte-identical files.
-    assert main(["release", "tuning", "--root", str(course)]) == 0
+    assert main(["release", "tuning", "--course", str(course)]) == 0
     first = (course / "assignments" / "tuning" / "tuning.ipynb").read_bytes()
-    assert main(["release", "--check", "--root", str(course)]) == 0
-    assert main(["release", "tuning", "--root", str(course)]) == 0
+    assert main(["release", "--check", "--course", str(course)]) == 0
+    assert main(["release", "tuning", "--course", str(course)]) == 0
     assert (course / "assignments" / "tuning" / "tuning.ipynb").read_bytes() == first
 
 
@@ -54,22 +55,25 @@ def test_check_reports_missing_and_leftover_files(tmp_path, capsys):
     course = _copy_course(tmp_path)
     (course / "assignments" / "gradient_descent" / "gradient_descent.ipynb").unlink()
     (course / "assignments" / "tuning" / "notes.txt").write_text("left behind")
-    assert main(["release", "--check", "--root", str(course)]) == 1
+    assert main(["release", "--check", "--course", str(course)]) == 1
     err = capsys.readouterr().err
     assert "assignments/gradient_descent/gradient_descent.ipynb" in err
     assert "assignments/tuning/notes.txt" in err
 
 
 def test_unknown_assignment_is_one_line_and_exit_2(capsys):
-    assert main(["release", "no_such_thing", "--root", str(ROOT)]) == 2
+    assert main(["release", "no_such_thing", "--course", str(ROOT)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0
     assert "unknown assignment 'no_such_thing'" in err and "gradient_descent" in err
 
 
-def test_root_without_solutions_is_a_user_error(tmp_path, capsys):
-    assert main(["release", "--check", "--root", str(tmp_path)]) == 2
-    assert "solutions" in capsys.readouterr().err
+def test_a_course_without_solutions_or_no_course_is_a_user_error(tmp_path, capsys):
+    assert main(["release", "--check", "--course", str(tmp_path)]) == 2
+    assert "gdkit.toml" in capsys.readouterr().err
+    (tmp_path / "gdkit.toml").write_text("")
+    assert main(["release", "--check", "--course", str(tmp_path)]) == 2
+    assert "has no 'solutions/' folder" in capsys.readouterr().err
 
 
 def test_broken_master_metadata_is_reported_by_nbgrader(tmp_path, capsys):
@@ -79,7 +83,7 @@ def test_broken_master_metadata_is_reported_by_nbgrader(tmp_path, capsys):
     graded = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade"))
     del graded.metadata["nbgrader"]["points"]
     nbformat.write(nb, master)
-    assert main(["release", "gradient_descent", "--root", str(course)]) == 2
+    assert main(["release", "gradient_descent", "--course", str(course)]) == 2
     err = capsys.readouterr().err
     assert "nbgrader could not generate 'gradient_descent'" in err and "points" in err
 

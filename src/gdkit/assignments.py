@@ -1,11 +1,10 @@
-"""Where the kit's course lives and what each assignment's grading definition says.
+"""What each assignment's grading definition says: ``autograder/<name>/assignment.toml``.
 
-The course root is the folder holding ``solutions/``, ``assignments/`` and ``autograder/``:
-``$GDKIT_ROOT`` when set, else the checkout this package was installed from.
+Which course is meant is :class:`gdkit.course.Course`'s business (the folder marked by
+``gdkit.toml``); the functions here take its root, or find the course when given none.
 """
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,22 +47,19 @@ class Assignment:
 
 
 def course_root() -> Path:
-    """The course folder: $GDKIT_ROOT, else the current folder or the nearest parent holding
-    ``autograder/``, else the checkout this package was installed from."""
-    env = os.environ.get("GDKIT_ROOT")
-    if env:
-        return Path(env).resolve()
-    here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
-        if (folder / "autograder").is_dir():
-            return folder
-    return Path(__file__).resolve().parents[2]
+    """The course folder (see :meth:`gdkit.course.Course.find`); GdkitError when there is none."""
+    from gdkit.course import Course
+
+    return Course.find().root
 
 
 def available(root: Path | None = None) -> list[str]:
-    """Names of the assignments that have a grading definition."""
-    base = (root or course_root()) / "autograder"
-    if not base.is_dir():
+    """Names of the assignments that have a grading definition ([] when no course is at hand)."""
+    from gdkit.course import locate
+
+    root = root or locate()
+    base = Path(root) / "autograder" if root else None
+    if base is None or not base.is_dir():
         return []
     return sorted(p.parent.name for p in base.glob("*/assignment.toml"))
 

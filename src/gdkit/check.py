@@ -14,6 +14,7 @@ from pathlib import Path
 import nbformat
 
 from gdkit import assignments
+from gdkit.course import Course, locate, resolve
 from gdkit.errors import GdkitError
 from gdkit.notebook import graded_code_cells, is_test_cell, read_submission, to_plain_python
 from gdkit.sandbox.client import MissingFunction, Student, StudentRaised, WorkerDied, Zygote
@@ -34,30 +35,26 @@ def _visible_tests(release: Path) -> dict[str, str]:
             for c in nb.cells if c.cell_type == "code" and is_test_cell(c)}
 
 
-def _release_path(assignment: assignments.Assignment) -> Path:
-    return assignment.root / "assignments" / assignment.name / assignment.notebook
-
-
-def guess_assignment(path: Path, nb) -> str:
+def guess_assignment(path: Path, nb, course: Course) -> str:
     """The assignment a notebook belongs to: by file name, else by its test cells' ids."""
-    names = assignments.available()
+    names = course.available()
     for name in names:
-        if assignments.load(name).notebook == path.name:
+        if course.assignment(name).notebook == path.name:
             return name
     ids = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in nb.cells}
     for name in names:
-        if ids & {q.id for q in assignments.load(name).questions}:
+        if ids & {q.id for q in course.assignment(name).questions}:
             return name
     raise GdkitError(f"cannot tell which assignment {path.name} is for; pass --assignment "
                      f"({', '.join(names) or 'none known'})")
 
 
-def _course_tests(path: Path, nb, assignment_name: str | None):
+def _course_tests(path: Path, nb, assignment_name: str | None, course: Course | None):
     """The release's visible tests and points, or None when no course is at hand."""
-    if not assignments.available():
+    if course is None or not course.available():
         return None
-    assignment = assignments.load(assignment_name or guess_assignment(path, nb))
-    release = _release_path(assignment)
+    assignment = course.assignment(assignment_name or guess_assignment(path, nb, course))
+    release = course.release_path(assignment.name)
     if not release.is_file():
         raise GdkitError(f"the release {release} is missing; run 'gdkit release {assignment.name}'")
     points = {q.id: q.points for q in assignment.questions}
@@ -87,17 +84,24 @@ def _own_tests(nb) -> dict:
     return tests
 
 
-def check_notebook(path, assignment_name: str | None = None, timeout: float = 10.0) -> list[CheckResult]:
+def check_notebook(path, assignment_name: str | None = None, timeout: float = 10.0,
+                   course=None) -> list[CheckResult]:
     """Run the visible tests against a student's notebook, in the sandbox.
 
-    Inside a course the release's pristine test cells are used; with only the notebook at hand,
-    its own test cells, provided nbgrader's checksum shows they were not edited.
+    Inside a course (``course``: a Course or its folder; default: found from the current folder)
+    the release's pristine test cells are used; with only the notebook at hand, its own test
+    cells, provided nbgrader's checksum shows they were not edited.
     """
     path = Path(path)
     if path.is_dir():
         raise GdkitError(f"{path} is a folder; give the notebook file (e.g. {path / 'gradient_descent.ipynb'})")
     nb = read_submission(path)
-    tests = _course_tests(path, nb, assignment_name) or _own_tests(nb)
+    if course is None:
+        found = locate()
+        course = Course.at(found, marker=False) if found else None
+    else:
+        course = resolve(course)
+    tests = _course_tests(path, nb, assignment_name, course) or _own_tests(nb)
     zygote = Zygote()
     student = Student(zygote, graded_code_cells(nb), timeout=timeout)
     results = []

@@ -149,16 +149,32 @@ def error_surface_command(grid, start, alpha, iterations, plot):
         click.echo(f"wrote {plots.plot_error_surface(surface, path, plot, alpha)}")
 
 
+def _course_option(function):
+    """``--course DIR``: the course folder (default: $GDKIT_COURSE, else the one holding the
+    current folder, found by its gdkit.toml)."""
+    return click.option("--course", "course_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                        metavar="DIR", help="The course folder holding gdkit.toml (default: $GDKIT_COURSE, "
+                                            "else the current folder or a parent).")(function)
+
+
+def _course(course_dir):
+    from gdkit.course import Course
+
+    return Course.find(course_dir)
+
+
 @cli.command("release")
 @click.argument("assignments", nargs=-1)
 @click.option("--check", is_flag=True,
               help="Change nothing; exit 1 naming each release that differs from its master.")
-@click.option("--root", type=click.Path(file_okay=False, exists=True), default=None,
-              help="The repository holding solutions/ (default: the current folder or a parent).")
-def release_command(assignments, check, root):
+@_course_option
+@click.option("--root", "course_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              hidden=True, help="Old name of --course.")
+def release_command(assignments, check, course_dir):
     """Regenerate assignments/ from the masters in solutions/ with nbgrader (default: all)."""
     from gdkit import release as release_mod
 
+    root = _course(course_dir)
     if check:
         stale = release_mod.stale(assignments, root)
         for path in stale:
@@ -186,18 +202,20 @@ def release_command(assignments, check, root):
 @click.option("--seed", type=int, default=None,
               help="Seed of the hidden tests' random inputs (default: $GDKIT_SEED, else fixed per assignment).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display and no table.")
-def grade_command(paths, assignment, outdir, jobs, timeout, force, shard, seed, quiet):
+@_course_option
+def grade_command(paths, assignment, outdir, jobs, timeout, force, shard, seed, quiet, course_dir):
     """Grade notebooks, folders of notebooks or an nbgrader submitted/ tree.
 
-    With no PATH, grades the bundled examples/submissions.
+    With no PATH, grades the course's examples/submissions.
     """
-    from gdkit import assignments as assignments_mod
     from gdkit.grading import runner
 
+    course = _course(course_dir)
     records = runner.grade_submissions(assignment, list(paths), outdir=outdir, jobs=jobs, timeout=timeout,
-                                       force=force, shard=runner.parse_shard(shard), quiet=quiet, seed=seed)
+                                       force=force, shard=runner.parse_shard(shard), quiet=quiet, seed=seed,
+                                       root=course.root)
     if not quiet:
-        ids = [q.id for q in assignments_mod.load(assignment).questions]
+        ids = [q.id for q in course.assignment(assignment).questions]
         click.echo(runner.summary_table(records, ids))
         click.echo(f"wrote {outdir / 'grades.csv'}, {outdir / 'junit.xml'} and {len(records)} student folder(s)")
     broken = sum(r["status"] == "grader-error" for r in records)
@@ -213,19 +231,20 @@ def grade_command(paths, assignment, outdir, jobs, timeout, force, shard, seed, 
               help="Grader processes running at once.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
               help="Seconds a validation notebook may take to load, and each call into it.")
-def validate_command(assignment_names, jobs, timeout):
+@_course_option
+def validate_command(assignment_names, jobs, timeout, course_dir):
     """Grade master (100), blank release (0), other correct styles (100) and the bug zoo.
 
     Each bug must lose points on its own question only. Exit 1 below 100% catch or on any
     false failure. Default: every assignment.
     """
-    from gdkit import assignments as assignments_mod
     from gdkit import validate as validate_mod
 
-    names = list(assignment_names) or assignments_mod.available()
+    course = _course(course_dir)
+    names = list(assignment_names) or course.available()
     if not names:
-        raise GdkitError("no assignments found under autograder/; run from the kit's checkout")
-    reports = [validate_mod.validate(name, jobs=jobs, timeout=timeout) for name in names]
+        raise GdkitError(f"no assignments in {course.suite_dir}; make one with 'gdkit new NAME'")
+    reports = [validate_mod.validate(name, jobs=jobs, timeout=timeout, root=course.root) for name in names]
     for report in reports:
         click.echo(validate_mod.render(report))
     if not all(report.passed for report in reports):
@@ -237,11 +256,13 @@ def validate_command(assignment_names, jobs, timeout):
 @click.option("--assignment", "-a", default=None, help="Which assignment (default: guessed from the notebook).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
               help="Seconds your notebook may take to load, and each check.")
-def check_command(notebook, assignment, timeout):
+@_course_option
+def check_command(notebook, assignment, timeout, course_dir):
     """Run the visible tests on your notebook (exit 1 when one fails)."""
     from gdkit import check
 
-    results = check.check_notebook(notebook, assignment, timeout)
+    course = _course(course_dir) if course_dir is not None else None
+    results = check.check_notebook(notebook, assignment, timeout, course=course)
     click.echo(check.report(results))
     if not all(r.passed for r in results):
         click.get_current_context().exit(1)
@@ -258,11 +279,12 @@ def export():
               help="Where to write the autograder zip.")
 @click.option("--seed", type=click.IntRange(min=0), default=None,
               help="Seed of the hidden inputs, as given to gdkit grade (default: $GDKIT_SEED, else fixed).")
-def export_gradescope_command(assignment, out, seed):
+@_course_option
+def export_gradescope_command(assignment, out, seed, course_dir):
     """Write a Gradescope autograder zip (setup.sh, run_autograder, the kit, the hidden suite)."""
     from gdkit.export import gradescope
 
-    path = gradescope.export(assignment, out, seed=seed)
+    path = gradescope.export(assignment, out, root=_course(course_dir).root, seed=seed)
     click.echo(f"wrote {path}: upload it as the programming assignment's autograder on Gradescope")
 
 

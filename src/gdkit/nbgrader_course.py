@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gdkit import assignments
+from gdkit.course import MARKER
 from gdkit.errors import GdkitError
 from gdkit.release import SOURCE_DIR, find_root
 
@@ -60,7 +61,9 @@ class Course:
 
     def run(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
         """Run ``nbgrader ARGS...`` in the course; the kernels it starts can import the kit."""
-        env = dict(os.environ, GDKIT_ROOT=str(self.kit_root))
+        env = {k: v for k, v in os.environ.items() if k not in ("GDKIT_COURSE", "GDKIT_ROOT")}
+        # The kernels find the hidden suites through the course (a bare folder of suites: the old name).
+        env["GDKIT_COURSE" if (self.kit_root / MARKER).is_file() else "GDKIT_ROOT"] = str(self.kit_root)
         return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=self.root, env=env,
                               capture_output=True, text=True, timeout=timeout)
 

@@ -16,46 +16,39 @@ import nbformat
 
 from gdkit.errors import GdkitError
 
-SOURCE_DIR = "solutions"
-RELEASE_DIR = "assignments"
+from gdkit.course import RELEASE_DIR, SOURCE_DIR, Course, resolve  # noqa: F401 - re-exported
+
 # Things beside a master that are never part of a release (nbgrader ignores the same ones).
 _IGNORED = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc", "feedback")
 
 
+def find_course(where=None) -> Course:
+    """The course to release (see :func:`gdkit.course.resolve`); it must hold ``solutions/``."""
+    course = resolve(where)
+    if not course.source_dir.is_dir():
+        raise GdkitError(f"{course.root} has no '{SOURCE_DIR}/' folder: run inside a course (gdkit init "
+                         "makes one) or pass --course DIR")
+    return course
+
+
 def find_root(root: Path | None = None) -> Path:
-    """The repository holding ``solutions/``.
-
-    An explicit ``root`` must hold it. Otherwise: the current folder or one of its parents, and
-    failing that the checkout this package was installed from (``pip install -e``).
-    """
-    if root is not None:
-        root = Path(root).resolve()
-        if not (root / SOURCE_DIR).is_dir():
-            raise GdkitError(f"{root} has no '{SOURCE_DIR}/' folder: pass the root of the gdkit repository")
-        return root
-    cwd = Path.cwd().resolve()
-    package_checkout = Path(__file__).resolve().parents[2]
-    for candidate in (cwd, *cwd.parents, package_checkout):
-        if (candidate / SOURCE_DIR).is_dir():
-            return candidate
-    raise GdkitError(f"no '{SOURCE_DIR}/' folder in {cwd} or its parents: "
-                     "run this inside the gdkit repository or pass --root")
+    """The root of the course holding ``solutions/`` (kept for callers that want a path)."""
+    return find_course(root).root
 
 
-def available_assignments(root: Path) -> list[str]:
+def available_assignments(root=None) -> list[str]:
     """Names of the folders in ``solutions/`` that hold at least one master notebook."""
-    source = Path(root) / SOURCE_DIR
-    return sorted(p.name for p in source.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+    return resolve(root).masters()
 
 
-def _check_names(names, root: Path) -> list[str]:
-    known = available_assignments(root)
+def _check_names(names, course: Course) -> list[str]:
+    known = course.masters()
     if not names:
         return known
     for name in names:
         if name not in known:
             raise GdkitError(f"unknown assignment '{name}': expected one of {', '.join(known) or '(none)'} "
-                             f"(folders with a notebook in {Path(root) / SOURCE_DIR})")
+                             f"(folders with a notebook in {course.source_dir})")
     return list(dict.fromkeys(names))
 
 
@@ -80,11 +73,12 @@ def _normalise(path: Path) -> bytes:
     return (nbformat.writes(nb) + "\n").encode("utf-8")
 
 
-def generate(assignment: str, root: Path) -> dict[str, bytes]:
-    """Run nbgrader's generate-assignment on one master folder.
+def generate(assignment: str, root=None) -> dict[str, bytes]:
+    """Run nbgrader's generate-assignment on one master folder of the course at ``root``.
 
     Returns {path relative to ``assignments/<assignment>/``: file bytes}; writes nothing in root.
     """
+    root = find_course(root).root
     # Imported here: nbgrader pulls in sqlalchemy and friends, too slow for `gdkit --help`.
     from nbgrader.converters import GenerateAssignment
     from nbgrader.coursedir import CourseDirectory
@@ -129,13 +123,16 @@ def generate(assignment: str, root: Path) -> dict[str, bytes]:
         return files
 
 
-def release(names=None, root: Path | None = None) -> list[Path]:
-    """Regenerate ``assignments/<name>/`` for each name (default: all); returns the files written."""
-    root = find_root(root)
+def release(names=None, root=None) -> list[Path]:
+    """Regenerate ``assignments/<name>/`` for each name (default: all); returns the files written.
+
+    ``root``: a :class:`~gdkit.course.Course`, its folder, or None (the course found from here).
+    """
+    course = find_course(root)
     written = []
-    for name in _check_names(names, root):
-        files = generate(name, root)
-        target = root / RELEASE_DIR / name
+    for name in _check_names(names, course):
+        files = generate(name, course.root)
+        target = course.release_dir / name
         if target.exists():
             shutil.rmtree(target)
         for rel, data in files.items():
@@ -146,16 +143,16 @@ def release(names=None, root: Path | None = None) -> list[Path]:
     return written
 
 
-def stale(names=None, root: Path | None = None) -> list[str]:
+def stale(names=None, root=None) -> list[str]:
     """Release files (relative to root) that differ from what ``release`` would write now.
 
     Missing, changed and leftover files are all stale. Empty list: ``assignments/`` is current.
     """
-    root = find_root(root)
+    course = find_course(root)
     problems = []
-    for name in _check_names(names, root):
-        expected = generate(name, root)
-        target = root / RELEASE_DIR / name
+    for name in _check_names(names, course):
+        expected = generate(name, course.root)
+        target = course.release_dir / name
         present = {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()} \
             if target.is_dir() else set()
         for rel in sorted(set(expected) | present):

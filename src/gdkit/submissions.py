@@ -13,31 +13,31 @@ from pathlib import Path
 
 import nbformat
 
+from gdkit.course import resolve
 from gdkit.errors import GdkitError
-from gdkit.release import RELEASE_DIR, SOURCE_DIR, find_root
 
 _MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 _DEF = re.compile(r"^def\s+([A-Za-z_]\w*)\s*\(", re.MULTILINE)
 
 
-def _notebook_path(folder: str, assignment: str, root) -> Path:
-    root = find_root(root)
-    path = root / folder / assignment / f"{assignment}.ipynb"
+def _existing(path: Path, folder: Path, assignment: str, root: Path) -> Path:
     if not path.is_file():
-        known = sorted(p.name for p in (root / folder).iterdir() if p.is_dir()) if (root / folder).is_dir() else []
+        known = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
         raise GdkitError(f"no notebook {path.relative_to(root)} for assignment '{assignment}': "
                          f"expected one of {', '.join(known) or '(none)'}")
     return path
 
 
 def master_path(assignment: str, root=None) -> Path:
-    """``solutions/<assignment>/<assignment>.ipynb`` in the repository (root found if not given)."""
-    return _notebook_path(SOURCE_DIR, assignment, root)
+    """``solutions/<assignment>/<notebook>`` of the course (a Course, its folder, or found from here)."""
+    course = resolve(root)
+    return _existing(course.master_path(assignment), course.source_dir, assignment, course.root)
 
 
 def release_path(assignment: str, root=None) -> Path:
-    """``assignments/<assignment>/<assignment>.ipynb`` in the repository (root found if not given)."""
-    return _notebook_path(RELEASE_DIR, assignment, root)
+    """``assignments/<assignment>/<notebook>`` of the course (a Course, its folder, or found from here)."""
+    course = resolve(root)
+    return _existing(course.release_path(assignment), course.release_dir, assignment, course.root)
 
 
 def is_solution_cell(cell) -> bool:
