@@ -323,6 +323,26 @@ def merge_command(shards, outdir, expect, force):
                f"from {len(shards)} shard(s)")
 
 
+@cli.command("report")
+@click.argument("outdir", type=click.Path(path_type=Path))
+@click.option("--compare", "other", type=click.Path(path_type=Path), default=None, metavar="OTHER",
+              help="Another run's folder (last term, before a regrade): per question and per mistake.")
+@click.option("--curves", type=click.IntRange(min=0, max=2000), default=150, show_default=True,
+              help="Training curves drawn at most (sampled; every kind of run keeps a share).")
+def report_command(outdir, other, curves):
+    """Class report of a 'gdkit grade' or 'gdkit merge' folder: OUTDIR/report.html and report.md.
+
+    Score histogram, per-question shares, the named mistakes and who made them, other failed
+    checks, submissions that need a person, the class's training curves.
+    """
+    from gdkit import report
+
+    html, markdown, summary = report.write_report(outdir, other, curves=curves)
+    click.echo(f"{summary.n} students, mean {report._num(summary.mean)} / {report._num(summary.max_total)}, "
+               f"{len(summary.mistakes)} named mistake(s), {len(summary.attention)} need a person")
+    click.echo(f"wrote {html} and {markdown}")
+
+
 @cli.command("ci-report")
 @click.argument("outdir", type=click.Path(path_type=Path))
 def ci_report_command(outdir):
