@@ -26,6 +26,7 @@ import nbformat
 
 from gdkit import assignments
 from gdkit.grading.diagnose import load_styles, load_zoo
+from gdkit.record import Record
 from gdkit.submissions import fill_solutions, master_answers, release_path
 
 ASSIGNMENT = "gradient_descent"
@@ -72,12 +73,12 @@ def time_gdkit(subs: Path, out: Path, jobs: int, timeout: float) -> dict:
     if done.returncode != 0:
         sys.exit(f"gdkit grade failed: {done.stderr.strip()}")
     cpu1, _ = children_usage()
-    records = {p.parent.name: json.loads(p.read_text()) for p in out.glob("*/record.json")}
+    records = {p.parent.name: Record.from_json(json.loads(p.read_text())) for p in out.glob("*/record.json")}
     return {"wall": wall, "cpu": cpu1 - cpu0, "records": records}
 
 
 def points(records: dict) -> dict:
-    return {s: {q["id"]: round(q["score"], 3) for q in r["questions"]} for s, r in records.items()}
+    return {s: {qid: round(score, 3) for qid, score in r.scores().items()} for s, r in records.items()}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -112,12 +113,12 @@ def compare_with_nbgrader(n: int, jobs: int, timeout: float) -> bool:
         print(line("nbgrader autograde", nb_wall, nb_cpu, n))
         print(line("gdkit grade --jobs 1", one["wall"], one["cpu"], n))
         print(line(f"gdkit grade --jobs {jobs}", many["wall"], many["cpu"], n))
-        honest = [r["seconds"] for s, r in one["records"].items() if kinds[s] == "correct"]
-        every = [r["seconds"] for r in one["records"].values()]
+        honest = [r.seconds for s, r in one["records"].items() if kinds[s] == "correct"]
+        every = [r.seconds for r in one["records"].values()]
         print(f"  per honest submission (--jobs 1): p50 {pct(honest, .5):.3f} s, p95 {pct(honest, .95):.3f} s; "
               f"all: p50 {pct(every, .5):.3f} s, p95 {pct(every, .95):.3f} s")
-        print(f"  peak memory: grader {max(r['grader_max_rss_kb'] for r in many['records'].values()) / 1024:.0f} MB, "
-              f"largest worker {max(r['worker_max_rss_kb'] for r in many['records'].values()) / 1024:.0f} MB")
+        print(f"  peak memory: grader {max(r.grader_max_rss_kb for r in many['records'].values()) / 1024:.0f} MB, "
+              f"largest worker {max(r.worker_max_rss_kb for r in many['records'].values()) / 1024:.0f} MB")
         same = points(one["records"]) == points(many["records"]) == {s: {q: round(p, 3) for q, p in qs.items()}
                                                                      for s, qs in nb_points.items()}
         if not same:
@@ -142,9 +143,9 @@ def scale(sizes: list[int], jobs: int, timeout: float) -> None:
             build_class(subs, n)
             run = time_gdkit(subs, tmp / "out", jobs, timeout)
             records = run["records"]
-            grader_first = min(r["grader_max_rss_kb"] for r in records.values())
-            grader_last = max(r["grader_max_rss_kb"] for r in records.values())
-            worker = max(r["worker_max_rss_kb"] for r in records.values())
+            grader_first = min(r.grader_max_rss_kb for r in records.values())
+            grader_last = max(r.grader_max_rss_kb for r in records.values())
+            worker = max(r.worker_max_rss_kb for r in records.values())
             rows.append((n, run["wall"], run["cpu"], grader_first, grader_last, worker))
             print(line(f"gdkit grade N={n} --jobs {jobs}", run["wall"], run["cpu"], n)
                   + f"   grader RSS {grader_first / 1024:.0f}-{grader_last / 1024:.0f} MB, worker max {worker / 1024:.0f} MB")

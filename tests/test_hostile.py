@@ -83,7 +83,8 @@ def graded(tmp_path_factory):
     victim_stderr = io.StringIO()
     with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stderr(victim_stderr):
         patch.setattr(protections, "probe", lambda: {"seccomp": True, "landlock": 0})
-        runner.grade_submissions(corpus.ASSIGNMENT, [victim], outdir=out, timeout=2.0, quiet=True, root=root)
+        runner.grade_submissions(corpus.ASSIGNMENT, [victim], outdir=out, timeout=2.0, memory_mb=MEMORY_MB,
+                                 quiet=True, root=root)
 
     watched = ([p for p in root.rglob("*") if p.is_file()] + list(subs.iterdir()) + [victim]
                + list((out / "victim").iterdir()) + [p for p in PACKAGE.rglob("*.py")]
@@ -100,7 +101,7 @@ def graded(tmp_path_factory):
     rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     with open(out / "grades.csv") as f:
         rows = {r["student"]: r for r in csv.DictReader(f)}
-    return {"cases": {c.name: c for c in cases}, "rows": rows, "records": {r["student"]: r for r in records},
+    return {"cases": {c.name: c for c in cases}, "rows": rows, "records": {r.student: r for r in records},
             "out": out, "root": root, "subs": subs, "before": before, "after": _hashes(watched),
             "rss_mb": rss_mb, "planted": planted, "stderr": (victim_stderr.getvalue(), run_stderr.getvalue()),
             "survivors": _marked_processes(corpus.MARKER),
@@ -154,10 +155,10 @@ def test_baselines_are_what_they_claim(graded):
 
 
 def test_load_errors_are_recorded_not_fatal(graded):
-    errors = {c["error"] for c in graded["records"]["sys_exit_at_import"]["cells"]}
+    errors = {c["error"] for c in graded["records"]["sys_exit_at_import"].cells}
     assert "SystemExit" in errors
-    assert "SyntaxError" in {c["error"] for c in graded["records"]["syntax_error_one_cell"]["cells"]}
-    assert "MemoryError" in {c["error"] for c in graded["records"]["memory_at_import"]["cells"]}
+    assert "SyntaxError" in {c["error"] for c in graded["records"]["syntax_error_one_cell"].cells}
+    assert "MemoryError" in {c["error"] for c in graded["records"]["memory_at_import"].cells}
 
 
 def test_every_submission_has_a_row(graded):

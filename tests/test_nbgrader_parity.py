@@ -37,13 +37,13 @@ def both(tmp_path_factory):
     autograded = course.autograde(timeout=120)
     records = grade_submissions(ASSIGNMENT, list(submissions.values()), outdir=tmp_path_factory.mktemp("gdkit"),
                                 jobs=2, quiet=True)
-    gdkit = {r["student"]: r for r in records}
+    gdkit = {r.student: r for r in records}
     return course, autograded, gdkit
 
 
 def _gdkit_points(record):
-    assert record["status"] == "ok"
-    return {q["id"]: q["score"] for q in record["questions"]}
+    assert record.status == "ok"
+    return record.scores()
 
 
 @pytest.mark.parametrize("student", HONEST)
@@ -78,7 +78,7 @@ def test_broken_file_is_ungraded_by_nbgrader_and_invalid_for_gdkit(both):
     assert BROKEN not in autograded.scores
     assert BROKEN in autograded.ungraded and BROKEN in autograded.ungraded[BROKEN]
     assert autograded.returncode != 0  # nbgrader reports the failure with its exit status
-    assert gdkit[BROKEN]["status"] == "invalid-json" and gdkit[BROKEN]["total"] == 0
+    assert gdkit[BROKEN].status == "invalid-json" and gdkit[BROKEN].total == 0
 
 
 def test_autograde_wall_time_is_measured(both):

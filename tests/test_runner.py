@@ -156,9 +156,9 @@ def test_shards_partition_and_match_unsharded(course, tmp_path):
     for k in (1, 2, 3):
         part = tmp_path / f"part{k}"
         records = grade(course, part, shard=(k, 3))
-        seen += [r["student"] for r in records]
+        seen += [r.student for r in records]
         for r in records:
-            assert r["total"] == json.loads((whole / r["student"] / "record.json").read_text())["total"]
+            assert r.total == json.loads((whole / r.student / "record.json").read_text())["total"]
     assert sorted(seen) == ["ann", "ben", "cat", "dan", "eve"]
 
 
@@ -176,7 +176,7 @@ def test_lock_refuses_a_second_run(course, tmp_path):
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"jobs": 0}, "--jobs"),
-    ({"timeout": float("nan")}, "--timeout"),
+    ({"timeout": float("nan")}, "timeout must be a positive number"),
 ])
 def test_bad_arguments(course, tmp_path, kwargs, message):
     with pytest.raises(GdkitError, match=message):
@@ -205,7 +205,7 @@ def test_nbgrader_submitted_tree(course, tmp_path):
         (tree / student / "mini").mkdir(parents=True)
         (tree / student / "mini" / "mini.ipynb").write_text((subs / "ann.ipynb").read_text())
     records = runner.grade_submissions("mini", [tree], outdir=tmp_path / "o", root=root, quiet=True)
-    assert sorted((r["student"], r["total"]) for r in records) == [("s1", 100.0), ("s2", 100.0)]
+    assert sorted((r.student, r.total) for r in records) == [("s1", 100.0), ("s2", 100.0)]
 
 
 def test_cli_exit_codes(course, tmp_path):
@@ -278,7 +278,7 @@ def test_a_students_random_inputs_do_not_depend_on_who_else_is_graded(course, tm
                                      jobs=2, timeout=1.0)
     again = runner.grade_submissions("mini", [subs / "gus.ipynb"], outdir=tmp_path / "c", root=root, quiet=True,
                                      seed=8)
-    gus = lambda records: next(r for r in records if r["student"] == "gus")["questions"]  # noqa: E731
+    gus = lambda records: next(r for r in records if r.student == "gus").to_json()["questions"]  # noqa: E731
     # the failure message quotes the drawn inputs: equal messages mean equal inputs
     assert gus(alone) == gus(crowd)
     assert gus(again) != gus(alone)  # another seed draws other inputs
@@ -313,9 +313,9 @@ def test_student_folder_without_notebook_gets_a_row(course, tmp_path):
     (tree / "s1" / "mini").mkdir(parents=True)
     (tree / "s1" / "mini" / "mini.ipynb").write_text((subs / "ann.ipynb").read_text())
     (tree / "s2" / "mini").mkdir(parents=True)  # handed in nothing
-    records = {r["student"]: r for r in runner.grade_submissions("mini", [tree], outdir=tmp_path / "o", root=root,
+    records = {r.student: r for r in runner.grade_submissions("mini", [tree], outdir=tmp_path / "o", root=root,
                                                                 quiet=True)}
-    assert records["s1"]["total"] == 100 and records["s2"]["status"] == "missing-file"
+    assert records["s1"].total == 100 and records["s2"].status == "missing-file"
 
 
 def test_junit_survives_control_characters(course, tmp_path):
@@ -379,5 +379,5 @@ def test_an_unsendable_result_gets_a_plain_sentence(course, tmp_path):
     (subs / "ivy.ipynb").write_text(notebook("import numpy as np\ndef double(x):\n    return np.array(['a'])\n"
                                              "def halve(x):\n    return x / 2\n"))
     records = runner.grade_submissions("mini", [subs / "ivy.ipynb"], outdir=tmp_path / "o", root=root, quiet=True)
-    messages = [t["message"] for q in records[0]["questions"] for t in q["tests"] if not t["passed"]]
+    messages = [t.message for q in records[0].questions for t in q.failed]
     assert messages and all("cannot be graded" in m for m in messages)

@@ -12,6 +12,7 @@ import pytest
 
 from gdkit.sandbox import landlock, protections, protocol
 from gdkit.sandbox.client import MissingFunction, Student, StudentRaised, WorkerDied, Zygote, _describe_exit, _read_head
+from gdkit.sandbox.limits import Limits
 
 KIT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -25,7 +26,7 @@ def zygote():
 
 def make(zygote, source, **kw):
     kw.setdefault("timeout", 2.0)
-    student = Student(zygote, [(0, "import numpy as np\n" + source)], **kw)
+    student = Student(zygote, [(0, "import numpy as np\n" + source)], limits=Limits(**kw))
     student.start()
     return student
 
@@ -122,7 +123,7 @@ def test_exit_is_a_crash_not_a_result(zygote):
 
 
 def test_loading_that_hangs_is_a_timeout(zygote):
-    s = Student(zygote, [(0, "import time\ntime.sleep(100)\n")], timeout=1.0)
+    s = Student(zygote, [(0, "import time\ntime.sleep(100)\n")], limits=Limits(timeout=1.0))
     with pytest.raises(WorkerDied) as info:
         s.start()
     assert info.value.reason == "timeout"
@@ -130,7 +131,7 @@ def test_loading_that_hangs_is_a_timeout(zygote):
 
 
 def test_cell_errors_do_not_stop_later_cells(zygote):
-    s = Student(zygote, [(0, "def a(:\n"), (1, "raise SystemExit(3)"), (2, "def b():\n    return 2\n")], timeout=2)
+    s = Student(zygote, [(0, "def a(:\n"), (1, "raise SystemExit(3)"), (2, "def b():\n    return 2\n")], limits=Limits(timeout=2))
     s.start()
     assert [c["ok"] for c in s.load_report] == [False, False, True]
     assert s.load_report[0]["error"] == "SyntaxError" and s.call("b") == 2
@@ -300,7 +301,8 @@ from gdkit.sandbox import landlock, seccomp, worker
 worker.PROTECTIONS.update(seccomp={promised_seccomp}, landlock={promised_landlock})
 seccomp.install = lambda pid: False
 landlock.install = lambda rules, version=None: False
-worker._enter_cage({{"workdir": {workdir!r}}})
+worker._enter_cage({{"workdir": {workdir!r}, "cpu_seconds": 60, "output_bytes": 1 << 20, "files": 64,
+                    "memory_bytes": 0}})
 os._exit(0)  # reached only when the child would go on to run student code
 """
 
@@ -346,7 +348,7 @@ def test_private_directory_is_writable_and_removed(zygote):
 
 
 def test_memory_is_bounded(zygote):
-    s = make(zygote, "def f():\n    return len(bytearray(2 * 1024 ** 3))\n", memory_bytes=256 << 20)
+    s = make(zygote, "def f():\n    return len(bytearray(2 * 1024 ** 3))\n", memory_mb=256)
     with pytest.raises(StudentRaised) as info:
         s.call("f")
     assert info.value.exc_type == "MemoryError"
@@ -356,7 +358,7 @@ def test_memory_is_bounded(zygote):
 def test_output_flood_is_capped(zygote):
     s = make(zygote, "import sys\ndef f():\n    for _ in range(20000):\n"
                      "        try:\n            sys.stdout.write('x' * 10000)\n        except OSError:\n            break\n"
-                     "    return 1\n", output_bytes=64 * 1024)
+                     "    return 1\n", output_kb=64)
     s.call("f")
     s.close()
     assert len(s.output) <= 4096 and s.output.startswith("x")
@@ -438,7 +440,7 @@ def test_landlock_carves_the_kit_out_of_the_python_installation(tmp_path):
 
 
 def test_student_exit_121_is_not_reported_as_a_sandbox_failure(zygote):
-    s = Student(zygote, [(0, "import os\nos._exit(121)\n")], timeout=2)
+    s = Student(zygote, [(0, "import os\nos._exit(121)\n")], limits=Limits(timeout=2))
     with pytest.raises(WorkerDied) as info:
         s.start()
     s.close()

@@ -18,6 +18,7 @@ from gdkit.course import Course, locate, resolve
 from gdkit.errors import GdkitError
 from gdkit.notebook import graded_code_cells, is_test_cell, read_submission, to_plain_python
 from gdkit.sandbox.client import MissingFunction, Student, StudentRaised, WorkerDied, Zygote
+from gdkit.sandbox.limits import DEFAULT, Limits
 
 
 @dataclass
@@ -84,7 +85,7 @@ def _own_tests(nb) -> dict:
     return tests
 
 
-def check_notebook(path, assignment_name: str | None = None, timeout: float = 10.0,
+def check_notebook(path, assignment_name: str | None = None, limits: Limits = DEFAULT,
                    course=None) -> list[CheckResult]:
     """Run the visible tests against a student's notebook, in the sandbox.
 
@@ -103,7 +104,7 @@ def check_notebook(path, assignment_name: str | None = None, timeout: float = 10
         course = resolve(course)
     tests = _course_tests(path, nb, assignment_name, course) or _own_tests(nb)
     zygote = Zygote()
-    student = Student(zygote, graded_code_cells(nb), timeout=timeout)
+    student = Student(zygote, graded_code_cells(nb), limits=limits)
     results = []
     try:
         try:

@@ -53,6 +53,39 @@ def _plot_option(function):
                         help="Also write the figure as a PNG file.")(function)
 
 
+# Every field of gdkit.sandbox.limits.Limits as an option (None: the default, kept in Limits).
+_LIMIT_OPTIONS = (
+    ("--timeout", "timeout", click.FloatRange(min=0, min_open=True),
+     "Seconds each call into the student's code (and each notebook cell at load) may take."),
+    ("--cpu-seconds", "cpu_seconds", click.FloatRange(min=0, min_open=True),
+     "CPU seconds per worker process (default: 6 x timeout, at least 10)."),
+    ("--memory-mb", "memory_mb", click.IntRange(min=1), "Memory (MB) a worker may use on top of its start."),
+    ("--output-kb", "output_kb", click.IntRange(min=1), "Largest file (KB) a worker may write, its output included."),
+    ("--files", "files", click.IntRange(min=1), "Open files per worker."),
+    ("--budget", "budget", click.FloatRange(min=0, min_open=True),
+     "Wall seconds for all of one submission's calls together (default: 4 x timeout)."),
+    ("--disk-mb", "disk_mb", click.IntRange(min=1), "Total size (MB) of a worker's private directory."),
+)
+
+
+def _limit_options(function):
+    """Add one option per limit; the command receives them as ``limits`` (a Limits)."""
+    for flag, name, kind, help_text in reversed(_LIMIT_OPTIONS):
+        function = click.option(flag, name, type=kind, default=None, help=help_text)(function)
+    return function
+
+
+def _limits(options: dict, course=None):
+    """The Limits of a command: the course's (else the kit's defaults), changed by the options given."""
+    from gdkit.sandbox.limits import DEFAULT
+
+    given = {name: options.pop(name, None) for _, name, _, _ in _LIMIT_OPTIONS}
+    try:
+        return (course.limits if course is not None else DEFAULT).replace(**given)
+    except ValueError as exc:
+        raise GdkitError(f"bad limit: {exc}") from None
+
+
 def _experiment_failed(exc: ValueError):
     return GdkitError(f"{exc}; see 'gdkit experiment --help'")
 
@@ -195,15 +228,14 @@ def release_command(assignments, check, course_dir):
               help="Output folder (grades.csv, junit.xml, one folder per student).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
               help="Grader processes running at once.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
-              help="Seconds a submission may take to load, and each call into it.")
+@_limit_options
 @click.option("--force", is_flag=True, help="Regrade students who already have results in --out.")
 @click.option("--shard", default=None, metavar="K/N", help="Grade only shard K of N (by student id).")
 @click.option("--seed", type=int, default=None,
               help="Seed of the hidden tests' random inputs (default: $GDKIT_SEED, else fixed per assignment).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display and no table.")
 @_course_option
-def grade_command(paths, assignment, outdir, jobs, timeout, force, shard, seed, quiet, course_dir):
+def grade_command(paths, assignment, outdir, jobs, force, shard, seed, quiet, course_dir, **options):
     """Grade notebooks, folders of notebooks or an nbgrader submitted/ tree.
 
     With no PATH, grades the course's examples/submissions.
@@ -211,14 +243,14 @@ def grade_command(paths, assignment, outdir, jobs, timeout, force, shard, seed, 
     from gdkit.grading import runner
 
     course = _course(course_dir)
-    records = runner.grade_submissions(assignment, list(paths), outdir=outdir, jobs=jobs, timeout=timeout,
-                                       force=force, shard=runner.parse_shard(shard), quiet=quiet, seed=seed,
-                                       root=course.root)
+    records = runner.grade_submissions(assignment, list(paths), outdir=outdir, jobs=jobs,
+                                       limits=_limits(options, course), force=force,
+                                       shard=runner.parse_shard(shard), quiet=quiet, seed=seed, root=course.root)
     if not quiet:
         ids = [q.id for q in course.assignment(assignment).questions]
         click.echo(runner.summary_table(records, ids))
         click.echo(f"wrote {outdir / 'grades.csv'}, {outdir / 'junit.xml'} and {len(records)} student folder(s)")
-    broken = sum(r["status"] == "grader-error" for r in records)
+    broken = sum(not r.graded for r in records)
     if broken:  # the kit itself failed, not the students: make CI notice
         click.echo(f"gdkit: error: {broken} submission(s) not graded because the grader failed; "
                    f"see {outdir / 'grader-errors.log'} and run again", err=True)
@@ -229,10 +261,9 @@ def grade_command(paths, assignment, outdir, jobs, timeout, force, shard, seed, 
 @click.argument("assignment_names", nargs=-1, metavar="[ASSIGNMENT]...")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
               help="Grader processes running at once.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
-              help="Seconds a validation notebook may take to load, and each call into it.")
+@_limit_options
 @_course_option
-def validate_command(assignment_names, jobs, timeout, course_dir):
+def validate_command(assignment_names, jobs, course_dir, **options):
     """Grade master (100), blank release (0), other correct styles (100) and the bug zoo.
 
     Each bug must lose points on its own question only. Exit 1 below 100% catch or on any
@@ -244,7 +275,8 @@ def validate_command(assignment_names, jobs, timeout, course_dir):
     names = list(assignment_names) or course.available()
     if not names:
         raise GdkitError(f"no assignments in {course.suite_dir}; make one with 'gdkit new NAME'")
-    reports = [validate_mod.validate(name, jobs=jobs, timeout=timeout, root=course.root) for name in names]
+    limits = _limits(options, course)
+    reports = [validate_mod.validate(name, jobs=jobs, limits=limits, root=course.root) for name in names]
     for report in reports:
         click.echo(validate_mod.render(report))
     if not all(report.passed for report in reports):
@@ -254,15 +286,14 @@ def validate_command(assignment_names, jobs, timeout, course_dir):
 @cli.command("check")
 @click.argument("notebook", type=click.Path(path_type=Path))
 @click.option("--assignment", "-a", default=None, help="Which assignment (default: guessed from the notebook).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
-              help="Seconds your notebook may take to load, and each check.")
+@_limit_options
 @_course_option
-def check_command(notebook, assignment, timeout, course_dir):
+def check_command(notebook, assignment, course_dir, **options):
     """Run the visible tests on your notebook (exit 1 when one fails)."""
     from gdkit import check
 
     course = _course(course_dir) if course_dir is not None else None
-    results = check.check_notebook(notebook, assignment, timeout, course=course)
+    results = check.check_notebook(notebook, assignment, _limits(options, course), course=course)
     click.echo(check.report(results))
     if not all(r.passed for r in results):
         click.get_current_context().exit(1)
@@ -318,7 +349,7 @@ def merge_command(shards, outdir, expect, force):
     from gdkit.grading import runner
 
     records = merge.merge(list(shards), outdir, list(expect), force)
-    click.echo(runner.summary_table(records, [q["id"] for q in records[0]["questions"]]))
+    click.echo(runner.summary_table(records, [q.id for q in records[0].questions]))
     click.echo(f"wrote {outdir / 'grades.csv'}, {outdir / 'junit.xml'} and {len(records)} student folder(s) "
                f"from {len(shards)} shard(s)")
 

@@ -10,6 +10,8 @@ import base64
 import html
 import math
 
+from gdkit.record import Record, TestResult
+
 _STATUS_TEXT = {
     "ok": "Your notebook ran and every question was graded.",
     "timeout": "Part of your code did not finish in time.",
@@ -73,49 +75,47 @@ def curve_svg(curves: dict[str, list[float]], *, width: int = 460, height: int =
     return "".join(parts)
 
 
-def _title(test: dict) -> str:
-    return (test.get("description") or test["name"]).rstrip(".")
+def _title(test: TestResult) -> str:
+    return (test.description or test.name).rstrip(".")
 
 
-def failed_check_lines(test: dict, *, bold: bool = False) -> list[str]:
+def failed_check_lines(test: TestResult, *, bold: bool = False) -> list[str]:
     """A failed check as text lines (feedback.md and Gradescope's output): what, why, the
     known mistake and its hint."""
     title = f"**{_title(test)}**" if bold else _title(test)
-    lines = [f"- {title}: {test['message']}"]
-    if test.get("mistake"):
-        lines.append(f"  - Likely mistake: {test['mistake']}")
-    if test.get("hint"):
-        lines.append(f"  - Hint: {test['hint']}")
+    lines = [f"- {title}: {test.message}"]
+    if test.mistake:
+        lines.append(f"  - Likely mistake: {test.mistake}")
+    if test.hint:
+        lines.append(f"  - Hint: {test.hint}")
     return lines
 
 
-def _curve(record: dict) -> tuple[str, str]:
-    curve = (record.get("artifacts") or {}).get("training_curve") or {}
+def _curve(record: Record) -> tuple[str, str]:
+    curve = (record.artifacts or {}).get("training_curve") or {}
     svg = curve_svg({"your functions": curve.get("student") or [], "reference": curve.get("reference") or []})
     return svg, str(curve.get("label", ""))
 
 
-def render_markdown(record: dict) -> str:
+def render_markdown(record: Record) -> str:
     """feedback.md for one student."""
-    lines = [f"# Feedback: {record['assignment']} — {record['student']}", "",
-             f"**Score: {_num(record['total'])} / {_num(record['max_total'])}**", "",
-             f"Status: `{record['status']}`. {_STATUS_TEXT.get(record['status'], '')} {record.get('reason', '')}".rstrip(),
+    lines = [f"# Feedback: {record.assignment} — {record.student}", "",
+             f"**Score: {_num(record.total)} / {_num(record.max_total)}**", "",
+             f"Status: `{record.status}`. {_STATUS_TEXT.get(record.status, '')} {record.reason}".rstrip(),
              "", "| question | points | checks passed |", "|---|---|---|"]
-    for q in record["questions"]:
-        passed = sum(t["passed"] for t in q["tests"])
-        lines.append(f"| {q['id']} | {_num(q['score'])} / {_num(q['points'])} | {passed} / {len(q['tests'])} |")
-    for q in record["questions"]:
-        failed = [t for t in q["tests"] if not t["passed"]]
-        if not failed:
+    for q in record.questions:
+        lines.append(f"| {q.id} | {_num(q.score)} / {_num(q.points)} | {q.passed_checks} / {len(q.tests)} |")
+    for q in record.questions:
+        if not q.failed:
             continue
-        lines += ["", f"## {q['id']}"]
-        for t in failed:
+        lines += ["", f"## {q.id}"]
+        for t in q.failed:
             lines += failed_check_lines(t, bold=True)
-            if t.get("example"):
-                lines += ["", "  ```", *("  " + l for l in str(t["example"]).splitlines()), "  ```"]
-    if record.get("cells"):
+            if t.example:
+                lines += ["", "  ```", *("  " + l for l in str(t.example).splitlines()), "  ```"]
+    if record.cells:
         lines += ["", "## Cells that raised an error while your notebook loaded"]
-        for c in record["cells"]:
+        for c in record.cells:
             lines.append(f"- cell {c.get('cell')}: {c.get('error')}: {c.get('message', '')}")
     svg, label = _curve(record)
     if svg:
@@ -131,48 +131,46 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .7rem;t
 pre{background:#f6f6f6;padding:.6rem;overflow-x:auto;white-space:pre-wrap}.hint{color:#225}"""
 
 
-def render_html(record: dict) -> str:
+def render_html(record: Record) -> str:
     """feedback.html for one student: self-contained, no scripts, no external resources."""
     e = html.escape
     rows = []
-    for q in record["questions"]:
-        passed = sum(t["passed"] for t in q["tests"])
-        cls = "full" if q["score"] >= q["points"] else ("part" if q["score"] > 0 else "none")
-        rows.append(f'<tr class="{cls}"><td>{e(q["id"])}</td><td>{_num(q["score"])} / {_num(q["points"])}</td>'
-                    f'<td>{passed} / {len(q["tests"])}</td></tr>')
+    for q in record.questions:
+        cls = "full" if q.full else ("part" if q.score > 0 else "none")
+        rows.append(f'<tr class="{cls}"><td>{e(q.id)}</td><td>{_num(q.score)} / {_num(q.points)}</td>'
+                    f'<td>{q.passed_checks} / {len(q.tests)}</td></tr>')
     details = []
-    for q in record["questions"]:
-        failed = [t for t in q["tests"] if not t["passed"]]
-        if not failed:
+    for q in record.questions:
+        if not q.failed:
             continue
         items = []
-        for t in failed:
-            item = f"<li><b>{e(_title(t))}</b>: {e(t['message'])}"
-            if t.get("mistake"):
-                item += f"<div class=hint>Likely mistake: {e(t['mistake'])}</div>"
-            if t.get("hint"):
-                item += f"<div class=hint>Hint: {e(t['hint'])}</div>"
-            if t.get("example"):
-                item += f"<pre>{e(str(t['example']))}</pre>"
+        for t in q.failed:
+            item = f"<li><b>{e(_title(t))}</b>: {e(t.message)}"
+            if t.mistake:
+                item += f"<div class=hint>Likely mistake: {e(t.mistake)}</div>"
+            if t.hint:
+                item += f"<div class=hint>Hint: {e(t.hint)}</div>"
+            if t.example:
+                item += f"<pre>{e(str(t.example))}</pre>"
             items.append(item + "</li>")
-        details.append(f"<h2>{e(q['id'])}</h2><ul>{''.join(items)}</ul>")
+        details.append(f"<h2>{e(q.id)}</h2><ul>{''.join(items)}</ul>")
     cells = ""
-    if record.get("cells"):
+    if record.cells:
         cells = "<h2>Cells that raised an error while your notebook loaded</h2><ul>" + "".join(
             f"<li>cell {e(str(c.get('cell')))}: {e(str(c.get('error')))}: {e(str(c.get('message', '')))}</li>"
-            for c in record["cells"]) + "</ul>"
+            for c in record.cells) + "</ul>"
     svg, label = _curve(record)
     curve = f"<h2>Training error ({e(label)})</h2>{svg}" if svg else ""
-    status = f"{_STATUS_TEXT.get(record['status'], '')} {record.get('reason', '')}".strip()
+    status = f"{_STATUS_TEXT.get(record.status, '')} {record.reason}".strip()
     return (f"<!doctype html><html lang=en><head><meta charset=utf-8>"
-            f"<title>Feedback: {e(record['assignment'])} — {e(record['student'])}</title><style>{_CSS}</style></head>"
-            f"<body><h1>{e(record['assignment'])} — {e(record['student'])}</h1>"
-            f"<p><b>Score: {_num(record['total'])} / {_num(record['max_total'])}</b></p>"
-            f"<p>Status: <code>{e(record['status'])}</code>. {e(status)}</p>"
+            f"<title>Feedback: {e(record.assignment)} — {e(record.student)}</title><style>{_CSS}</style></head>"
+            f"<body><h1>{e(record.assignment)} — {e(record.student)}</h1>"
+            f"<p><b>Score: {_num(record.total)} / {_num(record.max_total)}</b></p>"
+            f"<p>Status: <code>{e(record.status)}</code>. {e(status)}</p>"
             f"<table><tr><th>question</th><th>points</th><th>checks passed</th></tr>{''.join(rows)}</table>"
             f"{curve}{''.join(details)}{cells}</body></html>\n")
 
 
-def render(record: dict) -> tuple[str, str]:
+def render(record: Record) -> tuple[str, str]:
     """(markdown, html) for one record."""
     return render_markdown(record), render_html(record)

@@ -22,9 +22,10 @@ from pathlib import Path
 from gdkit import assignments
 from gdkit.errors import GdkitError
 from gdkit.grading import outputs, runner
+from gdkit.record import Record
 
 
-def _shard_records(folder: Path) -> tuple[dict[str, dict], set[str]]:
+def _shard_records(folder: Path) -> tuple[dict[str, Record], set[str]]:
     """({student: record}, students listed in the shard's grades.csv) of one shard folder."""
     if not folder.is_dir():
         raise GdkitError(f"{folder} is not a folder; give the --out folders of the shard runs")
@@ -43,19 +44,19 @@ def _shard_records(folder: Path) -> tuple[dict[str, dict], set[str]]:
     return records, listed
 
 
-def collect(shards: list[Path], expect: list[Path] | None = None, root: Path | None = None) -> tuple[dict[str, tuple[Path, dict]], str, list[str]]:
+def collect(shards: list[Path], expect: list[Path] | None = None,
+            root: Path | None = None) -> tuple[dict[str, tuple[Path, Record]], str, list[str]]:
     """Check the shards and gather ({student: (shard, record)}, assignment name, question ids)."""
     if not shards:
         raise GdkitError("give the shard folders to merge")
     if len({p.resolve() for p in shards}) != len(shards):
         raise GdkitError("the same shard folder is given twice; give each once")
-    merged: dict[str, tuple[Path, dict]] = {}
+    merged: dict[str, tuple[Path, Record]] = {}
     signature = None  # (assignment, question ids, points): shards must agree on all of it
     for shard in shards:
         records, listed = _shard_records(shard)
         for student, record in records.items():
-            mine = (record.get("assignment"), tuple((q["id"], q["points"]) for q in record["questions"]),
-                    record.get("seed"))
+            mine = (record.assignment, tuple((q.id, q.points) for q in record.questions), record.seed)
             if signature is None:
                 signature, first = mine, (shard, student)
             elif mine != signature:
@@ -104,7 +105,7 @@ def _check_out(out: Path, shards: list[Path], students: set[str], force: bool) -
 
 
 def merge(shards: list[Path], out: Path, expect: list[Path] | None = None, force: bool = False,
-          root: Path | None = None) -> list[dict]:
+          root: Path | None = None) -> list[Record]:
     """Merge shard folders into ``out``; returns the records (sorted by student)."""
     shards = [Path(s) for s in shards]
     out = Path(out)

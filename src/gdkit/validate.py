@@ -20,6 +20,8 @@ import nbformat
 from gdkit import assignments
 from gdkit.errors import GdkitError
 from gdkit.grading.diagnose import load_styles, load_zoo
+from gdkit.record import GRADER_ERROR, Record
+from gdkit.sandbox.limits import DEFAULT, Limits
 
 EPSILON = 1e-6  # points are floats split by weights: compare with a little slack
 
@@ -112,16 +114,16 @@ def _short(qid: str) -> str:
     return qid.split("_", 1)[0]
 
 
-def judge(case: Case, record: dict | None, assignment: assignments.Assignment) -> Row:
+def judge(case: Case, record: Record | None, assignment: assignments.Assignment) -> Row:
     """Compare one graded record with what its case must score."""
     full = assignment.max_total
-    status = record.get("status", "?") if record else "grader-error"
-    if status == "grader-error":  # the grader failed: nothing about the suite can be concluded
+    if record is None or not record.graded:  # the grader failed: nothing about the suite can be concluded
         return Row(case, "graded", "not graded (grader error)", False if case.kind == "bug" else None, False)
     points = {q.id: q.points for q in assignment.questions}
-    scores = {q["id"]: float(q["score"]) for q in record.get("questions", [])}
+    status = record.status
+    scores = record.scores()
     lost = [qid for qid in points if scores.get(qid, 0.0) < points[qid] - EPSILON]
-    total = float(record.get("total", 0.0))
+    total = record.total
     if case.kind in ("master", "style"):
         got = f"{total:g}/{full:g}" + (f" (lost {', '.join(map(_short, lost))})" if lost else "")
         return Row(case, f"{full:g}/{full:g}", got, None, status == "ok" and not lost)
@@ -137,7 +139,7 @@ def judge(case: Case, record: dict | None, assignment: assignments.Assignment) -
     return Row(case, expected, got, caught, caught and not unexpected and status == "ok")
 
 
-def validate(name: str, *, jobs: int = 2, timeout: float = 10.0, root: Path | None = None) -> Report:
+def validate(name: str, *, jobs: int = 2, limits: Limits = DEFAULT, root: Path | None = None) -> Report:
     """Grade master, blank, styles and bug zoo of assignment ``name``; returns the report."""
     from gdkit.grading.runner import grade_submissions
 
@@ -146,9 +148,9 @@ def validate(name: str, *, jobs: int = 2, timeout: float = 10.0, root: Path | No
         folder, outdir = Path(tmp) / "submissions", Path(tmp) / "graded"
         folder.mkdir()
         cases = build_cases(assignment, folder)
-        records = grade_submissions(name, [folder], outdir=outdir, jobs=jobs, timeout=timeout,
+        records = grade_submissions(name, [folder], outdir=outdir, jobs=jobs, limits=limits,
                                     force=True, quiet=True, root=assignment.root)
-    by_student = {r.get("student"): r for r in records}
+    by_student = {r.student: r for r in records}
     return Report(name, [judge(case, by_student.get(case.student), assignment) for case in cases])
 
 

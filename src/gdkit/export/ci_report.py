@@ -15,6 +15,7 @@ from pathlib import Path
 
 from gdkit.errors import GdkitError
 from gdkit.grading import outputs
+from gdkit.record import Record
 
 ARTIFACT = "gdkit-feedback"
 
@@ -29,7 +30,7 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def load_records(outdir: Path) -> list[dict]:
+def load_records(outdir: Path) -> list[Record]:
     """Every student record in a grading output folder, by student id ([] when it does not exist)."""
     outdir = Path(outdir)
     if not outdir.exists():
@@ -45,24 +46,23 @@ def _cell(text) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
-def summary(records: list[dict]) -> str:
+def summary(records: list[Record]) -> str:
     """The job summary: per student, a table of question, points and checks passed."""
     if not records:
         return "## gdkit\n\nNo grading results: see the log of the Grade step.\n"
     parts = []
     for r in records:
-        parts += [f"## gdkit: {_cell(r['assignment'])} — {_cell(r['student'])}: "
-                  f"{outputs._num(r['total'])} / {outputs._num(r['max_total'])}", ""]
-        if r["status"] != "ok":
-            parts += [f"**Status: `{r['status']}`** {_cell(r.get('reason', ''))}", ""]
+        parts += [f"## gdkit: {_cell(r.assignment)} — {_cell(r.student)}: "
+                  f"{outputs._num(r.total)} / {outputs._num(r.max_total)}", ""]
+        if r.status != "ok":
+            parts += [f"**Status: `{r.status}`** {_cell(r.reason)}", ""]
         parts += ["| | question | points | checks passed |", "|---|---|---:|---:|"]
-        for q in r["questions"]:
-            mark = "✅" if q["score"] >= q["points"] else ("🟡" if q["score"] > 0 else "❌")
-            passed = sum(t["passed"] for t in q["tests"])
-            parts.append(f"| {mark} | {_cell(q['id'])} | {outputs._num(q['score'])} / {outputs._num(q['points'])} "
-                         f"| {passed} / {len(q['tests'])} |")
+        for q in r.questions:
+            mark = "✅" if q.full else ("🟡" if q.score > 0 else "❌")
+            parts.append(f"| {mark} | {_cell(q.id)} | {outputs._num(q.score)} / {outputs._num(q.points)} "
+                         f"| {q.passed_checks} / {len(q.tests)} |")
         parts += ["", f"What failed and why: the `{ARTIFACT}` artifact of this run "
-                      f"(`{_cell(r['student'])}/feedback.html`).", ""]
+                      f"(`{_cell(r.student)}/feedback.html`).", ""]
     return "\n".join(parts) + "\n"
 
 
@@ -76,27 +76,26 @@ def _relative(path: str, workspace: Path | None) -> str:
     return p.as_posix()
 
 
-def annotations(records: list[dict], workspace: Path | None = None) -> list[str]:
+def annotations(records: list[Record], workspace: Path | None = None) -> list[str]:
     """``::error`` workflow commands: one per question that lost points, one per ungraded notebook."""
     lines = []
     for r in records:
-        file = escape_property(_relative(r.get("path", ""), workspace))
-        if r["status"] != "ok":
-            lines.append(f"::error file={file},title={escape_property('gdkit: ' + r['status'])}::"
-                         f"{escape_data(r.get('reason') or r['status'])}")
-        for q in r["questions"]:
-            if q["score"] >= q["points"]:
+        file = escape_property(_relative(r.path, workspace))
+        if r.status != "ok":
+            lines.append(f"::error file={file},title={escape_property('gdkit: ' + r.status)}::"
+                         f"{escape_data(r.reason or r.status)}")
+        for q in r.questions:
+            if q.full:
                 continue
-            failed = [t for t in q["tests"] if not t["passed"]]
-            body = [f"{t.get('description') or t['name']}: {t['message']}"
-                    + (f"\nHint: {t['hint']}" if t.get("hint") else "") for t in failed]
-            title = f"{q['id']}: {outputs._num(q['score'])} / {outputs._num(q['points'])} points"
+            body = [f"{t.description or t.name}: {t.message}" + (f"\nHint: {t.hint}" if t.hint else "")
+                    for t in q.failed]
+            title = f"{q.id}: {outputs._num(q.score)} / {outputs._num(q.points)} points"
             lines.append(f"::error file={file},title={escape_property(title)}::"
-                         f"{escape_data(chr(10).join(body) or r.get('reason') or 'not graded')}")
+                         f"{escape_data(chr(10).join(body) or r.reason or 'not graded')}")
     return lines
 
 
-def report(outdir: Path, environ=None) -> tuple[list[dict], str, list[str]]:
+def report(outdir: Path, environ=None) -> tuple[list[Record], str, list[str]]:
     """Write the summary and outputs where GitHub's variables say; returns (records, summary, annotations).
 
     A folder with no results (the Grade step failed before writing any) gives an empty list and
@@ -112,8 +111,8 @@ def report(outdir: Path, environ=None) -> tuple[list[dict], str, list[str]]:
             f.write(text)
     if records and environ.get("GITHUB_OUTPUT"):
         with open(environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as f:
-            f.write(f"score={outputs._num(sum(r['total'] for r in records))}\n"
-                    f"max_score={outputs._num(sum(r['max_total'] for r in records))}\n")
+            f.write(f"score={outputs._num(sum(r.total for r in records))}\n"
+                    f"max_score={outputs._num(sum(r.max_total for r in records))}\n")
     if not records:
         lines.append(f"::error title=gdkit::{escape_data(f'no grading results in {outdir}; see the Grade step')}")
     return records, text, lines

@@ -23,8 +23,7 @@ from pathlib import Path
 from gdkit import assignments
 from gdkit.errors import GdkitError
 from gdkit.grading import outputs, runner
-
-TIMEOUT = 10.0  # the same default as `gdkit grade`, so the scores agree
+from gdkit.sandbox.limits import DEFAULT, Limits
 
 
 def find_notebook(submission: Path, assignment: assignments.Assignment) -> Path:
@@ -52,7 +51,7 @@ def failure(reason: str, assignment: assignments.Assignment | None) -> dict:
             "visibility": "visible", "stdout_visibility": "hidden"}
 
 
-def grade(submission: Path, assignment: assignments.Assignment, timeout: float = TIMEOUT,
+def grade(submission: Path, assignment: assignments.Assignment, limits: Limits = DEFAULT,
           seed: int | None = None) -> dict:
     """Grade the submission's notebook with the runner; the record's results.json dict."""
     notebook = find_notebook(submission, assignment)
@@ -62,12 +61,12 @@ def grade(submission: Path, assignment: assignments.Assignment, timeout: float =
         copy.parent.mkdir()
         shutil.copyfile(notebook, copy)
         outdir = Path(tmp) / "out"
-        record = runner.grade_submissions(assignment.name, [copy], outdir=outdir, jobs=1, timeout=timeout,
+        record = runner.grade_submissions(assignment.name, [copy], outdir=outdir, jobs=1, limits=limits,
                                           quiet=True, root=assignment.root, seed=seed)[0]
         errors = outdir / "grader-errors.log"
         if errors.is_file():
             print(errors.read_text())  # instructor-only stdout
-    print(f"graded {notebook.name}: {record['status']}, {record['total']} / {record['max_total']}")
+    print(f"graded {notebook.name}: {record.status}, {record.total} / {record.max_total}")
     return outputs.gradescope_results(record)
 
 

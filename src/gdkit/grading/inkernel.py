@@ -27,6 +27,7 @@ import numpy as np
 from gdkit import assignments
 from gdkit.grading import randomness
 from gdkit.grading.plugin import MARKER, test_key
+from gdkit.record import TestResult, question_score
 from gdkit.sandbox import loop, protocol
 from gdkit.sandbox.client import MissingFunction, StudentRaised, WorkerDied, training_start
 
@@ -177,13 +178,11 @@ def grade_question(assignment: str, qid: str, namespace: dict, *, seed: int | No
         raise ValueError(f"{assignment} has no question {qid!r}")
     tests = question_tests(definition, qid)
     student = KernelStudent(namespace)
-    earned = 0.0
+    results = []
     sink = io.StringIO()
     with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), \
             warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         for test, weight in tests:
-            if _passes(test, student):
-                earned += weight
-    total = sum(weight for _, weight in tests)
-    return round(question.points * earned / total, 4) if total else 0.0
+            results.append(TestResult(test.__name__, qid, weight, _passes(test, student)))
+    return question_score(question.points, results)

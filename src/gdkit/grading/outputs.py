@@ -18,6 +18,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from gdkit.feedback import failed_check_lines
+from gdkit.record import Record
 
 RECORD = "record.json"
 
@@ -43,21 +44,21 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise
 
 
-def gradescope_results(record: dict) -> dict:
+def gradescope_results(record: Record) -> dict:
     """A record in Gradescope's results.json format: one test entry per question."""
     tests = []
-    for q in record["questions"]:
-        failed = [t for t in q["tests"] if not t["passed"]]
-        lines = [f"{len(q['tests']) - len(failed)} of {len(q['tests'])} checks passed."] if q["tests"] else [
-            "Not graded: " + (record.get("reason") or "the submission could not be run.")]
+    for q in record.questions:
+        failed = q.failed
+        lines = [f"{q.passed_checks} of {len(q.tests)} checks passed."] if q.tests else [
+            "Not graded: " + (record.reason or "the submission could not be run.")]
         for t in failed:
             lines += failed_check_lines(t)
-        tests.append({"name": q["id"], "score": q["score"], "max_score": q["points"],
+        tests.append({"name": q.id, "score": q.score, "max_score": q.points,
                       "output": "\n".join(lines), "visibility": "visible"})
-    result = {"score": record["total"], "tests": tests, "visibility": "visible",
+    result = {"score": record.total, "tests": tests, "visibility": "visible",
               "stdout_visibility": "hidden"}
-    if record["status"] != "ok":
-        result["output"] = f"Status: {record['status']}. {record.get('reason', '')}".strip()
+    if record.status != "ok":
+        result["output"] = f"Status: {record.status}. {record.reason}".strip()
     return result
 
 
@@ -66,30 +67,32 @@ def student_dir(outdir: Path, student: str) -> Path:
     return Path(outdir) / student
 
 
-def write_student(outdir: Path, record: dict, render=None) -> None:
+def write_student(outdir: Path, record: Record, render=None) -> None:
     """Write one student's files; the record goes last so its presence means 'done'."""
-    folder = student_dir(outdir, record["student"])
+    folder = student_dir(outdir, record.student)
     write_atomic(folder / "results.json", json.dumps(gradescope_results(record), indent=2))
     if render is not None:
         markdown, html = render(record)
         write_atomic(folder / "feedback.md", markdown)
         write_atomic(folder / "feedback.html", html)
-    write_atomic(folder / RECORD, json.dumps(record, indent=1, default=str))
+    write_atomic(folder / RECORD, json.dumps(record.to_json(), indent=1, default=str))
 
 
-def read_record(outdir: Path, student: str, *, expect: dict | None = None) -> dict | None:
+def read_record(outdir: Path, student: str, *, expect: dict | None = None) -> Record | None:
     """A finished student's record, or None when absent or unreadable (then they are regraded).
 
-    ``expect`` (e.g. assignment, seed, the submission's sha256) must match the record's values:
-    a record of another assignment, seed or version of the notebook is stale.
+    ``expect`` (a :meth:`Record.regrade_key`: assignment, seed, the submission's sha256, the
+    limits) must match the record's values: a record of another assignment, seed, version of
+    the notebook or set of limits is stale.
     """
     try:
-        record = json.loads((student_dir(outdir, student) / RECORD).read_text())
-    except (OSError, ValueError):
+        record = Record.from_json(json.loads((student_dir(outdir, student) / RECORD).read_text()))
+    except (OSError, ValueError, KeyError, TypeError):
         return None
-    if not (isinstance(record, dict) and record.get("student") == student):
+    if record.student != student:
         return None
-    if expect and any(record.get(key) != value for key, value in expect.items()):
+    key = record.regrade_key()
+    if expect and any(key.get(name) != value for name, value in expect.items()):
         return None
     return record
 
@@ -103,16 +106,16 @@ def file_digest(path) -> str | None:
         return None
 
 
-def grades_csv(records: list[dict], question_ids: list[str]) -> str:
+def grades_csv(records: list[Record], question_ids: list[str]) -> str:
     """One row per submission: student, points per question, total, max_total, status, reason."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["student", *question_ids, "total", "max_total", "status", "reason"])
-    for r in sorted(records, key=lambda r: r["student"]):
-        scores = {q["id"]: q["score"] for q in r["questions"]}
-        writer.writerow([r["student"], *(_num(scores.get(q, 0.0)) for q in question_ids),
-                         _num(r["total"]), _num(r["max_total"]), r["status"],
-                         " ".join(str(r.get("reason", "")).split())[:300]])
+    for r in sorted(records, key=lambda r: r.student):
+        scores = r.scores()
+        writer.writerow([r.student, *(_num(scores.get(q, 0.0)) for q in question_ids),
+                         _num(r.total), _num(r.max_total), r.status,
+                         " ".join(str(r.reason).split())[:300]])
     return buffer.getvalue()
 
 
@@ -129,23 +132,23 @@ def _xml_text(text) -> str:
     return _XML_ILLEGAL.sub("\ufffd", str(text))
 
 
-def junit_xml(records: list[dict], assignment: str) -> str:
+def junit_xml(records: list[Record], assignment: str) -> str:
     """JUnit XML for CI dashboards: a testcase per (student, question); failures carry feedback."""
     suite = ET.Element("testsuite", name=f"gdkit.{assignment}")
     failures = 0
     count = 0
-    for r in sorted(records, key=lambda r: r["student"]):
-        for q in r["questions"]:
+    for r in sorted(records, key=lambda r: r.student):
+        for q in r.questions:
             count += 1
-            case = ET.SubElement(suite, "testcase", classname=_xml_text(f"{assignment}.{r['student']}"),
-                                 name=_xml_text(q["id"]))
-            ET.SubElement(case, "properties")
-            case.find("properties").append(ET.Element("property", name="score", value=_num(q["score"])))
-            case.find("properties").append(ET.Element("property", name="max_score", value=_num(q["points"])))
-            if q["score"] < q["points"]:
+            case = ET.SubElement(suite, "testcase", classname=_xml_text(f"{assignment}.{r.student}"),
+                                 name=_xml_text(q.id))
+            properties = ET.SubElement(case, "properties")
+            properties.append(ET.Element("property", name="score", value=_num(q.score)))
+            properties.append(ET.Element("property", name="max_score", value=_num(q.points)))
+            if q.score < q.points:
                 failures += 1
-                messages = [t["message"] for t in q["tests"] if not t["passed"]] or [r.get("reason") or r["status"]]
-                failure = ET.SubElement(case, "failure", message=f"{_num(q['score'])}/{_num(q['points'])} points")
+                messages = [t.message for t in q.failed] or [r.reason or r.status]
+                failure = ET.SubElement(case, "failure", message=f"{_num(q.score)}/{_num(q.points)} points")
                 failure.text = _xml_text("\n".join(messages))
     suite.set("tests", str(count))
     suite.set("failures", str(failures))

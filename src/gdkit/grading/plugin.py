@@ -24,7 +24,9 @@ from gdkit.notebook import read_submission, graded_code_cells
 from gdkit.errors import GdkitError
 from gdkit.grading import outputs, randomness
 from gdkit.grading.checks import safe_exception_name
+from gdkit.record import GRADER_ERROR, QuestionResult, Record, TestResult
 from gdkit.sandbox.client import MissingFunction, Student, StudentRaised, WorkerDied, Zygote
+from gdkit.sandbox.limits import Limits
 
 MARKER = "question"
 
@@ -52,7 +54,7 @@ class _Progress:
     started: float = field(default_factory=time.monotonic)
     status: str = "ok"
     reason: str = ""
-    tests: list = field(default_factory=list)
+    tests: list[TestResult] = field(default_factory=list)
     handle: Student | None = None
     digest: str | None = None  # sha256 of the file as it was read for grading
 
@@ -82,7 +84,7 @@ def student_message(exc: BaseException | None) -> dict:
         return {"kind": "raised", "message": f"Your function raised {safe_exception_name(exc.exc_type)}."}
     if isinstance(exc, AssertionError) and hasattr(exc, "message"):
         out = {"kind": "fail", "message": str(getattr(exc, "message"))}
-        for key in ("example", "mistake", "hint"):
+        for key in ("example", "mistake", "hint", "detail"):
             value = getattr(exc, key, None)
             if value:
                 out[key] = str(value)
@@ -96,14 +98,12 @@ def student_message(exc: BaseException | None) -> dict:
 class GradingPlugin:
     """Registered with ``pytest.main(plugins=[...])`` by :mod:`gdkit.grading.session`."""
 
-    def __init__(self, assignment: Assignment, submissions: list[Submission], *, timeout: float,
-                 on_done, memory_bytes: int = 512 << 20, zygote: Zygote | None = None,
-                 seed: int | None = None):
+    def __init__(self, assignment: Assignment, submissions: list[Submission], *, limits: Limits,
+                 on_done, zygote: Zygote | None = None, seed: int | None = None):
         self.assignment = assignment
         self.submissions = {s.student: s for s in submissions}
-        self.timeout = timeout
+        self.limits = limits
         self.on_done = on_done
-        self.memory_bytes = memory_bytes
         self.zygote = zygote
         self.seed = randomness.run_seed(assignment.name, seed)
         self.progress: dict[str, _Progress] = {}
@@ -157,8 +157,7 @@ class GradingPlugin:
             progress.status = getattr(exc, "status", "invalid-notebook")
             progress.reason = str(exc)
             return _Unusable(progress.status, progress.reason)
-        handle = Student(self.zygote, cells, timeout=self.timeout,
-                         memory_bytes=self.memory_bytes)
+        handle = Student(self.zygote, cells, limits=self.limits)
         progress.handle = handle
         try:
             handle.start()
@@ -180,43 +179,35 @@ class GradingPlugin:
                 progress.reason = f"{len(handle.failures)} worker failure(s); first: {first}"
         self.on_done(self._record(progress))
 
-    def _record(self, progress: _Progress) -> dict:
-        broken = sum(t.get("kind") == "grader-error" for t in progress.tests)
+    def _record(self, progress: _Progress) -> Record:
+        broken = sum(t.kind == GRADER_ERROR for t in progress.tests)
         if broken:  # the suite, not the student: never a final grade, regraded on the next run
-            progress.status = "grader-error"
+            progress.status = GRADER_ERROR
             progress.reason = f"the grader failed on {broken} check(s); see grader-errors.log"
-        by_question: dict[str, list] = {q.id: [] for q in self.assignment.questions}
+        by_question: dict[str, list[TestResult]] = {q.id: [] for q in self.assignment.questions}
         for test in progress.tests:
-            by_question[test["question"]].append(test)
-        questions, total = [], 0.0
-        for q in self.assignment.questions:
-            tests = by_question[q.id]
-            weight = sum(t["weight"] for t in tests)
-            earned = sum(t["weight"] for t in tests if t["passed"])
-            score = round(q.points * earned / weight, 4) if weight else 0.0
-            total += score
-            questions.append({"id": q.id, "points": q.points, "score": score, "tests": tests})
+            by_question[test.question].append(test)
         handle = progress.handle
-        return {
-            "student": progress.submission.student,
-            "assignment": self.assignment.name,
-            "path": progress.submission.path,
-            "seed": self.seed,
-            "sha256": progress.digest,
-            "timeout": self.timeout,
-            "status": progress.status,
-            "reason": progress.reason,
-            "questions": questions,
-            "total": round(total, 4),
-            "max_total": self.assignment.max_total,
-            "cells": [c for c in (handle.load_report if handle else []) if not c.get("ok", True)],
-            "output": handle.output if handle else "",
-            "artifacts": handle.artifacts if handle else {},
-            "seconds": round(time.monotonic() - progress.started, 4),
-            "worker_max_rss_kb": handle.max_rss_kb if handle else 0,
-            "worker_cpu_seconds": round(handle.cpu_seconds, 4) if handle else 0.0,
-            "grader_max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-        }
+        record = Record(
+            student=progress.submission.student,
+            assignment=self.assignment.name,
+            path=progress.submission.path,
+            seed=self.seed,
+            sha256=progress.digest,
+            limits=self.limits.to_json(),
+            status=progress.status,
+            reason=progress.reason,
+            questions=[QuestionResult.scored(q.id, q.points, by_question[q.id]) for q in self.assignment.questions],
+            max_total=self.assignment.max_total,
+            cells=[c for c in (handle.load_report if handle else []) if not c.get("ok", True)],
+            output=handle.output if handle else "",
+            artifacts=handle.artifacts if handle else {},
+            seconds=round(time.monotonic() - progress.started, 4),
+            worker_max_rss_kb=handle.max_rss_kb if handle else 0,
+            worker_cpu_seconds=round(handle.cpu_seconds, 4) if handle else 0.0,
+            grader_max_rss_kb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        )
+        return record.rescore()
 
     # -- per-test results
     def pytest_runtest_call(self, item):
@@ -241,14 +232,14 @@ class GradingPlugin:
             if info["kind"] == "grader-error":
                 self.grader_errors.append(f"{student_id} {item.nodeid}:\n" +
                                           "".join(traceback.format_exception(exc)))
-            progress.tests.append({
-                "name": item.originalname or item.name,
-                "question": marker.args[0],
-                "weight": float(marker.kwargs.get("weight", 1)),
-                "passed": bool(report.passed),
-                "description": _first_doc_line(item),
+            progress.tests.append(TestResult(
+                name=item.originalname or item.name,
+                question=marker.args[0],
+                weight=float(marker.kwargs.get("weight", 1)),
+                passed=bool(report.passed),
+                description=_first_doc_line(item),
                 **info,
-            })
+            ))
 
 
 def test_key(path, name: str) -> str:

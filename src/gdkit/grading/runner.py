@@ -27,6 +27,8 @@ from pathlib import Path
 from gdkit import assignments
 from gdkit.errors import GdkitError
 from gdkit.grading import outputs, randomness
+from gdkit.record import GRADER_ERROR, QuestionResult, Record
+from gdkit.sandbox.limits import DEFAULT, Limits
 
 CHUNK = 50
 LOCK = ".gdkit.lock"
@@ -150,7 +152,7 @@ class _PlainProgress:
         pass
 
 
-def _run_chunks(assignment, chunks, outdir: Path, timeout: float, jobs: int, memory_mb: int, bar,
+def _run_chunks(assignment, chunks, outdir: Path, limits: Limits, jobs: int, bar,
                 seed: int | None = None) -> None:
     """Run the grader processes, at most ``jobs`` at a time, feeding the progress bar."""
     pending = list(chunks)
@@ -160,7 +162,7 @@ def _run_chunks(assignment, chunks, outdir: Path, timeout: float, jobs: int, mem
         def launch(index: int, chunk) -> None:
             read_fd, write_fd = os.pipe()
             spec = {"assignment": assignment.name, "root": str(assignment.root), "outdir": str(outdir),
-                    "timeout": timeout, "memory_mb": memory_mb, "progress_fd": write_fd, "seed": seed,
+                    "limits": limits.to_json(), "progress_fd": write_fd, "seed": seed,
                     "submissions": [[f.student, str(f.path)] for f in chunk]}
             spec_path = Path(tmp) / f"chunk-{index}.json"
             spec_path.write_text(json.dumps(spec))
@@ -199,15 +201,18 @@ def _run_chunks(assignment, chunks, outdir: Path, timeout: float, jobs: int, mem
 
 
 def grade_submissions(assignment_name: str, paths: list[Path] | None = None, *, outdir: Path,
-                      jobs: int = 1, timeout: float = 10.0, force: bool = False,
-                      shard: tuple[int, int] | None = None, memory_mb: int = 512,
-                      quiet: bool = False, root: Path | None = None, seed: int | None = None) -> list[dict]:
+                      jobs: int = 1, limits: Limits = DEFAULT, force: bool = False,
+                      shard: tuple[int, int] | None = None, quiet: bool = False,
+                      root: Path | None = None, seed: int | None = None,
+                      timeout: float | None = None, memory_mb: int | None = None) -> list[Record]:
     """Grade submissions and write every output; returns one record per submission.
 
     ``paths`` defaults to the bundled ``examples/submissions``. Students already graded in
-    ``outdir`` are skipped unless ``force``. ``seed`` fixes the hidden suites' random inputs
-    (default ``$GDKIT_SEED``, else derived from the assignment), so a submission gets the same
-    points in any run, shard or platform. Raises GdkitError for bad input.
+    ``outdir`` with the same assignment, seed, notebook and ``limits`` are skipped unless
+    ``force``. ``seed`` fixes the hidden suites' random inputs (default ``$GDKIT_SEED``, else
+    derived from the assignment), so a submission gets the same points in any run, shard or
+    platform. ``timeout``/``memory_mb`` are shorthands for the same fields of ``limits``.
+    Raises GdkitError for bad input.
     """
     assignment = assignments.load(assignment_name, root)
     try:
@@ -218,24 +223,26 @@ def grade_submissions(assignment_name: str, paths: list[Path] | None = None, *, 
         raise GdkitError(f"the seed (--seed or $GDKIT_SEED) must be a whole number >= 0, got {seed}")
     if jobs < 1:
         raise GdkitError(f"--jobs must be at least 1, got {jobs}")
-    if not (timeout > 0 and math.isfinite(timeout)):
-        raise GdkitError(f"--timeout must be a positive number of seconds, got {timeout}")
+    try:
+        limits = limits.replace(timeout=timeout, memory_mb=memory_mb)
+    except ValueError as exc:
+        raise GdkitError(f"bad limit: {exc}; fix the option or the course's [limits]") from None
     if not paths:
         paths = [assignment.root / "examples" / "submissions"]
     found = [f for f in find_submissions(paths, assignment) if in_shard(f.student, shard)]
     outdir = Path(outdir).resolve()
     _prepare_outdir(outdir)
     try:
-        return _grade_locked(assignment, found, outdir, jobs, timeout, force, memory_mb, quiet, seed)
+        return _grade_locked(assignment, found, outdir, jobs, limits, force, quiet, seed)
     except OSError as exc:  # e.g. the disk filled up mid-run: files already written are whole
         raise GdkitError(f"cannot write to {outdir} ({exc.strerror or exc}); free some space or "
                          "choose another --out, then run again to finish") from None
 
 
-def _grade_locked(assignment, found, outdir, jobs, timeout, force, memory_mb, quiet, seed) -> list[dict]:
+def _grade_locked(assignment, found, outdir, jobs, limits, force, quiet, seed) -> list[Record]:
     with _Lock(outdir):
-        # A record is current for this notebook, assignment, seed and time limit only.
-        expect = {f.student: {"assignment": assignment.name, "seed": seed, "timeout": timeout,
+        # A record is current for this notebook, assignment, seed and limits only.
+        expect = {f.student: {"assignment": assignment.name, "seed": seed, "limits": limits.to_json(),
                               "sha256": outputs.file_digest(f.path)} for f in found}
         todo = [f for f in found if force or _needs_grading(outdir, f.student, expect[f.student])]
         if todo:
@@ -245,7 +252,7 @@ def _grade_locked(assignment, found, outdir, jobs, timeout, force, memory_mb, qu
             chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
             bar = _progress_bar(len(todo), quiet)
             try:
-                _run_chunks(assignment, chunks, outdir, timeout, jobs, memory_mb, bar, seed)
+                _run_chunks(assignment, chunks, outdir, limits, jobs, bar, seed)
             finally:
                 if bar is not None:
                     bar.close()
@@ -260,24 +267,24 @@ def _grade_locked(assignment, found, outdir, jobs, timeout, force, memory_mb, qu
 def _needs_grading(outdir: Path, student: str, expect: dict) -> bool:
     """No current record (absent, stale, or one the grader itself failed on)."""
     record = outputs.read_record(outdir, student, expect=expect)
-    return record is None or record.get("status") == "grader-error"
+    return record is None or not record.graded
 
 
-def _missing_record(assignment, found: Found) -> dict:
+def _missing_record(assignment, found: Found) -> Record:
     """A row for a student the grader itself failed on (see grader-errors.log); not saved, so a rerun retries."""
-    return {"student": found.student, "assignment": assignment.name, "path": str(found.path),
-            "status": "grader-error", "reason": "the grader failed on this submission; see grader-errors.log",
-            "questions": [{"id": q.id, "points": q.points, "score": 0.0, "tests": []} for q in assignment.questions],
-            "total": 0.0, "max_total": assignment.max_total}
+    return Record(student=found.student, assignment=assignment.name, path=str(found.path),
+                  status=GRADER_ERROR, reason="the grader failed on this submission; see grader-errors.log",
+                  questions=[QuestionResult(q.id, q.points) for q in assignment.questions],
+                  max_total=assignment.max_total)
 
 
-def summary_table(records: list[dict], question_ids: list[str]) -> str:
+def summary_table(records: list[Record], question_ids: list[str]) -> str:
     """A plain-text table of the grades for the terminal."""
     short = [q.split("_", 1)[0] for q in question_ids]
-    width = max([7] + [len(r["student"]) for r in records])
+    width = max([7] + [len(r.student) for r in records])
     lines = [f"{'student':<{width}}  " + "  ".join(f"{s:>5}" for s in short) + "  total  status"]
-    for r in sorted(records, key=lambda r: r["student"]):
-        scores = {q["id"]: q["score"] for q in r["questions"]}
+    for r in sorted(records, key=lambda r: r.student):
+        scores = r.scores()
         cells = "  ".join(f"{outputs._num(scores.get(q, 0)):>5}" for q in question_ids)
-        lines.append(f"{r['student']:<{width}}  {cells}  {outputs._num(r['total']):>5}  {r['status']}")
+        lines.append(f"{r.student:<{width}}  {cells}  {outputs._num(r.total):>5}  {r.status}")
     return "\n".join(lines)

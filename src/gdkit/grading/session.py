@@ -27,20 +27,21 @@ def run(spec: dict, zygote=None) -> int:
     from gdkit.feedback import render
     from gdkit.grading import outputs
     from gdkit.grading.plugin import GradingPlugin, Submission
+    from gdkit.record import Record
+    from gdkit.sandbox.limits import Limits
 
     assignment = assignments.load(spec["assignment"], Path(spec["root"]))
     outdir = Path(spec["outdir"])
     progress_fd = spec.get("progress_fd")
 
-    def on_done(record: dict) -> None:
+    def on_done(record: Record) -> None:
         outputs.write_student(outdir, record, render)
         if progress_fd is not None:
-            os.write(progress_fd, f"done {record['student']}\n".encode())
+            os.write(progress_fd, f"done {record.student}\n".encode())
 
     plugin = GradingPlugin(
-        assignment, [Submission(s, p) for s, p in spec["submissions"]], timeout=float(spec["timeout"]),
-        on_done=on_done, zygote=zygote,
-        memory_bytes=int(spec.get("memory_mb", 512)) << 20, seed=spec.get("seed"))
+        assignment, [Submission(s, p) for s, p in spec["submissions"]], limits=Limits.from_json(spec["limits"]),
+        on_done=on_done, zygote=zygote, seed=spec.get("seed"))
     with tempfile.TemporaryDirectory(prefix="gdkit-session-") as tmp:
         ini = Path(tmp) / "pytest.ini"
         ini.write_text("[pytest]\n")

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from gdkit.sandbox import protections, protocol
+from gdkit.sandbox.limits import DEFAULT, Limits
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
@@ -165,13 +166,11 @@ class Student:
     excludes everything it does not need, and naming paths would only say where they are.
     """
 
-    def __init__(self, zygote: Zygote, cells: list, *, timeout: float = 10.0,
-                 memory_bytes: int = 512 << 20, output_bytes: int = 1 << 20, max_restarts: int = 10):
+    def __init__(self, zygote: Zygote, cells: list, *, limits: Limits = DEFAULT, max_restarts: int = 10):
         self.zygote = zygote
         self.cells = [list(c) for c in cells]
-        self.timeout = timeout
-        self.memory_bytes = memory_bytes
-        self.output_bytes = output_bytes
+        self.limits = limits
+        self.timeout = limits.timeout
         self.max_restarts = max_restarts
         self.restarts = 0
         self.failures: list[WorkerDied] = []
@@ -196,8 +195,8 @@ class Student:
         """Start a worker and load the submission; raises WorkerDied when loading fails."""
         self._workdir = tempfile.mkdtemp(dir=self.zygote.workdir_root)
         config = {"workdir": self._workdir, "cells": self.cells,
-                  "memory_bytes": self.memory_bytes, "output_bytes": self.output_bytes,
-                  "cpu_seconds": max(10, int(self.timeout * 6))}
+                  "memory_bytes": self.limits.memory_bytes, "output_bytes": self.limits.output_bytes,
+                  "cpu_seconds": self.limits.cpu, "files": self.limits.files}
         self._caged = False
         self._pid, self._sock = self.zygote.spawn(config)
         self._caged = bool(self._receive().get("caged"))
@@ -239,8 +238,7 @@ class Student:
         the submission. Started on first use.
         """
         if self._public is None:
-            self._public = Student(self.zygote, self.cells, timeout=self.timeout, memory_bytes=self.memory_bytes,
-                                   output_bytes=self.output_bytes, max_restarts=2)
+            self._public = Student(self.zygote, self.cells, limits=self.limits, max_restarts=2)
             self._public._public = self._public  # a twin's examples go to itself
         return self._public  # its first call starts it (see _exchange)
 

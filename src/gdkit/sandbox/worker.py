@@ -213,11 +213,11 @@ def _enter_cage(config: dict) -> _Cage:
     os.environ.update({"PATH": "/usr/bin:/bin", "HOME": workdir, "TMPDIR": workdir,
                        "MPLBACKEND": "Agg", "MPLCONFIGDIR": workdir, "LANG": "C.UTF-8",
                        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
-    _limit(resource.RLIMIT_CPU, int(config.get("cpu_seconds", 60)))
-    _limit(resource.RLIMIT_FSIZE, int(config.get("output_bytes", 1 << 20)))
+    _limit(resource.RLIMIT_CPU, int(config["cpu_seconds"]))
+    _limit(resource.RLIMIT_FSIZE, int(config["output_bytes"]))
     _limit(resource.RLIMIT_CORE, 0)
-    _limit(resource.RLIMIT_NOFILE, 64)
-    memory = int(config.get("memory_bytes", 0))
+    _limit(resource.RLIMIT_NOFILE, int(config["files"]))
+    memory = int(config["memory_bytes"])
     if memory:
         with open("/proc/self/status") as status:
             vm = next(int(l.split()[1]) * 1024 for l in status if l.startswith("VmSize:"))
