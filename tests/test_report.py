@@ -56,7 +56,7 @@ def write_folder(folder: Path, records: list[dict]) -> Path:
     for r in records:
         outputs.write_atomic(folder / r["student"] / "record.json", json.dumps(r))
     ids = [q["id"] for q in records[0]["questions"]]
-    outputs.write_atomic(folder / "grades.csv", outputs.grades_csv(records, ids))
+    outputs.write_atomic(folder / "grades.csv", outputs.grades_csv([Record.from_json(r) for r in records], ids))
     return folder
 
 
