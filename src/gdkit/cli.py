@@ -319,6 +319,42 @@ def export_gradescope_command(assignment, out, seed, course_dir):
     click.echo(f"wrote {path}: upload it as the programming assignment's autograder on Gradescope")
 
 
+@export.command("grades")
+@click.argument("outdir", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["canvas", "moodle", "blackboard", "csv"]), required=True,
+              help="The LMS whose grade-import CSV to write.")
+@click.option("--out", type=click.Path(path_type=Path), required=True, metavar="FILE.csv", help="Where to write it.")
+@click.option("--roster", type=click.Path(path_type=Path), default=None, metavar="FILE",
+              help="The class list exported from the LMS (its gradebook export): ids are matched through it.")
+@click.option("--column", default=None, metavar="NAME",
+              help="The LMS's assignment (column) name; default the gdkit assignment's name.")
+@click.option("--match", "match_column", default=None, metavar="COLUMN",
+              help="The roster column holding gdkit's student ids (default: the one matching the most).")
+@click.option("--missing", type=click.Choice(["blank", "zero"]), default="blank", show_default=True,
+              help="Roster students without a submission: left out (the LMS keeps their grade) or 0.")
+@click.option("--points", type=float, default=None, metavar="P",
+              help="Scale scores to P points (the LMS column's points possible).")
+def export_grades_command(outdir, fmt, out, roster, column, match_column, missing, points):
+    """Write a grading folder's final scores as an LMS grade-import CSV.
+
+    Students that cannot be matched to the roster (or whose grading failed) are listed on
+    stderr and the command exits 1; the file holds everyone else.
+    """
+    from gdkit import lms
+
+    result = lms.export(outdir, fmt, out, roster_path=roster, column=column, match_column=match_column,
+                        missing=missing, points=points)
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    for problem in result.problems:
+        click.echo(f"gdkit: {problem}", err=True)
+    how = f", matched by {result.matched_by!r}" if result.matched_by else ""
+    click.echo(f"wrote {result.path}: {result.written} grade(s) in column {result.column!r} ({fmt}{how})")
+    if result.problems:
+        click.echo(f"gdkit: error: {len(result.problems)} student(s) not exported (see above)", err=True)
+        click.get_current_context().exit(1)
+
+
 @export.command("github-actions")
 @click.option("--assignment", "-a", required=True, help="Which assignment the student repository holds.")
 @click.option("--out", "outdir", type=click.Path(path_type=Path), required=True, metavar="DIR",
