@@ -99,7 +99,7 @@ def _graded_copy(course, dest):
     return tree_hashes(dest)
 
 
-def test_read_only_outdir_is_one_line_error_and_keeps_results(course, tmp_path):
+def test_read_only_outdir_is_one_line_error_and_keeps_results(as_root, course, tmp_path):
     subs, _, _ = course
     out = tmp_path / "out"
     before = _graded_copy(course, out)
@@ -113,7 +113,7 @@ def test_read_only_outdir_is_one_line_error_and_keeps_results(course, tmp_path):
     assert tree_hashes(out) == before
 
 
-def test_full_disk_is_one_line_error_and_keeps_results(course, tmp_path):
+def test_full_disk_is_one_line_error_and_keeps_results(as_root, course, tmp_path):
     subs, _, _ = course
     out = tmp_path / "small"
     out.mkdir()

@@ -3,7 +3,7 @@ real headless Chromium (name resolution off: anything not inline would fail to l
 
 The bundled examples are graded for real once; bigger classes are made from those records
 (other ids, perturbed training curves, a few statuses) the way a large run's folder looks.
-Chromium must be installed (`.ci/run` installs it): without it the browser tests fail, not skip.
+Chromium must be installed (`.ci/run` installs it): without it the browser tests skip with the reason, and fail under CI=true.
 """
 import copy
 import json
