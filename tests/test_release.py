@@ -80,12 +80,25 @@ def test_broken_master_metadata_is_reported_by_nbgrader(tmp_path, capsys):
     course = _copy_course(tmp_path)
     master = course / "solutions" / "gradient_descent" / "gradient_descent.ipynb"
     nb = nbformat.read(master, as_version=4)
+    solutions = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    solutions[1].metadata["nbgrader"]["grade_id"] = solutions[0].metadata["nbgrader"]["grade_id"]
+    nbformat.write(nb, master)
+    assert main(["release", "gradient_descent", "--course", str(course)]) == 2
+    err = capsys.readouterr().err
+    assert "nbgrader could not generate 'gradient_descent'" in err and "sigmoid_output_to_derivative" in err
+    assert err.count("\n") == 1
+
+
+def test_missing_points_are_named(tmp_path, capsys):
+    course = _copy_course(tmp_path)
+    master = course / "solutions" / "gradient_descent" / "gradient_descent.ipynb"
+    nb = nbformat.read(master, as_version=4)
     graded = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade"))
     del graded.metadata["nbgrader"]["points"]
     nbformat.write(nb, master)
     assert main(["release", "gradient_descent", "--course", str(course)]) == 2
-    err = capsys.readouterr().err
-    assert "nbgrader could not generate 'gradient_descent'" in err and "points" in err
+    assert "q1_sigmoid_derivative has no points in solutions/gradient_descent/gradient_descent.ipynb but 10 " \
+           "in autograder/gradient_descent/assignment.toml" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("assignment", available_assignments(ROOT))
@@ -118,3 +131,96 @@ def test_repository_is_an_nbgrader_course():
     assert config.CourseDirectory.source_directory == "solutions"
     assert config.CourseDirectory.release_directory == "assignments"
     assert Path(config.CourseDirectory.root) == ROOT
+
+
+def test_nbgrader_never_copies_a_masters_text_twin():
+    from traitlets.config import Config
+
+    from gdkit.release import IGNORED
+
+    config = Config()
+    namespace = {"get_config": lambda: config, "__file__": str(ROOT / "nbgrader_config.py")}
+    exec(compile((ROOT / "nbgrader_config.py").read_text(), "nbgrader_config.py", "exec"), namespace)
+    assert sorted(config.CourseDirectory.ignore) == sorted(IGNORED) and "*.master.py" in IGNORED
+
+
+def _set_points(course: Path, qid: str, points: int) -> None:
+    toml = course / "autograder" / "tuning" / "assignment.toml"
+    text = toml.read_text()
+    head, tail = text.split(f'id = "{qid}"\npoints = ', 1)
+    toml.write_text(head + f'id = "{qid}"\npoints = {points}' + tail[tail.index("\n"):])
+
+
+def test_points_that_differ_from_assignment_toml_fail_check_and_release(tmp_path, capsys):
+    course = _copy_course(tmp_path)
+    _set_points(course, "q2_direction_changes", 25)
+    assert main(["release", "--check", "--course", str(course)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["problem: q2_direction_changes has 20 points in solutions/tuning/tuning.ipynb but 25 in "
+                   "autograder/tuning/assignment.toml; make them equal"]
+    before = (course / "assignments" / "tuning" / "tuning.ipynb").read_bytes()
+    assert main(["release", "tuning", "--course", str(course)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "q2_direction_changes has 20 points" in err
+    assert (course / "assignments" / "tuning" / "tuning.ipynb").read_bytes() == before  # nothing released
+
+
+def test_a_test_cell_must_grade_its_own_question_on_nbgraders_path(tmp_path, capsys):
+    course = _copy_course(tmp_path)
+    master = course / "solutions" / "tuning" / "tuning.ipynb"
+    nb = nbformat.read(master, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "q3_init_synapses")
+    cell.source = cell.source.replace("'q3_init_synapses'", "'q4_error_surface'")
+    extra = nbformat.v4.new_code_cell("assert True")
+    extra.metadata["nbgrader"] = {"grade": True, "grade_id": "q9_bonus", "locked": True, "points": 5,
+                                  "schema_version": 3, "solution": False, "task": False}
+    nb.cells.append(extra)
+    nbformat.write(nb, master)
+    (course / "solutions" / "tuning" / "tuning.master.py").unlink()  # written again from the notebook
+    assert main(["release", "--check", "--course", str(course)]) == 1
+    err = capsys.readouterr().err
+    assert "stale: solutions/tuning/tuning.master.py" in err
+    assert "test cell q3_init_synapses in solutions/tuning/tuning.ipynb does not end in the hidden " \
+           "grade_question('tuning', 'q3_init_synapses', globals())" in err
+    assert "graded cell q9_bonus (5 points) in solutions/tuning/tuning.ipynb is no question of " \
+           "autograder/tuning/assignment.toml" in err
+    assert "gradient_descent" not in err
+
+
+def test_the_text_twin_is_kept_in_sync_both_ways(tmp_path, capsys):
+    import os
+
+    from gdkit import twin
+
+    course = _copy_course(tmp_path)
+    master = course / "solutions" / "tuning" / "tuning.ipynb"
+    pair = twin.twin_path(master)
+    assert pair.name == "tuning.master.py" and twin.in_sync(master)
+    # An instructor edits the plain text: the check names the pair, release carries it through.
+    text = pair.read_text()
+    assert "# # Tuning gradient descent" in text
+    pair.write_text(text.replace("# # Tuning gradient descent", "# # Tuning gradient descent, revised"))
+    os.utime(pair, (master.stat().st_mtime + 5,) * 2)
+    assert main(["release", "--check", "--course", str(course)]) == 1
+    assert "stale: solutions/tuning/tuning.master.py" in capsys.readouterr().err
+    assert main(["release", "tuning", "--course", str(course)]) == 0
+    assert str(master) in capsys.readouterr().out
+    assert nbformat.read(master, as_version=4).cells[0].source.startswith("# Tuning gradient descent, revised")
+    released = nbformat.read(course / "assignments" / "tuning" / "tuning.ipynb", as_version=4)
+    assert released.cells[0].source.startswith("# Tuning gradient descent, revised")
+    assert sorted(p.name for p in (course / "assignments" / "tuning").iterdir()) == ["tuning.ipynb"]
+    # Cell ids of unchanged cells survive the round trip (stable diffs of the notebook).
+    assert [c.id for c in nbformat.read(master, as_version=4).cells] == \
+        [c.id for c in nbformat.read(ROOT / "solutions" / "tuning" / "tuning.ipynb", as_version=4).cells]
+    assert main(["release", "--check", "--course", str(course)]) == 0
+    # Edited in Jupyter instead (the notebook is newer): the twin follows.
+    nb = nbformat.read(master, as_version=4)
+    nb.cells[0].source += "\n\nOne more line."
+    nbformat.write(nb, master)
+    os.utime(master, (pair.stat().st_mtime + 5,) * 2)
+    assert main(["release", "tuning", "--course", str(course)]) == 0
+    assert "# One more line." in pair.read_text() and twin.in_sync(master)
+    # Only the twin at hand (a master written as text): the notebook is made from it.
+    master.unlink()
+    assert main(["release", "tuning", "--course", str(course)]) == 0
+    assert twin.in_sync(master) and master.is_file()

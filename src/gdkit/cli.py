@@ -210,9 +210,12 @@ def release_command(assignments, check, course_dir):
     root = _course(course_dir)
     if check:
         stale = release_mod.stale(assignments, root)
+        problems = [p for name in (assignments or root.masters()) for p in release_mod.master_problems(name, root)]
         for path in stale:
             click.echo(f"stale: {path} (run 'gdkit release' and commit the result)", err=True)
-        if stale:
+        for problem in problems:
+            click.echo(f"problem: {problem}", err=True)
+        if stale or problems:
             click.get_current_context().exit(1)
         click.echo("assignments/ is up to date")
         return

@@ -116,10 +116,11 @@ class Course:
         return sorted(p.parent.name for p in self.suite_dir.glob("*/assignment.toml"))
 
     def masters(self) -> list[str]:
-        """Names of the folders in ``solutions/`` that hold a master notebook."""
+        """Names of the folders in ``solutions/`` that hold a master notebook (or its text twin)."""
         if not self.source_dir.is_dir():
             return []
-        return sorted(p.name for p in self.source_dir.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+        return sorted(p.name for p in self.source_dir.iterdir()
+                      if p.is_dir() and (any(p.glob("*.ipynb")) or any(p.glob("*.master.py"))))
 
     def master_path(self, name: str) -> Path:
         """``solutions/<name>/<notebook>``: the notebook named in assignment.toml, else ``<name>.ipynb``."""

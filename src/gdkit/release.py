@@ -1,5 +1,9 @@
 """``gdkit release``: student notebooks made from the master notebooks by nbgrader itself.
 
+Before nbgrader runs, each master is checked against its grading definition (one line per
+problem: points that differ from ``assignment.toml``, a test cell that would not grade on
+nbgrader's path) and synced with its plain-text twin (:mod:`gdkit.twin`).
+
 nbgrader's GenerateAssignment converter does the real work (stubs, removal of solution and
 hidden-test regions, cell locks, checksums). It runs in a throw-away course directory so that
 the repository's own gradebook and timestamps never influence the result; the output is then
@@ -8,18 +12,21 @@ re-serialised by nbformat so that two runs give byte-identical files and ``--che
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import tempfile
 from pathlib import Path
 
 import nbformat
 
+from gdkit import twin
+from gdkit.course import RELEASE_DIR, SOURCE_DIR, SUITE_DIR, Course, resolve  # noqa: F401 - re-exported
 from gdkit.errors import GdkitError
 
-from gdkit.course import RELEASE_DIR, SOURCE_DIR, Course, resolve  # noqa: F401 - re-exported
-
-# Things beside a master that are never part of a release (nbgrader ignores the same ones).
-_IGNORED = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc", "feedback")
+# Things beside a master that are never part of a release (nbgrader_config.py ignores the same
+# ones): above all the master's text twin, which holds the solutions.
+IGNORED = (".ipynb_checkpoints", "__pycache__", "*.pyc", "feedback", f"*{twin.SUFFIX}")
+_IGNORED = shutil.ignore_patterns(*IGNORED)
 
 
 def find_course(where=None) -> Course:
@@ -123,14 +130,89 @@ def generate(assignment: str, root=None) -> dict[str, bytes]:
         return files
 
 
-def release(names=None, root=None) -> list[Path]:
-    """Regenerate ``assignments/<name>/`` for each name (default: all); returns the files written.
+def _graded_cells(nb) -> dict[str, tuple[float, str, bool]]:
+    """grade_id -> (points, source, is a test cell) of the master's nbgrader-graded cells."""
+    cells = {}
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if isinstance(meta, dict) and meta.get("grade"):
+            cells[str(meta.get("grade_id"))] = (meta.get("points"), cell.source, not meta.get("solution"))
+    return cells
 
-    ``root``: a :class:`~gdkit.course.Course`, its folder, or None (the course found from here).
+
+def master_problems(name: str, root=None) -> list[str]:
+    """One line per way the master of ``name`` disagrees with its grading definition.
+
+    Points live in both the master's graded cells (nbgrader's grades) and ``assignment.toml``
+    (``gdkit grade``'s): they must be equal, question by question. Each question's test cell
+    must end in the hidden ``grade_question(...)`` call for that very question, or nbgrader's
+    autograde would not run the hidden suite there. Empty: nothing to fix.
     """
+    course = resolve(root)
+    definition_path = course.suite_dir / name / "assignment.toml"
+    master = course.master_path(name)
+    if not definition_path.is_file() or not master.is_file():
+        return []  # a master with no grading definition yet (or not made): nothing to compare
+    definition = course.assignment(name)
+    where = f"{SOURCE_DIR}/{name}/{master.name}"
+    toml = f"{SUITE_DIR}/{name}/assignment.toml"
+    cells = _graded_cells(nbformat.read(master, as_version=4))
+    problems = []
+    for question in definition.questions:
+        if question.id not in cells:
+            problems.append(f"{toml} gives {question.id} {question.points:g} points but {where} has no graded "
+                            f"cell with that id; add its test cell or remove the question")
+            continue
+        points, source, is_test = cells[question.id]
+        try:
+            same = float(points) == question.points
+        except (TypeError, ValueError):
+            same = False
+        if not same:
+            given = "no" if points is None else f"{points:g}" if isinstance(points, (int, float)) else repr(points)
+            problems.append(f"{question.id} has {given} points in {where} but {question.points:g} in {toml}; "
+                            "make them equal")
+        call = re.compile(r"grade_question\(\s*['\"]" + re.escape(definition.name) + r"['\"]\s*,\s*['\"]"
+                          + re.escape(question.id) + r"['\"]")
+        if is_test and not call.search(source):
+            problems.append(f"the test cell {question.id} in {where} does not end in the hidden "
+                            f"grade_question({definition.name!r}, {question.id!r}, globals()); nbgrader's "
+                            "autograde would skip the hidden suite (see docs/authoring.md)")
+    for grade_id, (points, _, _) in cells.items():
+        if definition.question(grade_id) is None:
+            problems.append(f"graded cell {grade_id} ({points!s} points) in {where} is no question of {toml}; "
+                            "add it there or make the cell ungraded")
+    return problems
+
+
+def sync_twins(names=None, root=None) -> list[Path]:
+    """Sync each master with its text twin (:func:`gdkit.twin.sync`); returns the files written."""
     course = find_course(root)
     written = []
     for name in _check_names(names, course):
+        notebook = course.master_path(name)
+        what = twin.sync(notebook)
+        if what:
+            written.append(twin.twin_path(notebook) if what == "twin" else notebook)
+    return written
+
+
+def release(names=None, root=None) -> list[Path]:
+    """Regenerate ``assignments/<name>/`` for each name (default: all); returns the files written
+    (twins or masters brought in sync included).
+
+    ``root``: a :class:`~gdkit.course.Course`, its folder, or None (the course found from here).
+    GdkitError, before anything is released, when a master disagrees with its grading definition.
+    """
+    course = find_course(root)
+    names = _check_names(names, course)
+    written = sync_twins(names, course)
+    for name in names:
+        problems = master_problems(name, course)
+        if problems:
+            more = f" (and {len(problems) - 1} more: gdkit release --check lists them)" if len(problems) > 1 else ""
+            raise GdkitError(problems[0] + more)
+    for name in names:
         files = generate(name, course.root)
         target = course.release_dir / name
         if target.exists():
@@ -146,11 +228,18 @@ def release(names=None, root=None) -> list[Path]:
 def stale(names=None, root=None) -> list[str]:
     """Release files (relative to root) that differ from what ``release`` would write now.
 
-    Missing, changed and leftover files are all stale. Empty list: ``assignments/`` is current.
+    Missing, changed and leftover files are all stale, and so is a master's text twin that
+    differs from it. Empty list: ``assignments/`` is current.
     """
     course = find_course(root)
     problems = []
     for name in _check_names(names, course):
+        notebook = course.master_path(name)
+        if not twin.in_sync(notebook):
+            missing = twin.twin_path(notebook) if notebook.is_file() else notebook
+            problems.append(missing.relative_to(course.root).as_posix())
+            if not notebook.is_file():
+                continue
         expected = generate(name, course.root)
         target = course.release_dir / name
         present = {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()} \
