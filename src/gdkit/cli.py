@@ -253,6 +253,14 @@ def grade_command(paths, assignment, outdir, jobs, force, shard, seed, quiet, co
         ids = [q.id for q in course.assignment(assignment).questions]
         click.echo(runner.summary_table(records, ids))
         click.echo(f"wrote {outdir / 'grades.csv'}, {outdir / 'junit.xml'} and {len(records)} student folder(s)")
+    late = [r for r in records if r.extra.get("penalty")]
+    if late and not quiet:
+        click.echo(f"late penalty ([late] in gdkit.toml): {len(late)} student(s), e.g. "
+                   + ", ".join(f"{r.student} -{r.extra['penalty']:g}" for r in late[:5]))
+    unknown = [r.student for r in records if r.extra.get("late_unknown")]
+    if unknown:
+        click.echo(f"gdkit: warning: no submission time for {len(unknown)} student(s) ({', '.join(unknown[:5])}"
+                   f"{', ...' if len(unknown) > 5 else ''}): no late penalty applied; see [late] source", err=True)
     broken = sum(not r.graded for r in records)
     if broken:  # the kit itself failed, not the students: make CI notice
         click.echo(f"gdkit: error: {broken} submission(s) not graded because the grader failed; "

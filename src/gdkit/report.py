@@ -226,6 +226,8 @@ class Summary:
     curves: Curves
     students: list[StudentRow]
     late: bool                          # a late policy was applied (raw score, penalty, final)
+    late_count: int = 0                 # students who lost points to it
+
 
     @property
     def attention_shown(self) -> list[Attention]:
@@ -426,12 +428,13 @@ def summarize(loaded: Loaded, *, curves: int = MAX_CURVES) -> Summary:
                                category.get(r.student, ""),
                                float(raw) if isinstance(raw, (int, float)) else None,
                                float(penalty) if isinstance(penalty, (int, float)) else None,
-                               _late_by(r.extra.get("late_by"))))
+                               "time unknown" if r.extra.get("late_unknown") else _late_by(r.extra.get("late_by"))))
     assignment = records[0].assignment if records else ""
     return Summary(str(loaded.folder), clip(assignment, 80), len(records), max_total,
                    statistics.fmean(totals) if totals else 0.0, statistics.median(totals) if totals else 0.0,
                    histogram(totals, max_total), question_stats(records), mistakes, failure_groups(records),
-                   attention(records, loaded.unreadable), drawn, rows, late)
+                   attention(records, loaded.unreadable), drawn, rows, late,
+                   sum(bool(r.penalty) for r in rows))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -75,7 +75,12 @@ def write_student(outdir: Path, record: Record, render=None) -> None:
         markdown, html = render(record)
         write_atomic(folder / "feedback.md", markdown)
         write_atomic(folder / "feedback.html", html)
-    write_atomic(folder / RECORD, json.dumps(record.to_json(), indent=1, default=str))
+    write_record(outdir, record)
+
+
+def write_record(outdir: Path, record: Record) -> None:
+    """``OUTDIR/<student>/record.json`` (also rewritten when a late penalty is applied)."""
+    write_atomic(student_dir(outdir, record.student) / RECORD, json.dumps(record.to_json(), indent=1, default=str))
 
 
 def read_record(outdir: Path, student: str, *, expect: dict | None = None) -> Record | None:
@@ -107,15 +112,25 @@ def file_digest(path) -> str | None:
 
 
 def grades_csv(records: list[Record], question_ids: list[str]) -> str:
-    """One row per submission: student, points per question, total, max_total, status, reason."""
+    """One row per submission: student, points per question, total, max_total, status, reason.
+
+    When a late policy was applied (``gdkit.late``), ``total`` is the final score and four
+    columns follow: raw_total, penalty, submitted_at, late_by_hours.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", *question_ids, "total", "max_total", "status", "reason"])
+    late = any("raw_total" in r.extra for r in records)
+    writer.writerow(["student", *question_ids, "total", "max_total", "status", "reason"]
+                    + (["raw_total", "penalty", "submitted_at", "late_by_hours"] if late else []))
     for r in sorted(records, key=lambda r: r.student):
         scores = r.scores()
-        writer.writerow([r.student, *(_num(scores.get(q, 0.0)) for q in question_ids),
-                         _num(r.total), _num(r.max_total), r.status,
-                         " ".join(str(r.reason).split())[:300]])
+        row = [r.student, *(_num(scores.get(q, 0.0)) for q in question_ids),
+               _num(r.total), _num(r.max_total), r.status, " ".join(str(r.reason).split())[:300]]
+        if late:
+            e = r.extra
+            row += ([_num(e["raw_total"]), _num(e.get("penalty") or 0), e.get("submitted_at") or "",
+                     f"{float(e.get('late_by') or 0) / 3600:.2f}"] if "raw_total" in e else ["", "", "", ""])
+        writer.writerow(row)
     return buffer.getvalue()
 
 

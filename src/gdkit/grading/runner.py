@@ -24,7 +24,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from gdkit import assignments
+from gdkit import assignments, late
 from gdkit.errors import GdkitError
 from gdkit.grading import outputs, randomness
 from gdkit.record import GRADER_ERROR, QuestionResult, Record
@@ -230,16 +230,17 @@ def grade_submissions(assignment_name: str, paths: list[Path] | None = None, *, 
     if not paths:
         paths = [assignment.root / "examples" / "submissions"]
     found = [f for f in find_submissions(paths, assignment) if in_shard(f.student, shard)]
+    late_policy = late.policy(late.course_config(assignment.root), assignment.name, assignment.root)
     outdir = Path(outdir).resolve()
     _prepare_outdir(outdir)
     try:
-        return _grade_locked(assignment, found, outdir, jobs, limits, force, quiet, seed)
+        return _grade_locked(assignment, found, outdir, jobs, limits, force, quiet, seed, late_policy)
     except OSError as exc:  # e.g. the disk filled up mid-run: files already written are whole
         raise GdkitError(f"cannot write to {outdir} ({exc.strerror or exc}); free some space or "
                          "choose another --out, then run again to finish") from None
 
 
-def _grade_locked(assignment, found, outdir, jobs, limits, force, quiet, seed) -> list[Record]:
+def _grade_locked(assignment, found, outdir, jobs, limits, force, quiet, seed, late_policy=None) -> list[Record]:
     with _Lock(outdir):
         # A record is current for this notebook, assignment, seed and limits only.
         expect = {f.student: {"assignment": assignment.name, "seed": seed, "limits": limits.to_json(),
@@ -258,10 +259,21 @@ def _grade_locked(assignment, found, outdir, jobs, limits, force, quiet, seed) -
                     bar.close()
         records = [outputs.read_record(outdir, f.student, expect=expect[f.student]) or _missing_record(assignment, f)
                    for f in found]
+        _apply_late(records, late_policy, outdir)
         ids = [q.id for q in assignment.questions]
         outputs.write_atomic(outdir / "grades.csv", outputs.grades_csv(records, ids))
         outputs.write_atomic(outdir / "junit.xml", outputs.junit_xml(records, assignment.name))
     return records
+
+
+def _apply_late(records: list[Record], policy, outdir: Path) -> None:
+    """The course's late policy on the finished records: the one place a penalty is applied
+    (see gdkit.late); a record it changes is saved again."""
+    before = {r.student: (r.total, dict(r.extra)) for r in records}
+    late.apply(records, policy)
+    for r in records:
+        if r.graded and (r.total, r.extra) != before[r.student]:
+            outputs.write_record(outdir, r)
 
 
 def _needs_grading(outdir: Path, student: str, expect: dict) -> bool:
