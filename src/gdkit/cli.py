@@ -367,20 +367,106 @@ def export_grades_command(outdir, fmt, out, roster, column, match_column, missin
 
 
 @export.command("github-actions")
-@click.option("--assignment", "-a", required=True, help="Which assignment the student repository holds.")
+@click.option("--assignment", "-a", required=True, help="Which assignment.")
 @click.option("--out", "outdir", type=click.Path(path_type=Path), required=True, metavar="DIR",
-              help="The student repository (template) folder; writes DIR/.github/workflows/grade.yml.")
-@click.option("--course-url", default=None, metavar="URL",
-              help="Git URL of the course repository with autograder/ (default: this checkout's origin).")
-@click.option("--course-ref", default="", metavar="REF", help="Branch or tag of the course repository.")
-@click.option("--kit-spec", default="gdkit", show_default=True, metavar="SPEC",
-              help="What the workflow pip-installs the kit from (its GDKIT_SPEC).")
-def export_github_actions_command(assignment, outdir, course_url, course_ref, kit_spec):
-    """Write a grading workflow for a student repository (summary, annotations, feedback artifact)."""
+              help="Writes DIR/student/ (the starter repository) and DIR/course/ (for the course repository).")
+@click.option("--kit-spec", default=None, metavar="SPEC",
+              help="What the workflows pip-install the kit from: a wheel URL, a git+https URL or a path (required).")
+@click.option("--course-kit-spec", default=None, metavar="SPEC",
+              help="The course workflow's own kit spec (default: --kit-spec), e.g. '.' when the course repository is the kit.")
+@click.option("--roster", default=None, metavar="PATH",
+              help="The class roster inside the course repository (CSV: student,repository) [default: roster/NAME.csv].")
+@click.option("--classroom", default=None, metavar="ORG/PREFIX",
+              help="Instead of a roster: every repository ORG/PREFIX-<student> (GitHub Classroom).")
+@click.option("--deadline", default="", metavar="TIME",
+              help="Default deadline, ISO 8601 with offset (the dispatch input overrides it) [default: now].")
+@click.option("--schedule", default=None, metavar="CRON",
+              help="When the course workflow runs by itself ('' for never) [default: daily 05:30 UTC].")
+@click.option("--shards", type=int, default=4, show_default=True, help="Parallel grading jobs.")
+@click.option("--publish", type=click.Choice(["none", "comment", "issue"]), default="none", show_default=True,
+              help="Post each student's feedback to their repository as a commit comment or an issue.")
+def export_github_actions_command(assignment, outdir, kit_spec, course_kit_spec, roster, classroom, deadline,
+                                  schedule, shards, publish):
+    """Write the student workflow (visible checks) and the course workflow (grading for marks)."""
     from gdkit.export import github_actions
 
-    path = github_actions.export(assignment, outdir, course_url, kit_spec, course_ref)
-    click.echo(f"wrote {path}")
+    options = github_actions.CourseOptions(
+        roster=roster or "", classroom=classroom or "", deadline=deadline,
+        schedule=github_actions.SCHEDULE if schedule is None else schedule, shards=shards, publish=publish,
+        kit_spec=course_kit_spec or "")
+    written = github_actions.export(assignment, outdir, kit_spec, options)
+    for what, path in written.items():
+        click.echo(f"wrote {path}")
+    click.echo(f"push {outdir / 'student'} as the starter repository and copy {outdir / 'course'} into the "
+               "course repository; see docs/instructor-guide.md")
+
+
+@cli.command("collect")
+@click.option("--assignment", "-a", required=True, help="Which assignment the notebooks are for.")
+@click.option("--roster", type=click.Path(path_type=Path), default=None,
+              help="CSV with the header student,repository[,branch] (repository: owner/name or a git URL).")
+@click.option("--classroom", default=None, metavar="ORG/PREFIX",
+              help="Every repository ORG/PREFIX-<student> (GitHub Classroom's naming).")
+@click.option("--deadline", default="", metavar="TIME",
+              help="Take the last commit at or before this time (ISO 8601 with offset); empty: the newest.")
+@click.option("--out", "outdir", type=click.Path(path_type=Path), required=True,
+              help="Writes OUT/submissions/<student>.ipynb and OUT/manifest.json.")
+@click.option("--shards", type=click.IntRange(min=1, max=64), default=4, show_default=True,
+              help="How many grading shards the GitHub output 'shards' lists (never more than students).")
+@click.option("--api-url", default=None, help="GitHub's REST API [default: $GITHUB_API_URL, else api.github.com].")
+def collect_command(assignment, roster, classroom, deadline, outdir, shards, api_url):
+    """Fetch the class's notebooks from their repositories (token: $GDKIT_GITHUB_TOKEN)."""
+    from gdkit.export import collect, github_api
+
+    if bool(roster) == bool(classroom):
+        raise GdkitError("give exactly one of --roster FILE or --classroom ORG/PREFIX")
+    when = collect.parse_deadline(deadline)
+    token = github_api.token_from_env()
+    sources = (collect.read_roster(roster) if roster
+               else collect.classroom_sources(classroom, github_api.GitHubClient(api_url, token)))
+    items = collect.collect(assignment, sources, outdir, when, token)
+    text = collect.summary(items, when)
+    for item in items:
+        line = f"{item.student}: {item.status}" + (f" {item.commit[:12]} {item.path}" if item.commit else "")
+        click.echo(line + (f" ({item.reason})" if item.reason else ""))
+        if item.status != "ok":
+            click.echo(f"::warning title=gdkit collect::{item.student}: {item.status} {item.reason}".rstrip())
+    ok = sum(i.status == "ok" for i in items)
+    click.echo(f"collected {ok} of {len(items)} notebooks into {outdir / collect.SUBMISSIONS}")
+    for name, data in (("GITHUB_STEP_SUMMARY", text), ("GITHUB_OUTPUT", collect.github_outputs(items, shards))):
+        if os.environ.get(name):
+            with open(os.environ[name], "a", encoding="utf-8") as f:
+                f.write(data)
+
+
+@cli.command("publish")
+@click.argument("grades", type=click.Path(path_type=Path))
+@click.option("--manifest", type=click.Path(path_type=Path), required=True,
+              help="The manifest.json 'gdkit collect' wrote (which repository and commit each student's is).")
+@click.option("--to", "mode", type=click.Choice(["comment", "issue"]), required=True,
+              help="A comment on the graded commit, or one issue per assignment (edited in place).")
+@click.option("--api-url", default=None, help="GitHub's REST API [default: $GITHUB_API_URL, else api.github.com].")
+@click.option("--dry-run", is_flag=True, help="Say what would be posted; post nothing.")
+def publish_command(grades, manifest, mode, api_url, dry_run):
+    """Post each student's feedback to their repository (token: $GDKIT_GITHUB_TOKEN).
+
+    Exit 1 when a post failed (the others are still made).
+    """
+    from gdkit.export import github_api, publish, settings
+
+    client = None if dry_run else github_api.GitHubClient(api_url)
+    detail = settings.for_assignment(str(_manifest_assignment(manifest))).feedback
+    done = publish.publish(grades, manifest, mode, client, detail=detail, dry_run=dry_run)
+    for item in done:
+        click.echo(f"{item.student}: {item.action} {item.repository}" + (f" ({item.detail})" if item.detail else ""))
+    if any(item.action == "failed" for item in done):
+        click.get_current_context().exit(1)
+
+
+def _manifest_assignment(path: Path) -> str:
+    from gdkit.export import collect
+
+    return str(collect.read_manifest(path).get("assignment", ""))
 
 
 @cli.command("merge")
@@ -422,13 +508,30 @@ def report_command(outdir, other, curves):
 
 
 @cli.command("ci-report")
-@click.argument("outdir", type=click.Path(path_type=Path))
-def ci_report_command(outdir):
+@click.argument("outdir", type=click.Path(path_type=Path), required=False)
+@click.option("--check", "notebook", type=click.Path(path_type=Path), default=None, metavar="NOTEBOOK",
+              help="Instead: run the visible checks on NOTEBOOK and report them (exit 1 when one fails).")
+@click.option("--assignment", "-a", default=None, help="With --check: which assignment (default: guessed).")
+def ci_report_command(outdir, notebook, assignment):
     """GitHub Actions report of a 'gdkit grade' folder: job summary, annotations, outputs.
 
     Exit 1 when the folder holds no grading results.
     """
     from gdkit.export import ci_report
+
+    if notebook is not None:
+        from gdkit.export import check_report
+
+        results, text, lines = check_report.report(notebook, assignment)
+        if not os.environ.get("GITHUB_STEP_SUMMARY"):
+            click.echo(text)
+        for line in lines:
+            click.echo(line)
+        if not all(r.passed for r in results):
+            click.get_current_context().exit(1)
+        return
+    if outdir is None:
+        raise GdkitError("give the 'gdkit grade' --out folder, or --check NOTEBOOK")
 
     records, text, lines = ci_report.report(outdir)
     if not os.environ.get("GITHUB_STEP_SUMMARY"):
