@@ -109,7 +109,7 @@ class Job:
 class Runner:
     def __init__(self, workflow: dict, repository: Path, tmp: Path, *, env: dict | None = None,
                  secrets: dict | None = None, inputs: dict | None = None, event: dict | None = None,
-                 skip_pip: bool = True):
+                 skip_pip: bool = True, unset: tuple[str, ...] = ()):
         self.workflow = workflow
         self.repository = repository
         self.tmp = tmp
@@ -118,6 +118,7 @@ class Runner:
                         "github": {"event": event or {}, "ref": "refs/heads/main"}, "needs": {}}
         self.artifacts: dict[str, Path] = {}
         self.skip_pip = skip_pip
+        self.unset = unset  # variables of this machine a real runner would not have
         self.count = 0
 
     def _uses(self, step: dict, workspace: Path, context: dict) -> None:
@@ -160,6 +161,8 @@ class Runner:
         context = {**self.context, "matrix": matrix or {}, "steps": {}, "env": {}}
         env = {**os.environ, **self.base_env, "GITHUB_WORKSPACE": str(workspace), "RUNNER_TEMP": str(runner_temp),
                "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_ACTIONS": "true", "CI": "true"}
+        for name in self.unset:
+            env.pop(name, None)
         for level in (self.workflow.get("env") or {}, spec.get("env") or {}):
             for key, value in level.items():
                 env[key] = str(substitute(value, context))

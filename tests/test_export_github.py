@@ -124,14 +124,13 @@ def run_student(exported: Path, tmp: Path, notebook: Path):
     repo = tmp / "starter"
     shutil.copytree(exported / "student", repo)
     shutil.copy(notebook, repo / f"{ASSIGNMENT}.ipynb")  # the student's pushed work
-    # A student's runner has the kit installed from a wheel and no course: GDKIT_ROOT points
-    # at the workspace so this editable checkout's own course is not found instead.
-    runner = Runner(load(student_workflow_path(exported)), repo, tmp)
-    runner.base_env["GDKIT_ROOT"] = str(tmp / "no-course")
+    # A student's runner has no course (no gdkit.toml above the workspace, none named by the environment).
+    runner = Runner(load(student_workflow_path(exported)), repo, tmp, unset=("GDKIT_ROOT", "GDKIT_COURSE"))
     (job,) = runner.run()["check"]
     return job
 
 
+@pytest.mark.slow
 def test_student_workflow_runs_the_visible_checks(exported, tmp_path):
     job = run_student(exported, tmp_path / "carol", EXAMPLES / "carol.ipynb")  # update climbs the slope
     check = next(s for s in job.steps if s.name == "Check")
@@ -227,6 +226,7 @@ def course_repository(exported: Path, tmp: Path, roster_rows: list[str]) -> Path
     for part in ("autograder", "assignments"):
         shutil.copytree(REPO / part / ASSIGNMENT, repo / part / ASSIGNMENT,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copy(REPO / "gdkit.toml", repo / "gdkit.toml")
     shutil.copytree(exported / "course", repo, dirs_exist_ok=True)
     (repo / "roster" / f"{ASSIGNMENT}.csv").write_text("student,repository\n" + "".join(r + "\n" for r in roster_rows))
     return repo
@@ -244,7 +244,8 @@ def test_course_workflow_grades_the_class_at_the_deadline(exported, classroom, t
     with FakeGitHub(token=TOKEN) as api:
         runner = Runner(load(course_workflow_path(exported)), repo, tmp_path,
                         env={"GITHUB_API_URL": api.url, "GITHUB_SERVER_URL": server.as_uri()},
-                        secrets={"GDKIT_CLASSROOM_TOKEN": TOKEN, "GDKIT_PUBLISH_TOKEN": TOKEN})
+                        secrets={"GDKIT_CLASSROOM_TOKEN": TOKEN, "GDKIT_PUBLISH_TOKEN": TOKEN},
+                        unset=("GDKIT_ROOT", "GDKIT_COURSE"))
         jobs = runner.run()
         for name, runs in jobs.items():
             for job in runs:
@@ -337,6 +338,7 @@ def test_collect_by_classroom_prefix_over_the_api(classroom, tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1 and TOKEN not in result.stderr
 
 
+@pytest.mark.slow
 def test_publish_as_an_issue_is_edited_in_place(tmp_path):
     grades = tmp_path / "grades"
     result = gdkit("grade", str(EXAMPLES / "carol.ipynb"), "--assignment", ASSIGNMENT, "--out", str(grades), "--quiet")
@@ -368,7 +370,13 @@ def test_publish_as_an_issue_is_edited_in_place(tmp_path):
     assert refused.returncode == 1 and "carol: failed" in refused.stdout and "HTTP 403" in refused.stdout
 
 
-def test_bad_input_is_one_line(tmp_path, exported):
+def test_bad_input_is_one_line(tmp_path, capsys, monkeypatch):
+    from gdkit.cli import main
+
+    def run(*args):
+        status = main(list(args))
+        return status, capsys.readouterr().err
+
     out = tmp_path / "x"
     base = ["export", "github-actions", "-a", ASSIGNMENT, "--out", str(out)]
     for args, words in [
@@ -382,26 +390,29 @@ def test_bad_input_is_one_line(tmp_path, exported):
         (["--kit-spec", KIT_SPEC, "--schedule", "daily"], "cron"),
         (["--kit-spec", KIT_SPEC, "--shards", "0"], "1 to 64"),
     ]:
-        result = gdkit(*base, *args)
-        assert result.returncode == 2, (args, result.stdout)
-        assert words in result.stderr and len(result.stderr.strip().splitlines()) == 1, (args, result.stderr)
+        status, err = run(*base, *args)
+        assert status == 2 and words in err and len(err.strip().splitlines()) == 1, (args, err)
     assert not out.exists()
+    # collect: a roster that is not one
+    roster = tmp_path / "roster.csv"
+    for text, words in [("name,repo\nann,o/r\n", "student,repository"), ("student,repository\nann/x,o/r\n", "file name"),
+                        ("student,repository\nann,not a repo\n", "neither owner/name nor a git URL"),
+                        ("student,repository\nann,o/r\nann,o/s\n", "listed twice")]:
+        roster.write_text(text)
+        status, err = run("collect", "-a", ASSIGNMENT, "--roster", str(roster), "--out", str(out))
+        assert status == 2 and words in err and len(err.strip().splitlines()) == 1, (text, err)
+    status, err = run("collect", "-a", ASSIGNMENT, "--out", str(out))
+    assert status == 2 and "exactly one of --roster" in err
     # the course's own repository is never the kit students install
     course = tmp_path / "course"
     for part in ("autograder", "assignments"):
         shutil.copytree(REPO / part / ASSIGNMENT, course / part / ASSIGNMENT)
+    shutil.copy(REPO / "gdkit.toml", course / "gdkit.toml")
     git("init", "-q", "-b", "main", cwd=course)
     git("remote", "add", "origin", "https://github.com/course-org/private-course.git", cwd=course)
-    result = gdkit(*base, "--kit-spec", "git+https://github.com/course-org/private-course@main",
-                   env={**os.environ, "GDKIT_ROOT": str(course)})
-    assert result.returncode == 2 and "this course's repository" in result.stderr
-    # collect: a roster that is not one
-    (tmp_path / "roster.csv").write_text("name,repo\nann,o/r\n")
-    result = gdkit("collect", "-a", ASSIGNMENT, "--roster", str(tmp_path / "roster.csv"), "--out", str(out))
-    assert result.returncode == 2 and "student,repository" in result.stderr
-    (tmp_path / "roster.csv").write_text("student,repository\nann/x,o/r\n")
-    result = gdkit("collect", "-a", ASSIGNMENT, "--roster", str(tmp_path / "roster.csv"), "--out", str(out))
-    assert result.returncode == 2 and "file name" in result.stderr
+    monkeypatch.setenv("GDKIT_COURSE", str(course))
+    status, err = run(*base, "--kit-spec", "git+https://github.com/course-org/private-course@main")
+    assert status == 2 and "this course's repository" in err
 
 
 # ---- the grade-folder report (ci-report) ---------------------------------------------------------

@@ -385,8 +385,9 @@ def export_grades_command(outdir, fmt, out, roster, column, match_column, missin
 @click.option("--shards", type=int, default=4, show_default=True, help="Parallel grading jobs.")
 @click.option("--publish", type=click.Choice(["none", "comment", "issue"]), default="none", show_default=True,
               help="Post each student's feedback to their repository as a commit comment or an issue.")
+@_course_option
 def export_github_actions_command(assignment, outdir, kit_spec, course_kit_spec, roster, classroom, deadline,
-                                  schedule, shards, publish):
+                                  schedule, shards, publish, course_dir):
     """Write the student workflow (visible checks) and the course workflow (grading for marks)."""
     from gdkit.export import github_actions
 
@@ -394,7 +395,7 @@ def export_github_actions_command(assignment, outdir, kit_spec, course_kit_spec,
         roster=roster or "", classroom=classroom or "", deadline=deadline,
         schedule=github_actions.SCHEDULE if schedule is None else schedule, shards=shards, publish=publish,
         kit_spec=course_kit_spec or "")
-    written = github_actions.export(assignment, outdir, kit_spec, options)
+    written = github_actions.export(assignment, outdir, kit_spec, options, root=_course(course_dir).root)
     for what, path in written.items():
         click.echo(f"wrote {path}")
     click.echo(f"push {outdir / 'student'} as the starter repository and copy {outdir / 'course'} into the "
@@ -414,7 +415,8 @@ def export_github_actions_command(assignment, outdir, kit_spec, course_kit_spec,
 @click.option("--shards", type=click.IntRange(min=1, max=64), default=4, show_default=True,
               help="How many grading shards the GitHub output 'shards' lists (never more than students).")
 @click.option("--api-url", default=None, help="GitHub's REST API [default: $GITHUB_API_URL, else api.github.com].")
-def collect_command(assignment, roster, classroom, deadline, outdir, shards, api_url):
+@_course_option
+def collect_command(assignment, roster, classroom, deadline, outdir, shards, api_url, course_dir):
     """Fetch the class's notebooks from their repositories (token: $GDKIT_GITHUB_TOKEN)."""
     from gdkit.export import collect, github_api
 
@@ -424,7 +426,7 @@ def collect_command(assignment, roster, classroom, deadline, outdir, shards, api
     token = github_api.token_from_env()
     sources = (collect.read_roster(roster) if roster
                else collect.classroom_sources(classroom, github_api.GitHubClient(api_url, token)))
-    items = collect.collect(assignment, sources, outdir, when, token)
+    items = collect.collect(assignment, sources, outdir, when, token, root=_course(course_dir).root)
     text = collect.summary(items, when)
     for item in items:
         line = f"{item.student}: {item.status}" + (f" {item.commit[:12]} {item.path}" if item.commit else "")
@@ -447,7 +449,8 @@ def collect_command(assignment, roster, classroom, deadline, outdir, shards, api
               help="A comment on the graded commit, or one issue per assignment (edited in place).")
 @click.option("--api-url", default=None, help="GitHub's REST API [default: $GITHUB_API_URL, else api.github.com].")
 @click.option("--dry-run", is_flag=True, help="Say what would be posted; post nothing.")
-def publish_command(grades, manifest, mode, api_url, dry_run):
+@_course_option
+def publish_command(grades, manifest, mode, api_url, dry_run, course_dir):
     """Post each student's feedback to their repository (token: $GDKIT_GITHUB_TOKEN).
 
     Exit 1 when a post failed (the others are still made).
@@ -455,7 +458,7 @@ def publish_command(grades, manifest, mode, api_url, dry_run):
     from gdkit.export import github_api, publish, settings
 
     client = None if dry_run else github_api.GitHubClient(api_url)
-    detail = settings.for_assignment(str(_manifest_assignment(manifest))).feedback
+    detail = settings.for_assignment(_manifest_assignment(manifest), root=_course(course_dir).root).feedback
     done = publish.publish(grades, manifest, mode, client, detail=detail, dry_run=dry_run)
     for item in done:
         click.echo(f"{item.student}: {item.action} {item.repository}" + (f" ({item.detail})" if item.detail else ""))
@@ -512,7 +515,8 @@ def report_command(outdir, other, curves):
 @click.option("--check", "notebook", type=click.Path(path_type=Path), default=None, metavar="NOTEBOOK",
               help="Instead: run the visible checks on NOTEBOOK and report them (exit 1 when one fails).")
 @click.option("--assignment", "-a", default=None, help="With --check: which assignment (default: guessed).")
-def ci_report_command(outdir, notebook, assignment):
+@_course_option
+def ci_report_command(outdir, notebook, assignment, course_dir):
     """GitHub Actions report of a 'gdkit grade' folder: job summary, annotations, outputs.
 
     Exit 1 when the folder holds no grading results.
@@ -522,7 +526,7 @@ def ci_report_command(outdir, notebook, assignment):
     if notebook is not None:
         from gdkit.export import check_report
 
-        results, text, lines = check_report.report(notebook, assignment)
+        results, text, lines = check_report.report(notebook, assignment, course=course_dir)
         if not os.environ.get("GITHUB_STEP_SUMMARY"):
             click.echo(text)
         for line in lines:

@@ -1,7 +1,7 @@
 """`gdkit ci-report --check NOTEBOOK`: the student workflow's step, the visible checks on GitHub.
 
-It runs ``gdkit check`` on the notebook (the visible tests only: in a student's repository there
-is no course, so the notebook's own test cells, checked against nbgrader's checksums) and writes
+It runs ``gdkit check`` on the notebook (the visible tests only: a student's repository holds no
+course, so the notebook's own test cells, checked against nbgrader's checksums) and writes
 what GitHub shows: a table in ``$GITHUB_STEP_SUMMARY``, one ``::error`` annotation on the
 notebook per failing question, and ``passed``/``questions`` in ``$GITHUB_OUTPUT``.
 """
@@ -51,7 +51,7 @@ def annotations(notebook: str, results) -> list[str]:
             f"{escape_data(r.message.strip() or 'the visible test fails')}" for r in results if not r.passed]
 
 
-def report(notebook: Path, assignment: str | None = None, environ=None):
+def report(notebook: Path, assignment: str | None = None, environ=None, course=None):
     """Check the notebook and write GitHub's files; returns (results, summary, annotation lines).
 
     A notebook that cannot be checked (missing, not a notebook) raises GdkitError after the
@@ -63,7 +63,7 @@ def report(notebook: Path, assignment: str | None = None, environ=None):
     notebook = Path(notebook)
     shown = _relative(notebook, environ.get("GITHUB_WORKSPACE"))
     try:
-        results = check.check_notebook(notebook, assignment)
+        results = check.check_notebook(notebook, assignment, course=course)
     except GdkitError as exc:
         _append(environ, "GITHUB_STEP_SUMMARY", f"## gdkit check: {_cell(shown)}\n\nNot checked: {_cell(exc)}\n")
         print(f"::error file={escape_property(shown)},title=gdkit check::{escape_data(exc)}")

@@ -1,11 +1,12 @@
-"""What a course sets once for its exports and feedback, read from the course's ``gdkit.toml``.
+"""What a course sets once for its exports and feedback: tables of the course's ``gdkit.toml``.
 
 ```toml
-feedback = "default"              # "full": feedback also names hidden sizes, alphas, thresholds
+[feedback]
+detail = "default"                # "full": feedback also names hidden sizes, alphas, thresholds
 
-[inputs]
+[seed]
 per_student = false               # true: hidden inputs drawn from (course seed, student id)
-gradescope_student = "email"      # which Gradescope user field is the student id: "email" or "id"
+gradescope_student = "email"      # the Gradescope user field that is the student id: "email" or "id"
 
 [gradescope]                      # what a student sees on Gradescope, and when
 scores = "visible"                # each question's score
@@ -14,51 +15,33 @@ examples = true                   # a failed check's public-example text beside 
 stdout = "hidden"                 # the autograder's log (instructor details)
 timeout = 10.0                    # seconds each call into the student's code may take
 
-[gradescope.tuning]               # per assignment: any key above
+[gradescope.tuning]               # per assignment: any key of [gradescope]
 checks = "hidden"
 ```
+``feedback = "full"`` as a top-level key means the same as ``[feedback] detail = "full"``.
 Visibility values are Gradescope's own: ``hidden``, ``after_due_date``, ``after_published``,
-``visible``. A missing file or key means the default. Bad values are one-line errors.
+``visible``. A missing file, table or key means the default; a bad value is a one-line error.
 """
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from gdkit import assignments
 from gdkit.errors import GdkitError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
-CONFIG = "gdkit.toml"
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 DETAILS = ("default", "full")
 STUDENT_FIELDS = ("email", "id")
 
 
 def course_config(root: Path | None = None) -> dict:
-    """The parsed ``gdkit.toml`` of the course ({} when there is none)."""
-    try:
-        from gdkit.course import Course  # the course object, where it exists
-    except ImportError:
-        Course = None
-    if Course is not None and root is None:
-        try:
-            return dict(Course.find().config)
-        except GdkitError:
-            return {}
-    path = Path(root or assignments.course_root()) / CONFIG
-    if not path.is_file():
-        return {}
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise GdkitError(f"{path} is not valid TOML ({exc}); fix the course configuration") from None
+    """The parsed ``gdkit.toml`` of the course at ``root`` (default: the course at hand);
+    {} when there is no course or no file."""
+    from gdkit.course import Course, locate
+
+    root = root or locate()
+    return dict(Course.at(root, marker=False).config) if root else {}
 
 
 def _choice(value, allowed: tuple[str, ...], what: str) -> str:
@@ -107,12 +90,14 @@ class Settings:
 def for_assignment(name: str, config: dict | None = None, root: Path | None = None) -> Settings:
     """The settings of assignment ``name``: the course's tables, the assignment's own over them."""
     config = course_config(root) if config is None else config
-    feedback = _choice(config.get("feedback", "default"), DETAILS, "feedback")
-    inputs = config.get("inputs") or {}
-    per_student = inputs.get("per_student", False)
+    feedback = config.get("feedback", {})
+    feedback = feedback.get("detail", "default") if isinstance(feedback, dict) else feedback
+    feedback = _choice(feedback, DETAILS, "[feedback] detail")
+    seed = config.get("seed") if isinstance(config.get("seed"), dict) else {}
+    per_student = seed.get("per_student", False)
     if not isinstance(per_student, bool):
-        raise GdkitError(f"[inputs] per_student = {per_student!r}: write true or false")
-    student_field = _choice(inputs.get("gradescope_student", "email"), STUDENT_FIELDS, "[inputs] gradescope_student")
+        raise GdkitError(f"[seed] per_student = {per_student!r}: write true or false")
+    student_field = _choice(seed.get("gradescope_student", "email"), STUDENT_FIELDS, "[seed] gradescope_student")
     table = dict(config.get("gradescope") or {})
     own = table.get(name) if isinstance(table.get(name), dict) else {}
     merged = {k: v for k, v in table.items() if not isinstance(v, dict)}
