@@ -113,9 +113,8 @@ def publish(grades: Path, manifest_path: Path, mode: str, client: github_api.Git
         if record is None:
             done.append(Posted(student, repo, "skipped", "no record in the grading folder"))
             continue
-        graded_for = record["assignment"] if isinstance(record, dict) else record.assignment
-        if graded_for != assignment:
-            done.append(Posted(student, repo, "skipped", f"graded for {graded_for}, not {assignment}"))
+        if record.assignment != assignment:
+            done.append(Posted(student, repo, "skipped", f"graded for {record.assignment}, not {assignment}"))
             continue
         body = _body(record, assignment, commit, detail)
         if dry_run:
