@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from actions_runner import Runner
+from conftest import need
 from fake_github import FakeGitHub
 from gdkit.export import ci_report
 
@@ -38,11 +39,7 @@ def gdkit(*args, env=None, cwd=None):
 
 def require_tool(name: str) -> str:
     path = shutil.which(name)
-    if path is None:
-        message = f"{name} is not installed; pip install -e '.[test]' installs it"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    need(path is not None, f"needs {name} (pip install -e '.[test]' installs it)")
     return path
 
 
