@@ -244,7 +244,7 @@ class Student:
 
     def _receive(self, timeout: float | None = None) -> dict:
         try:
-            return protocol.recv(self._sock, timeout=timeout or self.timeout)
+            return protocol.recv(self._sock, timeout=timeout or self.timeout, bounds=protocol.REPLY)
         except protocol.Timeout:
             self._stop()
             died = WorkerDied("timeout", f"no answer within {self.timeout:g} s")
@@ -293,7 +293,7 @@ class Student:
     def _decode(self, data):
         """Decode a worker's data; malformed data means a broken (or hostile) worker: a crash."""
         try:
-            return protocol.decode(data)
+            return protocol.decode(data, bounds=protocol.REPLY)
         except protocol.ProtocolError as exc:
             self._stop()
             died = WorkerDied("crashed", f"the worker sent garbage ({str(exc)[:200]})")

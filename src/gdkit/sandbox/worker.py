@@ -333,8 +333,8 @@ def _serve(sock: socket.socket, namespace: dict) -> None:
         except BaseException as exc:  # the student's exception, whatever it is
             reply = _error_reply(exc)
         try:
-            protocol.send(sock, reply)
-        except ValueError as exc:  # over the size limit
+            protocol.send(sock, reply, bounds=protocol.REPLY)
+        except ValueError as exc:  # over the reply's bounds (what the grader would refuse)
             protocol.send(sock, {"ok": False, "kind": "raised", "exc_type": "UngradableResult",
                                  "message": str(exc), "traceback": ""})
 
