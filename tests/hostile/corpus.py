@@ -432,6 +432,28 @@ def build(dest: Path | None, *, root: Path, victim_notebook: Path, outdir: Path)
         n.cells[i].source = n.cells[i].source.replace("def detect_divergence(", "def detect_divergance(")
     edited("renamed_function", rename, zero=("q6_detect_divergence",))
 
+    # ---- the wire: what crosses between worker and grader is exact, real-valued and bounded
+    nb("wire_exact_styles", "baseline", {**master,  # correct answers that need exact types to arrive
+        "update_synapses": master["update_synapses"].replace(
+            "    new_synapse_1 =", "    if np.ndim(alpha) != 0:  # the contract: alpha is a number\n"
+                              "        raise TypeError(f'alpha must be a number, not shape {np.shape(alpha)}')\n"
+                              "    alpha = float(alpha)\n    new_synapse_1 ="),
+        "detect_divergence": master["detect_divergence"].replace(
+            "    return bool(values.size", "    return np.array(values.size").replace("values[0])", "values[0], dtype=bool)")},
+       baseline="master")
+    nb("complex_answer", "forgery", _with(master, "sigmoid_output_to_derivative",
+       "def sigmoid_output_to_derivative(output):\n    return output * (1 - output) + 1e-9j\n"),
+       baseline="master", relation="at_most", zero_questions=("q1_sigmoid_derivative",))
+    # The encoder's checks switched off: the grader's own bounds refuse the flood (a crash of this worker).
+    nb("reply_nested_lists_flood", "process", _with(master, "detect_divergence",
+       "import sys\n"
+       "def detect_divergence(errors):\n"
+       "    wire = sys.modules['gdkit.sandbox.protocol']\n"
+       "    wire.scan = lambda *a, **k: None\n"
+       "    wire.encode = lambda value, _depth=0: [[]] * 2_700_000\n"
+       "    return True\n"),
+       statuses=("ok", "crashed", "timeout"), baseline="master", relation="at_most", zero_questions=("q6_detect_divergence",))
+
     for case in cases if dest is not None else ():
         (dest / f"{case.name}.ipynb").write_bytes(case.data)
     return cases
