@@ -22,6 +22,7 @@ from hypothesis.extra import numpy as hnp
 from gdkit.grading import inkernel
 from gdkit.sandbox import protocol
 from gdkit.sandbox.client import Student, StudentRaised, WorkerDied, Zygote
+from gdkit.sandbox.limits import Limits
 
 SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
 
@@ -385,7 +386,7 @@ def worker():
             return [[] for _ in range(n)]
         def complex_answer():
             return np.array([0.5]) + 1e-3j
-        """))], timeout=10)
+        """))], limits=Limits(timeout=10.0))
     student.start()
     yield student
     student.close()
@@ -436,7 +437,7 @@ def test_a_worker_that_sends_a_flood_is_a_crash_of_its_own(worker):
                     except OSError:
                         pass
             return 1
-        """))], timeout=10)
+        """))], limits=Limits(timeout=10.0))
     flood.start()
     try:
         with pytest.raises(WorkerDied) as info:
