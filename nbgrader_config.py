@@ -1,7 +1,7 @@
 """nbgrader configuration: this course folder is an nbgrader course too.
 
 Masters live in ``solutions/<assignment>/`` and releases in ``assignments/<assignment>/``, so
-``nbgrader generate_assignment gradient_descent`` run here writes what ``gdkit release`` writes
+``nbgrader generate_assignment <assignment>`` run here writes what ``gdkit release`` writes
 (``gdkit release`` is the supported way: it also checks the masters against their grading
 definitions, syncs their text twins and normalises the files for ``--check``).
 """
@@ -15,4 +15,4 @@ c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "assignments"
 # Never copied into a release: nbgrader's own defaults, and each master's text twin
 # (NAME.master.py, which holds the solutions).
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.master.py"]
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "__pycache__", "*.pyc", "feedback", "*.master.py"]

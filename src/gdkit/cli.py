@@ -196,6 +196,35 @@ def _course(course_dir):
     return Course.find(course_dir)
 
 
+@cli.command("init")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--example", is_flag=True, help="Also copy the bundled gradient-descent assignments into it.")
+@click.option("--name", default=None, help="The course's name (default: the folder's name).")
+def init_command(folder, example, name):
+    """Make a new course in FOLDER: gdkit.toml, nbgrader_config.py, solutions/, assignments/, autograder/."""
+    from gdkit import scaffold
+
+    written = scaffold.init(folder, name=name, example=example)
+    click.echo(f"made the course {folder} ({len(written)} files). Next, inside it: 'gdkit new NAME' "
+               "to scaffold an assignment" + (", or 'gdkit grade' to grade the sample submissions" if example else ""))
+
+
+@cli.command("new")
+@click.argument("name")
+@click.option("--title", default=None, help="The notebook's title (default: made from NAME).")
+@_course_option
+def new_command(name, title, course_dir):
+    """Scaffold assignment NAME: a master with one example question, its grading definition,
+    hidden suite, bug zoo and styles. Then: gdkit release NAME; gdkit validate NAME."""
+    from gdkit import scaffold
+
+    course = _course(course_dir)
+    for path in scaffold.new(name, course, title=title):
+        click.echo(f"wrote {path}")
+    click.echo(f"next: edit solutions/{name}/{name}.ipynb (or its twin {name}.master.py), then "
+               f"'gdkit release {name}' and 'gdkit validate {name}'")
+
+
 @cli.command("release")
 @click.argument("assignments", nargs=-1)
 @click.option("--check", is_flag=True,
@@ -225,8 +254,9 @@ def release_command(assignments, check, course_dir):
 
 @cli.command("grade")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--assignment", "-a", default="gradient_descent", show_default=True,
-              help="Which assignment the submissions are for.")
+@click.option("--assignment", "-a", default=None,
+              help="Which assignment the submissions are for (default: the course's default_assignment, "
+                   "or its only one).")
 @click.option("--out", "outdir", type=click.Path(path_type=Path), default=Path("grades"), show_default=True,
               help="Output folder (grades.csv, junit.xml, one folder per student).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
@@ -246,6 +276,7 @@ def grade_command(paths, assignment, outdir, jobs, force, shard, seed, quiet, co
     from gdkit.grading import runner
 
     course = _course(course_dir)
+    assignment = assignment or course.default_assignment()
     records = runner.grade_submissions(assignment, list(paths), outdir=outdir, jobs=jobs,
                                        limits=_limits(options, course), force=force,
                                        shard=runner.parse_shard(shard), quiet=quiet, seed=seed, root=course.root)

@@ -103,6 +103,20 @@ class Course:
     def suite_dir(self) -> Path:
         return self.root / SUITE_DIR
 
+    def default_assignment(self) -> str:
+        """The assignment commands mean when none is named: ``[course] default_assignment``,
+        else the course's only one; GdkitError when that does not decide."""
+        named = self.config.get("course", {}).get("default_assignment")
+        if named:
+            return str(named)
+        known = self.available()
+        if len(known) == 1:
+            return known[0]
+        if not known:
+            raise GdkitError(f"the course {self.root} has no assignments yet; make one with 'gdkit new NAME'")
+        raise GdkitError(f"the course has several assignments ({', '.join(known)}): pass --assignment, or set "
+                         f"default_assignment in [course] of {self.root / MARKER}")
+
     def assignment(self, name: str):
         """``autograder/<name>/assignment.toml`` read as an :class:`gdkit.assignments.Assignment`."""
         from gdkit import assignments
@@ -134,6 +148,20 @@ class Course:
         if (self.suite_dir / name / "assignment.toml").is_file():
             return self.assignment(name).notebook
         return f"{name}.ipynb"
+
+
+BUNDLED = "bundled_course"  # inside the installed package: the wheel's copy of the kit's own course
+
+
+def bundled_course() -> Path:
+    """The gradient-descent course that ships with the kit: the wheel's copy inside the package,
+    or, in a checkout (``pip install -e .``), the checkout itself."""
+    package = Path(__file__).resolve().parent
+    for folder in (package / BUNDLED, package.parents[1]):
+        if (folder / MARKER).is_file() and (folder / SUITE_DIR).is_dir():
+            return folder
+    raise GdkitError(f"this installation of gdkit ({package}) carries no bundled course; reinstall the kit "
+                     "from its wheel or checkout")
 
 
 def resolve(where=None) -> Course:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -50,6 +50,7 @@ class Row:
 class Report:
     assignment: str
     rows: list
+    problems: list = field(default_factory=list)  # the master disagrees with assignment.toml (one line each)
 
     @property
     def bugs(self) -> list:
@@ -67,7 +68,7 @@ class Report:
 
     @property
     def passed(self) -> bool:
-        return bool(self.bugs) and all(r.ok for r in self.rows)
+        return bool(self.bugs) and all(r.ok for r in self.rows) and not self.problems
 
 
 def _slug(text: str) -> str:
@@ -151,7 +152,10 @@ def validate(name: str, *, jobs: int = 2, limits: Limits = DEFAULT, root: Path |
         records = grade_submissions(name, [folder], outdir=outdir, jobs=jobs, limits=limits,
                                     force=True, quiet=True, root=assignment.root)
     by_student = {r.student: r for r in records}
-    return Report(name, [judge(case, by_student.get(case.student), assignment) for case in cases])
+    from gdkit.release import master_problems
+
+    return Report(name, [judge(case, by_student.get(case.student), assignment) for case in cases],
+                  master_problems(name, assignment.root))
 
 
 def render(report: Report) -> str:
@@ -170,4 +174,5 @@ def render(report: Report) -> str:
     caught = sum(bool(r.caught) for r in bugs)
     out.append(f"catch rate: {caught}/{len(bugs)} bugs = {100 * report.catch_rate:.1f}%; "
                f"false failures: {len(report.false_failures)}")
+    out.extend(f"problem: {problem}" for problem in report.problems)
     return "\n".join(out)
