@@ -19,7 +19,7 @@ from gdkit.grading.runner import grade_submissions
 from gdkit.nbgrader_course import make_course
 from gdkit.notebook import graded_code_cells, is_test_cell, read_submission
 from gdkit.release import find_root
-from gdkit.sandbox.client import Student, Zygote
+from gdkit.grading.student import Student, start_zygote
 from gdkit.submissions import master_path
 
 ROOT = find_root()
@@ -98,7 +98,7 @@ def _master_namespace():
 def test_training_in_the_kernel_is_the_workers_loop():
     namespace = _master_namespace()
     cells = graded_code_cells(read_submission(master_path(ASSIGNMENT)))
-    zygote = Zygote()
+    zygote = start_zygote()
     worker = Student(zygote, cells)
     try:
         worker.start()

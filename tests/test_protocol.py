@@ -21,7 +21,8 @@ from hypothesis.extra import numpy as hnp
 
 from gdkit.grading import inkernel
 from gdkit.sandbox import protocol
-from gdkit.sandbox.client import Student, StudentRaised, WorkerDied, Zygote
+from gdkit.grading.student import Student, start_zygote
+from gdkit.sandbox.client import StudentRaised, WorkerDied
 from gdkit.sandbox.limits import Limits
 
 SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
@@ -368,7 +369,7 @@ def test_a_hostile_reply_costs_the_grader_little_memory(name, tmp_path):
 
 @pytest.fixture(scope="module")
 def worker():
-    zygote = Zygote()
+    zygote = start_zygote()
     student = Student(zygote, [(0, textwrap.dedent("""
         import numpy as np
         def echo(*args, **kwargs):

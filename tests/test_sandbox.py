@@ -1,5 +1,11 @@
-"""The sandbox: the wire protocol refuses hostile data, workers are caged, limits hold."""
+"""The sandbox: the wire protocol refuses hostile data, workers are caged, limits hold.
+
+Kernel-level checks run with the audit hook off (``kernel_zygote``): what they show holds even
+when student code has switched the hook off from inside its process.
+"""
+import dataclasses
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -10,8 +16,11 @@ import threading
 import numpy as np
 import pytest
 
+from conftest import need, need_root
+from gdkit.grading.student import Student, sandbox_policy, start_zygote
 from gdkit.sandbox import landlock, protections, protocol
-from gdkit.sandbox.client import MissingFunction, Student, StudentRaised, WorkerDied, Zygote, _describe_exit, _read_head
+from gdkit.sandbox.client import (MissingFunction, SandboxFailed, StudentRaised, WorkerDied, Zygote, _read_head,
+                                  describe_exit)
 from gdkit.sandbox.limits import Limits
 
 KIT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -19,14 +28,18 @@ KIT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 @pytest.fixture(scope="module")
 def zygote():
-    z = Zygote()
+    z = start_zygote()
     yield z
     z.close()
 
 
-def make(zygote, source, **kw):
+def limits(**kw):
     kw.setdefault("timeout", 2.0)
-    student = Student(zygote, [(0, "import numpy as np\n" + source)], limits=Limits(**kw))
+    return Limits(**kw)
+
+
+def make(zygote, source, **kw):
+    student = Student(zygote, [(0, "import numpy as np\n" + source)], limits=limits(**kw))
     student.start()
     return student
 
@@ -122,16 +135,32 @@ def test_exit_is_a_crash_not_a_result(zygote):
     s.close()
 
 
-def test_loading_that_hangs_is_a_timeout(zygote):
-    s = Student(zygote, [(0, "import time\ntime.sleep(100)\n")], limits=Limits(timeout=1.0))
+def test_a_slow_cell_is_skipped_and_the_rest_loads(zygote):
+    """A cell past the time limit is skipped with a notice, even one that swallows every exception."""
+    stubborn = "import time\nwhile True:\n    try:\n        time.sleep(100)\n    except BaseException:\n        pass\n"
+    s = Student(zygote, [(0, "def f():\n    return 1\n"), (3, stubborn), (5, "def g():\n    return 2\n")],
+                limits=limits(timeout=1.0))
+    s.start()
+    assert [c["cell"] for c in s.load_report] == [0, 3, 5]
+    skipped = s.load_report[1]
+    assert skipped["error"] == "Skipped" and "ran past the 1 s limit" in skipped["message"]
+    assert s.call("f") == 1 and s.call("g") == 2 and s.failures == []
+    twin = s.public()  # the twin does not wait on the slow cell again
+    assert twin.call("g") == 2 and 3 in twin.skipped
+    s.close()
+
+
+def test_a_hanging_function_still_times_out(zygote):
+    s = make(zygote, "import time\ndef f():\n    time.sleep(100)\n", timeout=1.0)
     with pytest.raises(WorkerDied) as info:
-        s.start()
+        s.call("f")
     assert info.value.reason == "timeout"
     s.close()
 
 
 def test_cell_errors_do_not_stop_later_cells(zygote):
-    s = Student(zygote, [(0, "def a(:\n"), (1, "raise SystemExit(3)"), (2, "def b():\n    return 2\n")], limits=Limits(timeout=2))
+    s = Student(zygote, [(0, "def a(:\n"), (1, "raise SystemExit(3)"), (2, "def b():\n    return 2\n")],
+                limits=limits())
     s.start()
     assert [c["ok"] for c in s.load_report] == [False, False, True]
     assert s.load_report[0]["error"] == "SyntaxError" and s.call("b") == 2
@@ -176,6 +205,7 @@ def test_o_trunc_is_a_write_even_read_only(zygote):
     try:
         victim.write("intact")
         victim.close()
+        os.chmod(victim.name, 0o644)  # readable by the workers' unprivileged user
         s = make(zygote, "import os\ndef f():\n    return open(%r).read()\n"
                          "def g():\n    os.open(%r, os.O_RDONLY | os.O_TRUNC)\n" % (victim.name, victim.name))
         assert s.call("f") == "intact"  # readable, so only the write check can refuse
@@ -227,7 +257,7 @@ def test_worker_memory_holds_no_grader_path(tmp_path, monkeypatch):
     monkeypatch.chdir(secret_dir)
     monkeypatch.setenv("GDKIT_OUT", str(secret_dir))
     needle = str(secret_dir)[::-1]  # reversed in the source, so the cell itself does not match
-    zygote = Zygote()
+    zygote = start_zygote()
     s = make(zygote, "import gc\n"
                      "def f():\n"
                      f"    needle = {needle!r}[::-1]\n"
@@ -298,13 +328,18 @@ def test_hostile_reply_is_a_crash_not_a_grader_error(zygote):
 _FAIL_CLOSED = """
 import os, sys
 from gdkit.sandbox import landlock, seccomp, worker
-worker.PROTECTIONS.update(seccomp={promised_seccomp}, landlock={promised_landlock})
+worker.PROTECTIONS.update(seccomp={promised_seccomp}, landlock={promised_landlock}, namespaces=False)
 seccomp.install = lambda pid: False
 landlock.install = lambda rules, version=None: False
-worker._enter_cage({{"workdir": {workdir!r}, "cpu_seconds": 60, "output_bytes": 1 << 20, "files": 64,
-                    "memory_bytes": 0}})
+os.mkdir(os.path.join({workdir!r}, "private"))
+try:
+    worker._enter_cage({{"workdir": {workdir!r}, "limits": {limits!r}}})
+except worker.CageFailed as exc:
+    os.write(2, str(exc).encode())
+    os._exit(121)
 os._exit(0)  # reached only when the child would go on to run student code
 """
+_LIMITS = {"cpu": 10, "memory_bytes": 256 << 20, "output_bytes": 1 << 20, "files": 64, "disk_bytes": 1 << 20}
 
 
 @pytest.mark.parametrize("which", ["seccomp", "landlock"])
@@ -314,15 +349,30 @@ def test_a_promised_protection_that_fails_stops_the_child(tmp_path, which, promi
     Not promised (the kernel lacks it): the child goes on behind the audit hook (and the run warns)."""
     script = _FAIL_CLOSED.format(promised_seccomp=promised and which == "seccomp",
                                  promised_landlock=7 if promised and which == "landlock" else 0,
-                                 workdir=str(tmp_path))
+                                 workdir=str(tmp_path), limits=_LIMITS)
     done = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], timeout=60)
     assert done.returncode == (protections.CAGE_FAILED if promised else 0)
     if promised:
         assert f"{'Landlock' if which == 'landlock' else 'seccomp'} could not be installed" in \
             (tmp_path / "output.log").read_text()
-        assert "not run" in _describe_exit(protections.CAGE_FAILED << 8, caged=False)[1]
-    # Once the worker has confirmed its cage, the same status is the student's own os._exit(121).
-    assert "exit status 121" in _describe_exit(protections.CAGE_FAILED << 8, caged=True)[1]
+
+
+def test_a_worker_that_cannot_set_its_limits_is_a_grader_error(zygote):
+    """No limit may be silently skipped; failing before any student code is the sandbox's fault."""
+    s = Student(zygote, [(0, "def f():\n    return 1\n")], limits=limits(files=1 << 30))  # above the kernel's cap
+    with pytest.raises(SandboxFailed) as info:
+        s.start()
+    s.close()
+    assert "before running any code" in info.value.detail and "limit" in info.value.detail
+
+
+def test_exit_statuses_are_described():
+    kill = {"status": 9, "killed": True, "cpu_seconds": 0.1}
+    assert describe_exit(kill, 10) == ("crashed", "the process was killed by SIGKILL")
+    # SIGKILL the zygote did not send, with the CPU used up: the kernel's hard CPU limit
+    assert describe_exit({"status": 9, "killed": False, "cpu_seconds": 10.0}, 10)[0] == "cpu-time"
+    assert describe_exit({"status": int(signal.SIGXCPU), "killed": False}, 10)[0] == "cpu-time"
+    assert "exit status 121" in describe_exit({"status": 121 << 8}, 10)[1]
 
 
 def test_missing_protections_give_one_warning_line(monkeypatch, capsys):
@@ -336,15 +386,20 @@ def test_missing_protections_give_one_warning_line(monkeypatch, capsys):
 
 
 def test_zygote_reports_what_the_kernel_offers(zygote):
-    assert zygote.protections == protections.probe()
+    found = protections.probe()
+    assert {k: zygote.protections[k] for k in found} == found
+    assert zygote.protections["usable"]
 
 
 def test_private_directory_is_writable_and_removed(zygote):
-    s = make(zygote, "import os\ndef f():\n    open('scratch.txt', 'w').write('x')\n    return os.getcwd()\n")
-    workdir = s.call("f")
-    assert os.path.isfile(os.path.join(workdir, "scratch.txt"))
+    s = make(zygote, "import os\ndef f():\n    open('scratch.txt', 'w').write('x')\n"
+                     "    return os.getcwd(), open('scratch.txt').read()\n")
+    workdir, text = s.call("f")
+    assert text == "x" and workdir.endswith("/private")
+    if zygote.protections["namespaces"]:  # a tmpfs in the worker's own mount namespace
+        assert not os.path.exists(os.path.join(workdir, "scratch.txt"))
     s.close()
-    assert not os.path.exists(workdir)
+    assert not os.path.exists(os.path.dirname(workdir))
 
 
 def test_memory_is_bounded(zygote):
@@ -440,7 +495,7 @@ def test_landlock_carves_the_kit_out_of_the_python_installation(tmp_path):
 
 
 def test_student_exit_121_is_not_reported_as_a_sandbox_failure(zygote):
-    s = Student(zygote, [(0, "import os\nos._exit(121)\n")], limits=Limits(timeout=2))
+    s = Student(zygote, [(0, "import os\nos._exit(121)\n")], limits=limits())
     with pytest.raises(WorkerDied) as info:
         s.start()
     s.close()
@@ -455,7 +510,7 @@ def test_no_landlock_rule_lets_the_worker_read_the_kit_in_a_system_directory(mon
 
     inside = next((e.path for e in os.scandir(home) if e.is_dir()), None)
     assert inside is not None, f"{home} has no sub-folder to stand in for an installed kit"
-    monkeypatch.setattr(worker, "PACKAGE_DIR", inside)
+    monkeypatch.setattr(worker, "_FORBIDDEN", [inside])
     for path, rights in worker._static_rules():
         if rights & landlock.READ_FILE:
             assert not (inside == path or inside.startswith(path.rstrip("/") + "/")), (path, inside)
@@ -469,3 +524,211 @@ def test_seccomp_kills_x32_system_calls():
               "print('survived')\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert "survived" not in done.stdout and done.returncode == -31  # SIGSYS
+
+
+# ------------------------------------------------------------------ the kernel, with the audit hook off
+
+@pytest.fixture(scope="module")
+def kernel_zygote():
+    """Workers without the audit hook, as if student code had switched it off."""
+    z = Zygote(dataclasses.replace(sandbox_policy(), audit_hook=False))
+    found = z.protections
+    if not (found["namespaces"] and found["seccomp"] and found["landlock"]):
+        z.close()
+        need(False, f"needs a kernel with namespaces, seccomp and Landlock (found {found})")
+    yield z
+    z.close()
+
+
+_PROBES = """
+import ctypes, errno, os, resource, socket
+def attempt(action):
+    try:
+        action()
+        return "done"
+    except OSError as exc:
+        return errno.errorcode.get(exc.errno, str(exc.errno))
+def f(target):
+    out = {}
+    out["pid"] = os.getpid()
+    out["ppid"] = os.getppid()
+    out["uid"] = os.getuid()
+    out["hook_off"] = attempt(lambda: ctypes.CDLL(None))
+    out["udp"] = attempt(lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("127.0.0.1", 9)))
+    out["unix"] = attempt(lambda: socket.socketpair())
+    for name, call in [("prlimit", lambda p: resource.prlimit(p, resource.RLIMIT_NOFILE, (3, 3))),
+                       ("setpriority", lambda p: os.setpriority(os.PRIO_PROCESS, p, 19)),
+                       ("affinity", lambda p: os.sched_setaffinity(p, {0})),
+                       ("getpgid", os.getpgid), ("getsid", os.getsid),
+                       ("getaffinity", os.sched_getaffinity),
+                       ("getpriority", lambda p: os.getpriority(os.PRIO_PROCESS, p))]:
+        out[name] = attempt(lambda: call(target))
+    out["prio_user"] = attempt(lambda: os.setpriority(os.PRIO_USER, 0, 19))
+    out["self_limit"] = attempt(lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (32, 32)))
+    out["proc"] = attempt(lambda: open("/proc/1/status").read())
+    out["ls_proc"] = attempt(lambda: os.listdir("/proc"))
+    out["other_tmp"] = attempt(lambda: open("/tmp/gdkit-kernel-probe.txt", "w"))
+    libc = ctypes.CDLL(None, use_errno=True)
+    out["unshare"] = "refused" if libc.unshare(0x10000000) != 0 else "done"
+    return out
+"""
+
+
+def test_kernel_isolates_a_worker_without_the_audit_hook(kernel_zygote):
+    """Namespaces, unprivileged user, seccomp and Landlock: each refusal below is the kernel's."""
+    zygote_pid = kernel_zygote.process.pid
+    s = Student(kernel_zygote, [(0, _PROBES)], limits=limits())
+    s.start()
+    out = s.call("f", zygote_pid)
+    s.close()
+    assert out["hook_off"] == "done"  # ctypes loads: nothing Python-level is in the way
+    assert out["pid"] == 1 and out["ppid"] == 0  # alone in its PID namespace
+    if os.geteuid() == 0:
+        assert out["uid"] == 65534
+    assert out["udp"] != "done" and out["unix"] == "EPERM" and out["unshare"] == "refused"
+    for name in ("prlimit", "setpriority", "affinity", "getpgid", "getsid", "getaffinity", "getpriority"):
+        assert out[name] in ("EPERM", "ESRCH"), (name, out[name])
+    assert out["prio_user"] == "EPERM" and out["self_limit"] == "done"
+    assert out["proc"] == "EACCES" and out["ls_proc"] == "EACCES" and out["other_tmp"] == "EACCES"
+    assert not os.path.exists("/tmp/gdkit-kernel-probe.txt")
+
+
+def test_worker_has_no_capabilities(kernel_zygote):
+    need_root()
+    source = ("import ctypes\n"
+              "def f():\n"
+              "    libc = ctypes.CDLL(None)\n"
+              "    header = (ctypes.c_uint32 * 2)(0x20080522, 0)\n"
+              "    data = (ctypes.c_uint32 * 6)()\n"
+              "    libc.capget(header, data)\n"
+              "    bounding = [libc.prctl(23, c, 0, 0, 0) for c in range(41)]\n"
+              "    return list(data), bounding.count(1), libc.prctl(39, 0, 0, 0, 0)\n")
+    s = Student(kernel_zygote, [(0, source)], limits=limits())
+    s.start()
+    sets, bounding, no_new_privs = s.call("f")
+    s.close()
+    assert sets == [0] * 6 and bounding == 0 and no_new_privs == 1
+
+
+def test_private_directory_is_capped(kernel_zygote):
+    source = ("import os\n"
+              "def f():\n"
+              "    written = 0\n"
+              "    for i in range(200):\n"
+              "        try:\n"
+              "            with open(f'f{i}', 'wb') as out:\n"
+              "                out.write(b'x' * (512 << 10))\n"
+              "            written += 512 << 10\n"
+              "        except OSError as exc:\n"
+              "            return written, exc.errno\n"
+              "    return written, 0\n")
+    s = Student(kernel_zygote, [(0, source)], limits=limits(disk_mb=8))
+    s.start()
+    written, err = s.call("f")
+    s.close()
+    assert written <= 8 << 20 and err == 28  # ENOSPC
+
+
+def test_immutable_flag_is_refused_and_cleanup_unlocks(kernel_zygote, tmp_path):
+    """A worker cannot make a file immutable; a leftover that is immutable is still removed."""
+    need_root()
+    source = ("import fcntl, struct\n"
+              "def f():\n"
+              "    fd = open('locked', 'w')\n"
+              "    try:\n"
+              "        fcntl.ioctl(fd, 0x40086602, struct.pack('i', 0x10))\n"
+              "        return 'set'\n"
+              "    except OSError as exc:\n"
+              "        return exc.errno\n")
+    s = Student(kernel_zygote, [(0, source)], limits=limits())
+    s.start()
+    assert s.call("f") == 1  # EPERM: no CAP_LINUX_IMMUTABLE
+    s.close()
+    from gdkit.sandbox import cleanup
+    folder = tmp_path / "stale"
+    folder.mkdir()
+    (folder / "locked").write_text("x")
+    fd = os.open(folder / "locked", os.O_RDONLY)
+    try:
+        import fcntl, struct
+        fcntl.ioctl(fd, 0x40086602, struct.pack("i", 0x10))
+    except OSError:
+        pytest.skip("this file system has no immutable flag")
+    finally:
+        os.close(fd)
+    with pytest.raises(PermissionError):
+        (folder / "locked").unlink()
+    assert cleanup.remove_tree(str(folder)) == [] and not folder.exists()
+
+
+def test_stale_worker_folders_of_dead_runs_are_swept(tmp_path):
+    from gdkit.sandbox import cleanup
+    dead = tmp_path / (cleanup.PREFIX + "dead")
+    (dead / "w" / "private").mkdir(parents=True)
+    (dead / cleanup.LOCK).write_text("")
+    live = cleanup.RunFolder(str(tmp_path))
+    assert not dead.exists()
+    other = cleanup.RunFolder(str(tmp_path))  # a second live run does not sweep the first
+    assert os.path.isdir(live.path)
+    assert other.close() == [] and live.close() == []
+    assert os.listdir(tmp_path) == []
+
+
+def _has_cap_sys_resource() -> bool:
+    with open("/proc/self/status") as status:
+        effective = int(next(l for l in status if l.startswith("CapEff:")).split()[1], 16)
+    return bool(effective & (1 << 24))
+
+
+def test_zygote_restores_its_state_before_forking():
+    """If the zygote's limits or scheduling were changed, the next worker still starts pristine;
+    what cannot be put back makes the spawn a grader error, never a crippled worker."""
+    need_root()
+    import resource
+    zygote = start_zygote()
+    pid = zygote.process.pid
+    assert zygote.protections["usable"]  # started: its state is recorded
+    try:
+        soft, hard = before = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (8, hard))
+        os.setpriority(os.PRIO_PROCESS, pid, 15)
+        os.sched_setaffinity(pid, {0})
+        probe = "import os\ndef f():\n    return os.getpriority(os.PRIO_PROCESS, 0), len(os.sched_getaffinity(0))\n"
+        s = Student(zygote, [(0, probe)], limits=limits())
+        s.start()
+        nice, cpus = s.call("f")
+        s.close()
+        assert nice == 0 and cpus == len(os.sched_getaffinity(0))
+        assert resource.prlimit(pid, resource.RLIMIT_NOFILE) == before
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (8, 8))  # a hard limit only CAP_SYS_RESOURCE raises
+        s = Student(zygote, [(0, probe)], limits=limits())
+        if _has_cap_sys_resource():
+            s.start()
+            assert resource.prlimit(pid, resource.RLIMIT_NOFILE) == before
+        else:
+            with pytest.raises(SandboxFailed) as info:
+                s.start()
+            assert "process state changed" in info.value.detail
+        s.close()
+    finally:
+        zygote.close()
+
+
+def test_load_report_is_bounded(zygote):
+    cells = [(i, f"raise ValueError('x' * {10 ** 6})") for i in range(80)] + [(80, "def f():\n    return 1\n")]
+    s = Student(zygote, cells, limits=limits(timeout=5))
+    s.start()
+    failed = [c for c in s.load_report if not c["ok"]]
+    assert len(failed) == 51 and failed[-1]["error"] == "MoreErrors" and "30 more" in failed[-1]["message"]
+    assert all(len(c["message"]) <= 500 for c in failed) and s.call("f") == 1
+    s.close()
+
+
+def test_budget_bounds_a_submission_that_answers_just_in_time(zygote):
+    s = make(zygote, "import time\ndef f(i):\n    time.sleep(0.7)\n    return i\n", timeout=1.0, budget=2.0)
+    assert [s.call("f", i) for i in range(2)] == [0, 1]
+    with pytest.raises(WorkerDied) as info:
+        for i in range(2, 6):
+            s.call("f", i)
+    assert info.value.reason == "budget"
+    s.close()

@@ -17,7 +17,7 @@ from gdkit import assignments
 from gdkit.course import Course, locate, resolve
 from gdkit.errors import GdkitError
 from gdkit.notebook import graded_code_cells, is_test_cell, read_submission, to_plain_python
-from gdkit.sandbox.client import MissingFunction, Student, StudentRaised, WorkerDied, Zygote
+from gdkit.grading.student import MissingFunction, SandboxFailed, Student, StudentRaised, WorkerDied, start_zygote
 from gdkit.sandbox.limits import DEFAULT, Limits
 
 
@@ -103,12 +103,15 @@ def check_notebook(path, assignment_name: str | None = None, limits: Limits = DE
     else:
         course = resolve(course)
     tests = _course_tests(path, nb, assignment_name, course) or _own_tests(nb)
-    zygote = Zygote()
+    zygote = start_zygote()
     student = Student(zygote, graded_code_cells(nb), limits=limits)
     results = []
     try:
         try:
             student.start()
+        except SandboxFailed as exc:
+            raise GdkitError(f"the sandbox could not run your notebook ({exc.detail}); "
+                             "try again, or report this to your instructor") from None
         except WorkerDied as exc:
             return [CheckResult(qid, points, False, f"your notebook could not be loaded: {exc}")
                     for qid, (_, points, _) in tests.items()]

@@ -95,10 +95,13 @@ def build(dest: Path | None, *, root: Path, victim_notebook: Path, outdir: Path)
     nb("sys_exit_in_function", "process",
        _with(master, "detect_divergence", "import sys\ndef detect_divergence(errors):\n    sys.exit(0)\n"),
        baseline="master", relation="at_most", zero_questions=("q6_detect_divergence",))
+    # A cell that runs past the time limit is skipped (with what it defines): the rest is graded.
     nb("loop_at_import", "process", _after(master, "detect_divergence", "while True:\n    pass\n"),
-       statuses=("timeout",), relation="zero", reason="no answer")
+       baseline="master", relation="at_most", zero_questions=("q6_detect_divergence",),
+       kept_questions=("q1_sigmoid_derivative", "q4_update_synapses", "q5_convergence"))
     nb("sleep_at_import", "process", _after(master, "detect_divergence", "import time\ntime.sleep(10 ** 6)\n"),
-       statuses=("timeout",), relation="zero", reason="no answer")
+       baseline="master", relation="at_most", zero_questions=("q6_detect_divergence",),
+       kept_questions=("q1_sigmoid_derivative", "q4_update_synapses", "q5_convergence"))
     stubborn = ("import signal, time\n"
                 "for _s in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):\n"
                 "    signal.signal(_s, signal.SIG_IGN)\n"

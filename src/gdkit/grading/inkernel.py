@@ -9,8 +9,8 @@ so nbgrader records the same partial credit ``gdkit grade`` gives.
 Nothing here is isolated: the tests run in the student's process (see README, "nbgrader").
 The stand-in mirrors the sandbox client's contract so the suites behave the same: arguments
 and answers pass through the sandbox's wire format (copies, the same types, the same refusal
-of values that are not plain data), and the training loop is the worker's own
-(:mod:`gdkit.sandbox.loop`).
+of values that are not plain data), and the training loop is the one the worker runs
+(:mod:`gdkit.grading.training`).
 """
 from __future__ import annotations
 
@@ -25,11 +25,12 @@ from pathlib import Path
 import numpy as np
 
 from gdkit import assignments
-from gdkit.grading import randomness
+from gdkit.grading import randomness, training
 from gdkit.grading.plugin import MARKER, test_key
 from gdkit.record import TestResult, question_score
-from gdkit.sandbox import loop, protocol
-from gdkit.sandbox.client import MissingFunction, StudentRaised, WorkerDied, training_start
+from gdkit.grading.student import _SUBSTITUTE_PREAMBLE, MissingFunction, StudentRaised, WorkerDied, training_start
+from gdkit.sandbox import protocol
+from gdkit.sandbox.calls import lookup, substituted
 
 
 def _raised(exc: BaseException) -> StudentRaised:
@@ -62,7 +63,7 @@ def _copy_in(values):
 
 
 class KernelStudent:
-    """The ``student`` fixture's API (gdkit.sandbox.client.Student) over a live namespace."""
+    """The ``student`` fixture's API (gdkit.grading.student.Student) over a live namespace."""
 
     def __init__(self, namespace: dict):
         self.namespace = namespace
@@ -73,7 +74,7 @@ class KernelStudent:
         return self
 
     def _function(self, name: str):
-        function = loop.lookup(self.namespace, name)
+        function = lookup(self.namespace, name)
         if function is None:
             raise MissingFunction(name)
         return function
@@ -82,8 +83,9 @@ class KernelStudent:
         """Call the student's ``name`` on copies of the arguments; see Student.call."""
         function = self._function(name)
         args, kwargs = _copy_in(list(args)), _copy_in(kwargs)
+        sources = {k: _SUBSTITUTE_PREAMBLE + v for k, v in (substitute or {}).items()}
         try:
-            with loop.substituted(self.namespace, dict(substitute or {})):
+            with substituted(self.namespace, sources):
                 value = function(*args, **kwargs)
         except (Exception, SystemExit) as exc:  # the student's exception, whatever it is
             raise _raised(exc) from None
@@ -109,12 +111,12 @@ class KernelStudent:
               synapse_0=None, synapse_1=None) -> dict:
         """The kit's training loop with the student's functions; see Student.train."""
         X, y, synapse_0, synapse_1 = training_start(X, y, hidden, seed, synapse_0, synapse_1)
-        missing = loop.missing_functions(self.namespace, bool(stop_on_divergence))
+        missing = training.missing_functions(self.namespace, bool(stop_on_divergence))
         if missing:
             raise MissingFunction(", ".join(missing))
         args = _copy_in({"X": X, "y": y, "synapse_0": synapse_0, "synapse_1": synapse_1})
         try:
-            result = loop.train(self.namespace, args["X"], args["y"], float(alpha), args["synapse_0"],
+            result = training.train(self.namespace, args["X"], args["y"], float(alpha), args["synapse_0"],
                                 args["synapse_1"], int(iterations), bool(stop_on_divergence))
         except (Exception, SystemExit) as exc:
             raise _raised(exc) from None
@@ -122,7 +124,7 @@ class KernelStudent:
 
     def has(self, name: str) -> bool:
         """Whether the namespace defines a callable ``name``."""
-        return loop.lookup(self.namespace, name) is not None
+        return lookup(self.namespace, name) is not None
 
 
 def _suite_module(path: Path):

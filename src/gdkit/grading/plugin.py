@@ -24,8 +24,9 @@ from gdkit.notebook import read_submission, graded_code_cells
 from gdkit.errors import GdkitError
 from gdkit.grading import outputs, randomness
 from gdkit.grading.checks import safe_exception_name
+from gdkit.grading.student import (MissingFunction, SandboxFailed, Student, StudentRaised, WorkerDied, Zygote,
+                                   start_zygote)
 from gdkit.record import GRADER_ERROR, QuestionResult, Record, TestResult
-from gdkit.sandbox.client import MissingFunction, Student, StudentRaised, WorkerDied, Zygote
 from gdkit.sandbox.limits import Limits
 
 MARKER = "question"
@@ -65,8 +66,12 @@ def student_message(exc: BaseException | None) -> dict:
         return {"kind": "pass", "message": ""}
     if isinstance(exc, SubmissionUnusable):
         return {"kind": "unusable", "message": exc.reason}
+    if isinstance(exc, SandboxFailed):  # the sandbox's failure, not the student's: regraded
+        return {"kind": "grader-error", "message": "The grader could not run your code on this check; "
+                                                   "it will be graded again."}
     if isinstance(exc, WorkerDied):
         what = {"timeout": "did not finish in time", "cpu-time": "used up its CPU time",
+                "budget": "used up the time allowed for all its checks",
                 "gave-up": "was not run again after repeated failures"}.get(exc.reason, "crashed")
         return {"kind": "died", "message": f"Your code {what} ({exc.detail})." if exc.detail else f"Your code {what}."}
     if isinstance(exc, MissingFunction):
@@ -113,7 +118,7 @@ class GradingPlugin:
     def pytest_configure(self, config):
         config.addinivalue_line("markers", f"{MARKER}(id, weight=1): the question a hidden test grades")
         if self.zygote is None:
-            self.zygote = Zygote()
+            self.zygote = start_zygote()
         randomness.start_run(self.seed)  # before the suites are imported: they draw at import
 
     def pytest_unconfigure(self, config):
@@ -161,8 +166,13 @@ class GradingPlugin:
         progress.handle = handle
         try:
             handle.start()
+        except SandboxFailed as exc:  # not the student's doing: reported, regraded on the next run
+            progress.status = GRADER_ERROR
+            progress.reason = f"the sandbox failed before the notebook ran ({exc.detail})"[:300]
+            handle.close()
+            return _Unusable(progress.status, progress.reason)
         except WorkerDied as exc:
-            progress.status = exc.reason if exc.reason != "gave-up" else "crashed"
+            progress.status = _status(exc.reason)
             where = "while loading the notebook"
             progress.reason = f"{exc.detail or exc.reason} {where}".strip()
             handle.close()
@@ -175,7 +185,7 @@ class GradingPlugin:
             handle.close()
             if progress.status == "ok" and handle.failures:
                 first = handle.failures[0]
-                progress.status = first.reason if first.reason != "gave-up" else "crashed"
+                progress.status = _status(first.reason)
                 progress.reason = f"{len(handle.failures)} worker failure(s); first: {first}"
         self.on_done(self._record(progress))
 
@@ -240,6 +250,11 @@ class GradingPlugin:
                 description=_first_doc_line(item),
                 **info,
             ))
+
+
+def _status(reason: str) -> str:
+    """A record's status for a WorkerDied reason."""
+    return {"gave-up": "crashed", "budget": "timeout"}.get(reason, reason)
 
 
 def test_key(path, name: str) -> str:

@@ -61,13 +61,13 @@ def run(spec: dict, zygote=None) -> int:
 
 
 def main() -> None:
+    from gdkit.grading.student import start_zygote
     from gdkit.sandbox import lifetime
-    from gdkit.sandbox.client import Zygote
 
     lifetime.die_with_parent(int(os.environ.get("GDKIT_PARENT_PID", "0")) or None)
 
     # Start the worker first: it imports numpy and matplotlib while we import pytest.
-    zygote = Zygote()
+    zygote = start_zygote()
     spec = json.loads(Path(sys.argv[1]).read_text())
     code = run(spec, zygote)
     # pytest's "tests failed" is the normal case here: students fail tests. Only a usage or

@@ -1,8 +1,14 @@
-"""The grader's side of the sandbox: start the zygote, fork workers, talk to them.
+"""The trusted side of the sandbox: start the zygote, fork workers, load untrusted cells, call them.
 
-``Student`` is what hidden suites receive as their ``student`` fixture. Every answer it hands
-back has been decoded from plain data; a worker that hangs is killed at the deadline, one that
-dies is noted, and the next call starts a fresh worker for the same submission.
+A generic layer: it runs a notebook's code cells under :class:`~gdkit.sandbox.limits.Limits`
+in a caged worker process and answers calls with plain data. What the code is for (grading,
+and which functions matter) belongs to the caller, which may hand the worker trusted *driver*
+source to run next to the untrusted code (e.g. a training loop).
+
+Outcomes, each its own exception: the code raised (:class:`StudentRaised`), a name is missing
+(:class:`MissingFunction`), the code hung or died (:class:`WorkerDied`; the next call starts a
+fresh worker), or the sandbox itself failed before any untrusted code ran
+(:class:`SandboxFailed`: never the code's fault; a grader reports and retries it).
 """
 from __future__ import annotations
 
@@ -14,16 +20,27 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
-from gdkit.sandbox import protections, protocol
-from gdkit.sandbox.limits import DEFAULT, Limits
+from gdkit.sandbox import cleanup, protocol
+from gdkit.sandbox.limits import Limits
+from gdkit.sandbox.policy import Policy
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
+# Trusted steps (the zygote's start, a fork, setting up the cage, compiling drivers) that take
+# longer than this mean the machine or the sandbox is broken, not the code.
+SETUP_SECONDS = 60.0
+LOAD_EVENT_BYTES = 64 * 1024   # one cell's announcement, with the previous cell's result
+MAX_LOAD_ERRORS = 50           # failing cells kept in a load report (the rest are counted)
+MAX_DEFINED = 500
 
 
 class WorkerDied(Exception):
-    """The worker hung or died; ``reason`` is timeout, crashed, memory, cpu-time or output."""
+    """The code hung or its worker died. ``reason``: ``timeout`` (a call or a cell ran out of
+    time), ``budget`` (the submission's calls together ran out of time), ``cpu-time``,
+    ``crashed`` (it ended its process, was killed by a signal, or answered garbage) or
+    ``gave-up`` (too many failed workers; not run again)."""
 
     def __init__(self, reason: str, detail: str = ""):
         super().__init__(f"{reason}: {detail}" if detail else reason)
@@ -31,8 +48,17 @@ class WorkerDied(Exception):
         self.detail = detail
 
 
+class SandboxFailed(Exception):
+    """The sandbox could not run the code (a worker failed before any untrusted code ran, a
+    limit or protection did not take, the zygote refused to fork): the grader's fault."""
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail
+
+
 class StudentRaised(Exception):
-    """The student's function raised; ``exc_type`` and ``message`` say what."""
+    """The untrusted function raised; ``exc_type`` and ``message`` say what."""
 
     def __init__(self, exc_type: str, message: str, traceback: str = ""):
         super().__init__(f"{exc_type}: {message}")
@@ -42,48 +68,54 @@ class StudentRaised(Exception):
 
 
 class MissingFunction(Exception):
-    """The submission does not define the function (or the name is not callable)."""
+    """The code does not define the function (or the name is not callable)."""
 
     def __init__(self, name: str):
         super().__init__(f"{name} is not defined")
         self.name = name
 
 
-def _describe_exit(status: int | None, caged: bool = False) -> tuple[str, str]:
-    """(reason, detail) for a worker's wait status; ``caged``: the worker had confirmed its cage,
-    so student code was running and exit status 121 is not the sandbox's."""
+class _CellTimeout(Exception):
+    def __init__(self, cell):
+        self.cell = cell
+
+
+def describe_exit(usage: dict, cpu_limit: int) -> tuple[str, str]:
+    """(reason, detail) for a worker's end as the zygote saw it (wait status, CPU used, killed?)."""
+    status = usage.get("status")
     if status is None:
         return "crashed", "the worker disappeared"
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        if sig == signal.SIGXCPU:
+        # A worker is PID 1 of its namespace: the kernel's SIGXCPU is ignored there and its
+        # SIGKILL at the hard limit comes instead; the CPU account tells the two kills apart.
+        used_up = float(usage.get("cpu_seconds") or 0.0) >= cpu_limit - 0.25
+        if sig == signal.SIGXCPU or (sig == signal.SIGKILL and not usage.get("killed") and used_up):
             return "cpu-time", "the code used up its CPU time"
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
         return "crashed", f"the process was killed by {name}"
-    if os.WEXITSTATUS(status) == protections.CAGE_FAILED and not caged:
-        return "crashed", "the sandbox could not be set up, so the code was not run"
     return "crashed", f"the code ended the process (exit status {os.WEXITSTATUS(status)})"
 
 
-def training_start(X, y, hidden, seed, synapse_0=None, synapse_1=None):
-    """Trusted inputs of a training run: X (n, i) and y (n, k) as floats, and the starting
-    weights made here from ``seed`` (the tutorial's initialisation) unless given."""
-    import numpy as np
-    from gdkit.network import init_synapses
+class Budget:
+    """Wall seconds one submission may spend waiting on its code, across all its calls."""
 
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float)
-    if y.ndim == 1:
-        y = y.reshape(-1, 1)
-    if synapse_0 is None or synapse_1 is None:
-        synapse_0, synapse_1 = init_synapses(X.shape[1], hidden, y.shape[1], seed)
-    return X, y, synapse_0, synapse_1
+    def __init__(self, seconds: float):
+        self.seconds = float(seconds)
+        self.spent = 0.0
+
+    def remaining(self) -> float:
+        return self.seconds - self.spent
+
+    def charge(self, seconds: float) -> None:
+        self.spent += max(0.0, seconds)
 
 
 class Zygote:
-    """A clean pre-started worker process that forks one child per submission."""
+    """A pristine pre-started process that forks one worker per request (see worker.py)."""
 
-    def __init__(self):
+    def __init__(self, policy: Policy | None = None):
+        self.policy = policy or Policy()
         self._control, theirs = socket.socketpair()
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                "PYTHONPATH": str(PACKAGE_DIR.parent), "LANG": "C.UTF-8",
@@ -91,56 +123,86 @@ class Zygote:
         for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # machine workarounds, kept as found
             if var in os.environ:
                 env[var] = os.environ[var]
-        self._workdir_root = tempfile.mkdtemp(prefix="gdkit-workers-")
+        self.run_folder = cleanup.RunFolder()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gdkit.sandbox.worker", str(theirs.fileno())],
             pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, cwd=self._workdir_root, env=env, start_new_session=True)
+            stderr=subprocess.DEVNULL, cwd=self.run_folder.path, env=env, start_new_session=True)
         theirs.close()
+        protocol.send(self._control, {"policy": self.policy.to_json()})
         self._ready = False
         self._protections: dict = {}
+        self.leftovers: list[str] = list(self.run_folder.stale_left)
 
     @property
     def workdir_root(self) -> str:
-        return self._workdir_root
+        return self.run_folder.path
 
     @property
     def protections(self) -> dict:
-        """What the zygote found the kernel offers: ``{"seccomp": bool, "landlock": ABI (0 = none)}``."""
+        """What the zygote found the kernel offers: seccomp, Landlock ABI (0 = none),
+        namespaces, pid_namespace, and whether workers can run at all (``usable``)."""
         self._wait_ready()
         return dict(self._protections)
 
     def _wait_ready(self) -> None:
         if not self._ready:
-            hello = protocol.recv(self._control, timeout=60)
-            if not hello.get("ok"):
-                raise RuntimeError("the sandbox worker failed to start")
-            found = hello.get("protections")
-            self._protections = {"seccomp": bool(found.get("seccomp")), "landlock": int(found.get("landlock") or 0)} \
-                if isinstance(found, dict) else {"seccomp": False, "landlock": 0}
+            try:
+                hello = protocol.recv(self._control, timeout=SETUP_SECONDS)
+            except (protocol.Timeout, protocol.Closed, protocol.ProtocolError) as exc:
+                raise SandboxFailed(f"the sandbox's zygote did not start ({type(exc).__name__})") from None
+            found = hello.get("protections") if hello.get("ok") else None
+            if not isinstance(found, dict):
+                raise SandboxFailed("the sandbox's zygote did not start")
+            self._protections = {"seccomp": bool(found.get("seccomp")), "landlock": int(found.get("landlock") or 0),
+                                 "namespaces": bool(found.get("namespaces")),
+                                 "pid_namespace": bool(found.get("pid_namespace")),
+                                 "usable": bool(found.get("usable"))}
             self._ready = True
 
-    def spawn(self, config: dict) -> tuple[int, socket.socket]:
-        """Fork a worker for one submission; returns its pid and the socket to talk to it."""
+    def new_workdir(self) -> str:
+        """A fresh folder for one worker: its output log, and ``private/`` (its only writable place)."""
+        workdir = tempfile.mkdtemp(dir=self.run_folder.path)
+        os.chmod(workdir, 0o711)  # the worker's unprivileged user reaches private/ through it
+        os.mkdir(os.path.join(workdir, "private"), 0o700)
+        return workdir
+
+    def spawn(self, workdir: str, limits: Limits) -> tuple[int, socket.socket]:
+        """Fork a worker for ``workdir`` under ``limits``; its pid and the socket to talk to it."""
         self._wait_ready()
         ours, theirs = socket.socketpair()
+        request = {"op": "spawn", "workdir": workdir,
+                   "limits": {"cpu": limits.cpu, "memory_bytes": limits.memory_bytes,
+                              "output_bytes": limits.output_bytes, "files": limits.files,
+                              "disk_bytes": limits.disk_bytes}}
         try:
             socket.send_fds(self._control, [b"S"], [theirs.fileno()])
-            protocol.send(self._control, {"op": "spawn", "config": config})
-            reply = protocol.recv(self._control, timeout=30)
+            protocol.send(self._control, request)
+            reply = protocol.recv(self._control, timeout=SETUP_SECONDS)
+        except (OSError, protocol.Timeout, protocol.Closed, protocol.ProtocolError) as exc:
+            ours.close()
+            raise SandboxFailed(f"the sandbox's zygote did not answer ({type(exc).__name__})") from None
         finally:
             theirs.close()
+        if not reply.get("ok"):
+            ours.close()
+            raise SandboxFailed(f"the sandbox refused to start a worker: {str(reply.get('error', ''))[:300]}")
         return int(reply["pid"]), ours
 
     def kill(self, pid: int, grace: float = 0.0) -> dict:
-        """Kill a worker's process group and everything it left.
-
-        Returns ``status`` (the wait status), ``maxrss_kb`` and ``cpu_seconds`` of the worker.
-        """
+        """Kill a worker and everything it left. Returns ``status`` (the wait status), ``killed``
+        (whether the zygote had to kill it), ``maxrss_kb`` and ``cpu_seconds``."""
         self._wait_ready()
-        self._control.sendall(b"K")
-        protocol.send(self._control, {"op": "kill", "pid": pid, "grace": grace})
-        return protocol.recv(self._control, timeout=30)
+        try:
+            self._control.sendall(b"K")
+            protocol.send(self._control, {"op": "kill", "pid": pid, "grace": grace})
+            return protocol.recv(self._control, timeout=SETUP_SECONDS)
+        except (OSError, protocol.Timeout, protocol.Closed, protocol.ProtocolError):
+            return {"status": None, "killed": True}
+
+    def remove(self, workdir: str) -> None:
+        """Remove a worker's folder; what cannot be removed is kept in ``leftovers`` (reported)."""
+        self.leftovers += cleanup.remove_tree(workdir)
 
     def close(self) -> None:
         try:
@@ -150,7 +212,10 @@ class Zygote:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
         finally:
-            shutil.rmtree(self._workdir_root, ignore_errors=True)
+            self.leftovers += self.run_folder.close()
+            if self.leftovers:
+                print(f"gdkit: warning: {len(self.leftovers)} worker file(s) could not be removed, e.g. "
+                      f"{self.leftovers[0]}; the next run retries", file=sys.stderr, flush=True)
 
 
 def _mpl_cache_dir() -> str:
@@ -159,123 +224,209 @@ def _mpl_cache_dir() -> str:
     return str(path)
 
 
-class Student:
-    """A handle on one submission's worker (see docs/architecture.md for the API).
+def _text(value, limit: int) -> str:
+    return value[:limit] if isinstance(value, str) else ""
 
-    No grader path is ever passed to the worker: its allowlist (Landlock and the audit hook)
+
+class Worker:
+    """One submission's code in a caged worker process, restarted after it hangs or dies.
+
+    ``cells``: [(index, source)] run in order at start; ``drivers``: {name: trusted source}
+    compiled in the worker before the cells, whose functions :meth:`drive` runs. A cell that
+    runs past ``limits.timeout`` is skipped (the worker is restarted without it) and noted in
+    :attr:`load_report`. No path of the caller's is ever passed to the worker: its allowlist
     excludes everything it does not need, and naming paths would only say where they are.
     """
 
-    def __init__(self, zygote: Zygote, cells: list, *, limits: Limits = DEFAULT, max_restarts: int = 10):
+    def __init__(self, zygote: Zygote, cells: list, *, limits: Limits | None = None, drivers: dict | None = None,
+                 max_restarts: int = 10, skip=(), budget: Budget | None = None):
         self.zygote = zygote
-        self.cells = [list(c) for c in cells]
-        self.limits = limits
-        self.timeout = limits.timeout
+        self.cells = [(c[0], c[1]) for c in cells]
+        self.limits = limits or Limits()
+        self.drivers = dict(drivers or {})
         self.max_restarts = max_restarts
+        self.budget = budget or Budget(self.limits.wall_budget)
         self.restarts = 0
         self.failures: list[WorkerDied] = []
+        self.skipped: dict = {cell: "" for cell in skip}  # cell index -> notice
         self.load_report: list = []
         self.defined: list[str] = []
-        self.output = ""  # the first few KB the student's code printed (their own, safe to show)
-        self.artifacts: dict = {}
-        self.timed_out: set[str] = set()  # functions that hung once are not waited on again
-        # Functions that killed their worker once fail the same way again without a restart,
-        # so one crashing function cannot use up the restarts every other question needs.
-        self.died: dict[str, WorkerDied] = {}
+        self.output = ""  # the first few KB the code printed (its own, safe to show)
         self.max_rss_kb = 0  # the kernel's account of the workers, for benchmarks
         self.cpu_seconds = 0.0
-        self._pid = None
-        self._sock = None
-        self._workdir = None
-        self._public: Student | None = None
-        self._caged = False
+        self._pid: int | None = None
+        self._sock: socket.socket | None = None
+        self._workdir: str | None = None
+        self._untrusted = False  # untrusted code has started in the current worker
+
+    @property
+    def timeout(self) -> float:
+        return self.limits.timeout
 
     # -- lifecycle
     def start(self) -> None:
-        """Start a worker and load the submission; raises WorkerDied when loading fails."""
-        self._workdir = tempfile.mkdtemp(dir=self.zygote.workdir_root)
-        config = {"workdir": self._workdir, "cells": self.cells,
-                  "memory_bytes": self.limits.memory_bytes, "output_bytes": self.limits.output_bytes,
-                  "cpu_seconds": self.limits.cpu, "files": self.limits.files}
-        self._caged = False
-        self._pid, self._sock = self.zygote.spawn(config)
-        self._caged = bool(self._receive().get("caged"))
-        hello = self._receive()
-        self.load_report = hello.get("loaded", []) if isinstance(hello.get("loaded"), list) else []
-        self.defined = [d for d in hello.get("defined", []) if isinstance(d, str)]
+        """Start a worker and load the cells (skipping those that run too long).
 
-    def _stop(self, grace: float = 0.0) -> int | None:
-        status = None
+        Raises WorkerDied when loading fails and SandboxFailed when the sandbox does."""
+        while True:
+            self._spawn()
+            try:
+                self._load()
+                return
+            except _CellTimeout as slow:
+                self._stop()
+                self.skipped[slow.cell] = (f"this cell ran past the {self.limits.timeout:g} s limit and was "
+                                           "skipped; the rest of the notebook was graded")
+
+    def _spawn(self) -> None:
+        self._untrusted = False
+        self._workdir = self.zygote.new_workdir()
+        try:
+            self._pid, self._sock = self.zygote.spawn(self._workdir, self.limits)
+        except SandboxFailed:
+            self._stop()
+            raise
+        hello = self._receive_trusted()
+        if not hello.get("caged"):
+            self._stop()
+            raise SandboxFailed("the worker answered something unexpected before running any code")
+
+    def _receive_trusted(self) -> dict:
+        """A message the worker sends before any untrusted code runs: any failure is the sandbox's."""
+        try:
+            return protocol.recv(self._sock, timeout=SETUP_SECONDS, max_size=LOAD_EVENT_BYTES, bounds=protocol.REPLY)
+        except (protocol.Timeout, protocol.Closed, protocol.ProtocolError) as exc:
+            why = self._read_log().strip().splitlines()
+            usage = self._stop(grace=0.5)
+            detail = describe_exit(usage, self.limits.cpu)[1] if isinstance(exc, protocol.Closed) else type(exc).__name__
+            raise SandboxFailed(f"a worker failed before running any code ({detail})"
+                                + (f": {why[0][:200]}" if why else "")) from None
+
+    def _load(self) -> None:
+        """Send the cells and follow the worker through them (see worker._load_cells)."""
+        order = [index for index, _ in self.cells]
+        runs = [(i, s) for i, s in self.cells if i not in self.skipped]
+        protocol.send(self._sock, {"op": "load", "cells": runs, "drivers": self.drivers})
+        expected = [i for i, _ in runs]
+        results: dict = {}
+        current = None
+        while True:
+            if current is None:
+                message = self._receive_trusted()
+            else:
+                message = self._receive(max_size=LOAD_EVENT_BYTES, cell=current)
+            self._untrusted = self._untrusted or current is not None
+            results.update(self._load_result(message.get("after"), current))
+            event = message.get("event")
+            if event == "cell" and expected and message.get("cell") == expected[0]:
+                current = expected.pop(0)
+                self._untrusted = True
+            elif event == "loaded" and not expected:
+                defined = message.get("defined")
+                self.defined = [_text(d, 100) for d in defined[:MAX_DEFINED] if isinstance(d, str)] \
+                    if isinstance(defined, list) else []
+                break
+            else:
+                self._garbage("the worker's loading messages were out of order")
+        self.load_report = self._report(order, results)
+
+    def _load_result(self, after, current) -> dict:
+        if current is None:
+            if after is not None:
+                self._garbage("the worker reported a cell it never started")
+            return {}
+        if not (isinstance(after, dict) and after.get("cell") == current and isinstance(after.get("ok"), bool)):
+            self._garbage("the worker reported a cell's result wrongly")
+        if after["ok"]:
+            return {current: {"cell": current, "ok": True}}
+        return {current: {"cell": current, "ok": False, "error": _text(after.get("error"), 100),
+                          "message": _text(after.get("message"), 500), "traceback": _text(after.get("traceback"), 2000)}}
+
+    def _report(self, order: list, results: dict) -> list:
+        """Every cell in notebook order: its result, or the notice of its skipping; failing cells
+        beyond MAX_LOAD_ERRORS are counted in one last entry."""
+        report, failed, dropped = [], 0, 0
+        for index in order:
+            entry = results.get(index)
+            if index in self.skipped:
+                entry = {"cell": index, "ok": False, "error": "Skipped", "message": self.skipped[index]}
+            if entry is None:
+                continue
+            if not entry["ok"]:
+                failed += 1
+                if failed > MAX_LOAD_ERRORS:
+                    dropped += 1
+                    continue
+            report.append(entry)
+        if dropped:
+            report.append({"cell": "...", "ok": False, "error": "MoreErrors",
+                           "message": f"{dropped} more cells raised errors (not listed)"})
+        return report
+
+    def _garbage(self, why: str):
+        self._stop()
+        died = WorkerDied("crashed", f"the worker sent garbage ({why})")
+        self.failures.append(died)
+        raise died
+
+    def _read_log(self) -> str:
+        return _read_head(os.path.join(self._workdir, "output.log")) if self._workdir else ""
+
+    def _stop(self, grace: float = 0.0) -> dict:
+        usage: dict = {"status": None}
         if self._sock is not None:
             self._sock.close()
             self._sock = None
         if self._pid is not None:
             usage = self.zygote.kill(self._pid, grace)
-            status = usage.get("status")
             self.max_rss_kb = max(self.max_rss_kb, int(usage.get("maxrss_kb") or 0))
             self.cpu_seconds += float(usage.get("cpu_seconds") or 0.0)
             self._pid = None
         if self._workdir is not None:
-            if not self.output:
-                self.output = _read_head(os.path.join(self._workdir, "output.log"))
-            shutil.rmtree(self._workdir, ignore_errors=True)
+            if not self.output and self._untrusted:
+                self.output = self._read_log()
+            self.zygote.remove(self._workdir)
             self._workdir = None
-        return status
+        return usage
 
     def close(self) -> None:
-        """Kill the worker (and the public-example twin) and everything they started; keep what
-        the student's code printed."""
+        """Kill the worker and everything it started; keep what the code printed."""
         self._stop()
-        if self._public is not None and self._public is not self:
-            self._public.close()
 
-    def public(self) -> "Student":
-        """A twin worker for the small public examples shown in feedback.
-
-        It loads the same notebook but is never sent a hidden input, so whatever the student's
-        code answers there (a worker keeps state between calls: it could replay hidden inputs
-        it saw earlier) can only be made of public values. Its failures do not count against
-        the submission. Started on first use.
-        """
-        if self._public is None:
-            self._public = Student(self.zygote, self.cells, limits=self.limits, max_restarts=2)
-            self._public._public = self._public  # a twin's examples go to itself
-        return self._public  # its first call starts it (see _exchange)
-
-    def _receive(self, timeout: float | None = None) -> dict:
-        try:
-            return protocol.recv(self._sock, timeout=timeout or self.timeout, bounds=protocol.REPLY)
-        except protocol.Timeout:
+    def _receive(self, max_size: int | None = None, cell=None) -> dict:
+        """The next message from untrusted code, within the time limit and the budget."""
+        remaining = self.budget.remaining()
+        if remaining <= 0:
             self._stop()
-            died = WorkerDied("timeout", f"no answer within {self.timeout:g} s")
+            died = WorkerDied("budget", f"the submission used up its {self.budget.seconds:g} s for all its calls")
+            self.failures.append(died)
+            raise died
+        wait = min(self.limits.timeout, remaining)
+        started = time.monotonic()
+        try:
+            kwargs = {"max_size": max_size} if max_size else {}
+            return protocol.recv(self._sock, timeout=wait, bounds=protocol.REPLY, **kwargs)
+        except protocol.Timeout:
+            if cell is not None and wait >= self.limits.timeout:
+                raise _CellTimeout(cell) from None
+            self._stop()
+            died = (WorkerDied("timeout", f"no answer within {self.limits.timeout:g} s") if wait >= self.limits.timeout
+                    else WorkerDied("budget", f"the submission used up its {self.budget.seconds:g} s for all its calls"))
         except protocol.Closed:
-            reason, detail = _describe_exit(self._stop(grace=0.5), self._caged)
-            died = WorkerDied(reason, detail)
+            died = WorkerDied(*describe_exit(self._stop(grace=0.5), self.limits.cpu))
         except protocol.ProtocolError as exc:
             self._stop()
-            died = WorkerDied("crashed", f"the worker sent garbage ({exc})")
+            died = WorkerDied("crashed", f"the worker sent garbage ({str(exc)[:200]})")
+        finally:
+            self.budget.charge(time.monotonic() - started)
         self.failures.append(died)
         raise died
 
-    def _request(self, message: dict, timeout: float | None = None) -> dict:
-        if message["op"] == "has":  # runs no student code: nothing to remember
-            return self._exchange(message, timeout)
-        key = message.get("name", message["op"])
-        if key in self.timed_out:
-            raise WorkerDied("timeout", f"`{key}` already ran out of time on an earlier check")
-        if key in self.died:
-            earlier = self.died[key]
-            raise WorkerDied(earlier.reason, f"{earlier.detail} (on an earlier check; not run again)".strip())
-        try:
-            return self._exchange(message, timeout)
-        except WorkerDied as died:
-            if died.reason == "timeout":
-                self.timed_out.add(key)
-            elif died.reason != "gave-up":
-                self.died[key] = died
-            raise
+    # -- requests
+    def _request(self, message: dict) -> dict:
+        return self._exchange(message)
 
-    def _exchange(self, message: dict, timeout: float | None) -> dict:
+    def _exchange(self, message: dict) -> dict:
         if self._sock is None:
             if self.restarts >= self.max_restarts:
                 raise WorkerDied("gave-up", f"the code failed {len(self.failures)} times; not run again")
@@ -284,36 +435,33 @@ class Student:
         try:
             protocol.send(self._sock, message)
         except OSError:
-            reason, detail = _describe_exit(self._stop(), self._caged)
-            died = WorkerDied(reason, detail)
+            died = WorkerDied(*describe_exit(self._stop(grace=0.5), self.limits.cpu))
             self.failures.append(died)
             raise died from None
-        return self._receive(timeout)
+        return self._receive()
 
     def _decode(self, data):
-        """Decode a worker's data; malformed data means a broken (or hostile) worker: a crash."""
+        """Decode the worker's data; malformed data means a broken (or hostile) worker: a crash."""
         try:
             return protocol.decode(data, bounds=protocol.REPLY)
         except protocol.ProtocolError as exc:
-            self._stop()
-            died = WorkerDied("crashed", f"the worker sent garbage ({str(exc)[:200]})")
-            self.failures.append(died)
-            raise died from None
+            self._garbage(str(exc)[:200])
 
     def _unwrap(self, reply: dict):
         if reply.get("ok"):
             return self._decode(reply.get("value"))
         kind = reply.get("kind")
         if kind == "missing":
-            raise MissingFunction(str(reply.get("name", "?")))
+            raise MissingFunction(_text(reply.get("name"), 100) or "?")
         if kind == "raised":
-            raise StudentRaised(str(reply.get("exc_type", "Exception"))[:100],
-                                str(reply.get("message", ""))[:2000], str(reply.get("traceback", ""))[:4000])
+            raise StudentRaised(_text(reply.get("exc_type"), 100) or "Exception", _text(reply.get("message"), 2000),
+                                _text(reply.get("traceback"), 4000))
         raise WorkerDied("crashed", "the worker answered something unexpected")
 
-    # -- the API hidden suites use
+    # -- the API
     def call(self, name: str, *args, return_args: bool = False, substitute: dict | None = None, **kwargs):
-        """Call the student's function ``name``; see docs/architecture.md.
+        """Call the code's function ``name`` on copies of the arguments; returns its value
+        (and with ``return_args`` the positional arguments as they were after the call).
 
         ``substitute`` maps other function names to source code (a complete ``def``) used in
         their place during this call only, so a mistake elsewhere does not cascade.
@@ -346,26 +494,17 @@ class Student:
                 out.append(exc)
         return out
 
-    def train(self, X, y, alpha, hidden=4, iterations=1000, seed=1, *, stop_on_divergence=False,
-              synapse_0=None, synapse_1=None) -> dict:
-        """Run the kit's training loop in the worker with the student's functions.
-
-        The initial weights are made here (trusted) from ``seed`` unless given.
-        """
-        X, y, synapse_0, synapse_1 = training_start(X, y, hidden, seed, synapse_0, synapse_1)
-        args = {"X": X, "y": y, "alpha": float(alpha), "synapse_0": synapse_0, "synapse_1": synapse_1,
-                "iterations": int(iterations), "stop_on_divergence": bool(stop_on_divergence)}
-        result = self._unwrap(self._request({"op": "train", "args": protocol.encode(args)}))
-        if not isinstance(result, dict):
-            raise WorkerDied("crashed", "the worker answered something unexpected")
-        return result
+    def drive(self, driver: str, entry: str, *, key: str | None = None, **kwargs):
+        """Run ``entry(namespace, **kwargs)`` of a trusted driver in the worker; its (untrusted) result."""
+        return self._unwrap(self._request({"op": "drive", "name": key or f"{driver}.{entry}", "driver": driver,
+                                           "entry": entry, "args": protocol.encode(kwargs)}))
 
     def run_cell(self, source: str, label: str = "<check>") -> None:
-        """Run public code (a visible test cell) in the student's namespace; raises StudentRaised."""
+        """Run public code (a visible test cell) in the code's namespace; raises StudentRaised."""
         self._unwrap(self._request({"op": "exec", "name": f"exec:{label}", "source": source, "label": label}))
 
     def has(self, name: str) -> bool:
-        """Whether the submission defines a callable ``name``."""
+        """Whether the code defines a callable ``name``."""
         return bool(self._unwrap(self._request({"op": "has", "name": name})))
 
 

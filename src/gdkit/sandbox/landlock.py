@@ -6,19 +6,19 @@ any native extension), so only the kernel can keep such code inside its private 
 Landlock (Linux 5.13+) needs no privileges: a process restricts itself, irrevocably, and
 everything it could still start inherits the restriction.
 
-Written against the kernel's documented ABI (``include/uapi/linux/landlock.h``); x86_64
-syscall numbers only, like :mod:`gdkit.sandbox.seccomp`. :func:`abi` says what the running
-kernel offers (0: nothing), :func:`install` restricts the calling process.
+Written against the kernel's documented ABI (``include/uapi/linux/landlock.h``). Its system
+calls were added after the kernel unified its system-call table, so their numbers are the same
+on every Linux architecture. :func:`abi` says what the running kernel offers (0: nothing),
+:func:`install` restricts the calling process.
 """
 from __future__ import annotations
 
 import ctypes
 import os
-import platform
 import stat
 import struct
 
-_CREATE_RULESET, _ADD_RULE, _RESTRICT_SELF = 444, 445, 446  # x86_64
+_CREATE_RULESET, _ADD_RULE, _RESTRICT_SELF = 444, 445, 446  # every architecture
 _CREATE_RULESET_VERSION = 1 << 0
 _RULE_PATH_BENEATH = 1
 _PR_SET_NO_NEW_PRIVS = 38
@@ -52,9 +52,7 @@ def _libc():
 
 
 def abi() -> int:
-    """The Landlock ABI version the running kernel offers; 0 when it offers none (or not x86_64)."""
-    if platform.machine() != "x86_64":
-        return 0
+    """The Landlock ABI version the running kernel offers; 0 when it offers none."""
     try:
         version = _libc().syscall(ctypes.c_long(_CREATE_RULESET), None, ctypes.c_long(0),
                                   ctypes.c_long(_CREATE_RULESET_VERSION))
@@ -76,25 +74,38 @@ def _ruleset_attr(version: int) -> bytes:
     return attr[:24 if version >= 6 else 16 if version >= 4 else 8]
 
 
-def beneath_except(root: str, excluded: str, rights: int) -> list[tuple[str, int]]:
-    """Rules granting ``rights`` beneath ``root`` except beneath ``excluded`` (a rule cannot carve a hole).
+def beneath_except(root: str, excluded, rights: int) -> list[tuple[str, int]]:
+    """Rules granting ``rights`` beneath ``root`` except beneath the ``excluded`` path(s) (a rule
+    cannot carve a hole).
 
-    Used when the kit's own package lies inside the Python installation (a non-editable
-    install): every sibling on the way down to it gets ``rights``; the directories on the way
-    (and so the package's own directory) may only be listed, so that imports can still scan
-    site-packages while no file of the package can be read.
+    Used when a banned package lies inside a granted tree (the kit installed in site-packages):
+    every sibling on the way down to it gets ``rights``; the directories on the way (and so the
+    package's own directory) may only be listed, so that imports can still scan site-packages
+    while no file of the package can be read.
     """
-    root, excluded = os.path.realpath(root), os.path.realpath(excluded)
-    if not excluded.startswith(root.rstrip("/") + "/"):
+    root = os.path.realpath(root)
+    excluded = [os.path.realpath(e) for e in ([excluded] if isinstance(excluded, str) else excluded)]
+    inside = [e for e in excluded if e == root or e.startswith(root.rstrip("/") + "/")]
+    if not inside:
         return [(root, rights)]
-    rules, current = [(root, rights & READ_DIR)], root
-    for part in os.path.relpath(excluded, root).split(os.sep):
-        step = os.path.join(current, part)
-        try:
-            rules += [(e.path, rights) for e in os.scandir(current) if e.path != step]
-        except OSError:
-            pass
-        current = step
+    return [(root, rights & READ_DIR)] + _siblings(root, inside, rights)
+
+
+def _siblings(folder: str, inside: list[str], rights: int) -> list[tuple[str, int]]:
+    """``rights`` on every entry of ``folder`` that is not (and holds no) excluded path; recursing
+    into those that hold one (listable through the top rule already)."""
+    if folder in inside:
+        return []
+    try:
+        entries = [e.path for e in os.scandir(folder)]
+    except OSError:
+        return []
+    rules = []
+    for path in entries:
+        if any(e == path or e.startswith(path + "/") for e in inside):
+            rules += _siblings(path, inside, rights)
+        else:
+            rules.append((path, rights))
     return rules
 
 

@@ -1,32 +1,52 @@
 """What the kernel offers the sandbox, probed by trusted code (the zygote, the runner).
 
-The worker's kernel-level protections are seccomp (x86_64 only) and Landlock (Linux 5.13+).
-Where one is missing the worker still runs, behind the audit hook alone, and the grading run
-says so in one line on stderr. Where the probe says one works, the worker child refuses to run
-student code if installing it then fails (fail closed, not open).
+The worker's kernel-level protections are seccomp (x86_64), Landlock (Linux 5.13+) and
+namespaces (a user, network, mount and PID namespace per worker, where the kernel lets this
+user make them). Where one is missing the worker still runs behind the others and the audit
+hook, and the grading run says so in one line on stderr. Where the probe says one works, the
+worker child refuses to run untrusted code if installing it then fails (fail closed, not open).
 """
 from __future__ import annotations
 
+import os
 import sys
 
-from gdkit.sandbox import landlock, seccomp
+from gdkit.sandbox import landlock, namespaces, seccomp
 
 # The worker child's exit status when a promised protection did not install.
 CAGE_FAILED = 121
 
 
+def namespaces_available() -> bool:
+    """Whether a child of this process can make its own user, mount and network namespaces."""
+    try:
+        pid = os.fork()
+    except OSError:
+        return False
+    if pid == 0:
+        try:
+            namespaces.unshare(namespaces.CLONE_NEWUSER | namespaces.CLONE_NEWNS | namespaces.CLONE_NEWNET)
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
 def probe() -> dict:
-    """``{"seccomp": bool, "landlock": ABI version (0 = none)}`` for the running kernel."""
-    return {"seccomp": seccomp.available(), "landlock": landlock.abi()}
+    """``{"seccomp": bool, "landlock": ABI version (0 = none), "namespaces": bool}`` for this kernel."""
+    return {"seccomp": seccomp.available(), "landlock": landlock.abi(), "namespaces": namespaces_available()}
 
 
 def missing(found: dict) -> list[str]:
     """Names of the protections ``found`` (a :func:`probe` result) lacks."""
     out = []
     if not found.get("seccomp"):
-        out.append("seccomp (process creation is refused by the audit hook only)")
+        out.append("seccomp (process creation and sockets are refused by the audit hook only)")
     if not found.get("landlock"):
         out.append("Landlock (file access from C code is not confined)")
+    if not found.get("namespaces", True):
+        out.append("namespaces (workers share the network; their disk use is capped per file only)")
     return out
 
 

@@ -1,14 +1,18 @@
-"""A seccomp filter for the worker child: no new processes, no signalling others by pidfd, no mknod.
+"""A seccomp filter for the worker child: it may act on itself only.
 
-The audit hook cannot see everything: ``_posixsubprocess.fork_exec`` (behind ``subprocess``
-and ``multiprocessing``) and ``os.pidfd_open`` / ``signal.pidfd_send_signal`` raise no audit
-event in CPython 3.11, so a submission could exec a shell (which runs without any hook) or kill
-the grader. The kernel refuses these system calls once this filter is installed; it cannot be
-removed, and it is inherited by anything the process could still start. ``mknod`` is refused
-too: a FIFO in place of the worker's ``output.log`` would block the grader that reads it.
+Refused (EPERM) once installed, irrevocably and for anything the process could still start:
+new processes and exec (``_posixsubprocess.fork_exec`` raises no audit event in CPython 3.11),
+ptrace and reading or writing other processes' memory, pidfds, ``mknod`` (a FIFO in place of
+the output log would block the grader), sockets of any kind (the worker talks to the grader
+over the socket pair it was handed; a new socket could reach the network where the kernel has
+no network namespace), namespaces and mounts, io_uring (its operations bypass this filter),
+bpf, userfaultfd, perf events and keyrings. Calls that name a process (resource limits,
+priority, scheduling, CPU affinity, I/O priority, process groups, signals) are allowed on the
+worker itself only (pid 0 or its own), so no worker can lower the zygote's limits, renice it
+or pin it, nor learn whether another process exists.
 
-Only x86_64 is covered (the syscall numbers are per architecture); elsewhere
-:func:`install` returns False and the caller relies on the audit hook alone.
+The table is x86_64's (system call numbers are per architecture); elsewhere :func:`install`
+returns False and :mod:`gdkit.sandbox.protections` says so.
 """
 from __future__ import annotations
 
@@ -20,13 +24,35 @@ import struct
 _AUDIT_ARCH_X86_64 = 0xC000003E
 _X32_SYSCALL_BIT = 0x40000000
 _CLONE_THREAD = 0x00010000
-# x86_64 system call numbers.
-_CLONE, _FORK, _VFORK, _EXECVE, _KILL, _TKILL, _TGKILL = 56, 57, 58, 59, 62, 200, 234
-_PTRACE, _PROCESS_VM_READV, _PROCESS_VM_WRITEV, _EXECVEAT = 101, 310, 311, 322
-_PIDFD_SEND_SIGNAL, _CLONE3, _PIDFD_OPEN, _PIDFD_GETFD = 424, 435, 434, 438
-_MKNOD, _MKNODAT, _SECCOMP = 133, 259, 317
-_DENIED = (_FORK, _VFORK, _EXECVE, _EXECVEAT, _PTRACE, _PROCESS_VM_READV, _PROCESS_VM_WRITEV,
-           _PIDFD_SEND_SIGNAL, _PIDFD_OPEN, _PIDFD_GETFD, _MKNOD, _MKNODAT)
+_PRIO_PROCESS, _IOPRIO_WHO_PROCESS = 0, 1
+_SECCOMP = 317
+_CLONE, _CLONE3 = 56, 435
+
+# x86_64 system calls refused outright.
+DENIED = {
+    "fork": 57, "vfork": 58, "execve": 59, "execveat": 322, "ptrace": 101,
+    "process_vm_readv": 310, "process_vm_writev": 311, "pidfd_send_signal": 424, "pidfd_open": 434,
+    "pidfd_getfd": 438, "mknod": 133, "mknodat": 259, "socket": 41, "socketpair": 53,
+    "unshare": 272, "setns": 308, "mount": 165, "umount2": 166, "pivot_root": 155, "chroot": 161,
+    "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
+    "mount_setattr": 442, "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427,
+    "bpf": 321, "userfaultfd": 323, "perf_event_open": 298, "kcmp": 312, "process_madvise": 440,
+    "process_mrelease": 448, "keyctl": 250, "add_key": 248, "request_key": 249,
+}
+# x86_64 system calls allowed only when argument ARG names the worker itself (0 or its pid).
+SELF_ONLY = {
+    "kill": (62, 0, False), "tkill": (200, 0, False), "tgkill": (234, 0, False),
+    "rt_sigqueueinfo": (129, 0, False), "rt_tgsigqueueinfo": (297, 0, False),
+    "prlimit64": (302, 0, True), "getpgid": (121, 0, True), "getsid": (124, 0, True), "setpgid": (109, 0, True),
+    "sched_setaffinity": (203, 0, True), "sched_getaffinity": (204, 0, True),
+    "sched_setparam": (142, 0, True), "sched_getparam": (143, 0, True),
+    "sched_setscheduler": (144, 0, True), "sched_getscheduler": (145, 0, True),
+    "sched_rr_get_interval": (148, 0, True), "sched_setattr": (314, 0, True), "sched_getattr": (315, 0, True),
+    "get_robust_list": (274, 0, True), "migrate_pages": (256, 0, True), "move_pages": (279, 0, True),
+}
+# (which, who) calls: allowed only for the process itself (a user's or group's processes are others).
+WHICH_WHO = {"getpriority": (140, _PRIO_PROCESS), "setpriority": (141, _PRIO_PROCESS),
+             "ioprio_get": (252, _IOPRIO_WHO_PROCESS), "ioprio_set": (251, _IOPRIO_WHO_PROCESS)}
 
 # BPF opcodes.
 _LD_W_ABS, _JEQ_K, _JSET_K, _RET_K = 0x20, 0x15, 0x45, 0x06
@@ -39,31 +65,55 @@ def _insn(code, jt, jf, k):
     return struct.pack("=HBBI", code, jt, jf, k & 0xFFFFFFFF)
 
 
+def _arg(index: int) -> bytes:
+    """Load the low 32 bits of argument ``index`` (pids and which-values are ints)."""
+    return _insn(_LD_W_ABS, 0, 0, 16 + 8 * index)
+
+
+def _ret(action: int) -> bytes:
+    return _insn(_RET_K, 0, 0, action)
+
+
+def _self_only(nr: int, arg: int, zero_is_self: bool, own_pid: int) -> list[bytes]:
+    """nr with argument ``arg`` in {own_pid} (or {0, own_pid}): allow; other values: EPERM."""
+    eperm = _ERRNO | errno.EPERM
+    return [_insn(_JEQ_K, 0, 5, nr), _arg(arg),
+            _insn(_JEQ_K, 2, 0, own_pid), _insn(_JEQ_K, 1 if zero_is_self else 0, 0, 0 if zero_is_self else own_pid),
+            _ret(eperm), _ret(_ALLOW), _insn(_LD_W_ABS, 0, 0, 0)]
+
+
+def _which_who(nr: int, which: int, own_pid: int) -> list[bytes]:
+    """nr(which, who): allowed for (which, 0) and (which, own_pid) only."""
+    eperm = _ERRNO | errno.EPERM
+    return [_insn(_JEQ_K, 0, 7, nr), _arg(0), _insn(_JEQ_K, 0, 3, which), _arg(1),
+            _insn(_JEQ_K, 2, 0, own_pid), _insn(_JEQ_K, 1, 0, 0), _ret(eperm), _ret(_ALLOW),
+            _insn(_LD_W_ABS, 0, 0, 0)]
+
+
 def _program(own_pid: int) -> bytes:
-    """Deny process creation (threads stay allowed), exec, ptrace and pidfd signalling; signals
-    by kill/tkill/tgkill only to the process itself (Python's own signal delivery needs that)."""
+    """The filter: foreign ABIs killed, the tables above applied, everything else allowed."""
     eperm = _ERRNO | errno.EPERM
     prog = [
         _insn(_LD_W_ABS, 0, 0, 4),                      # seccomp_data.arch
         _insn(_JEQ_K, 1, 0, _AUDIT_ARCH_X86_64),
-        _insn(_RET_K, 0, 0, _KILL_PROCESS),             # a foreign ABI (int 0x80) is never legitimate
+        _ret(_KILL_PROCESS),                            # a foreign ABI (int 0x80) is never legitimate
         _insn(_LD_W_ABS, 0, 0, 0),                      # seccomp_data.nr
         # x32 numbers (bit 30) would bypass the checks below by number: never legitimate here.
         _insn(_JSET_K, 0, 1, _X32_SYSCALL_BIT),
-        _insn(_RET_K, 0, 0, _KILL_PROCESS),
+        _ret(_KILL_PROCESS),
     ]
-    for nr in _DENIED:
-        prog += [_insn(_JEQ_K, 0, 1, nr), _insn(_RET_K, 0, 0, eperm)]
+    for nr in sorted(DENIED.values()):
+        prog += [_insn(_JEQ_K, 0, 1, nr), _ret(eperm)]
     # clone3 hides its flags in memory the filter cannot read: ENOSYS makes glibc fall back to clone.
-    prog += [_insn(_JEQ_K, 0, 1, _CLONE3), _insn(_RET_K, 0, 0, _ERRNO | errno.ENOSYS)]
+    prog += [_insn(_JEQ_K, 0, 1, _CLONE3), _ret(_ERRNO | errno.ENOSYS)]
     # clone: only threads (CLONE_THREAD in the low word of the first argument).
-    prog += [_insn(_JEQ_K, 0, 4, _CLONE), _insn(_LD_W_ABS, 0, 0, 16),
-             _insn(_JSET_K, 1, 0, _CLONE_THREAD), _insn(_RET_K, 0, 0, eperm), _insn(_RET_K, 0, 0, _ALLOW)]
-    # kill/tkill/tgkill: first argument must be our own pid (tkill's tid of the main thread is it too).
-    for nr in (_KILL, _TKILL, _TGKILL):
-        prog += [_insn(_JEQ_K, 0, 4, nr), _insn(_LD_W_ABS, 0, 0, 16),
-                 _insn(_JEQ_K, 1, 0, own_pid), _insn(_RET_K, 0, 0, eperm), _insn(_RET_K, 0, 0, _ALLOW)]
-    prog.append(_insn(_RET_K, 0, 0, _ALLOW))
+    prog += [_insn(_JEQ_K, 0, 4, _CLONE), _arg(0), _insn(_JSET_K, 1, 0, _CLONE_THREAD), _ret(eperm), _ret(_ALLOW)]
+    # Signals: kill(0, sig) would reach the whole process group, so only the own pid counts there.
+    for name, (nr, arg, zero_ok) in SELF_ONLY.items():
+        prog += _self_only(nr, arg, zero_ok, own_pid)
+    for nr, which in WHICH_WHO.values():
+        prog += _which_who(nr, which, own_pid)
+    prog.append(_ret(_ALLOW))
     return b"".join(prog)
 
 

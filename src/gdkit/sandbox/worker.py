@@ -1,30 +1,31 @@
-"""The worker side of the sandbox: a clean pre-started process that forks one child per submission.
+"""The worker side of the sandbox: a pristine pre-started process that forks one child per worker.
 
 Run as ``python -m gdkit.sandbox.worker <control-fd>`` by :mod:`gdkit.sandbox.client`.
-The parent process (the *zygote*) imports numpy once, probes which kernel protections work
-(:mod:`gdkit.sandbox.protections`) and never runs student code. matplotlib is not preloaded
-(see :func:`_preload`). For each submission the grader hands it a socket; the zygote forks,
-and the child:
+The parent process (the *zygote*) imports the policy's modules (numpy) once, probes which
+kernel protections work (:mod:`gdkit.sandbox.protections`), records its own process state
+(:mod:`gdkit.sandbox.pristine`) and never holds untrusted code or data: a spawn request carries
+only a work folder and limits. Before each fork it puts its state back (or refuses to fork),
+and makes the next child PID 1 of a new PID namespace. The child:
 
-1. starts its own session (so the whole group can be killed), moves to a private temporary
-   directory, points stdin at /dev/null and stdout/stderr at a size-capped log file, clears
-   the environment and lowers its resource limits (CPU time, address space, file size);
-2. restricts itself with Landlock (files: read-only Python installation and system libraries,
-   read-write private directory, nothing else; no TCP; no signals out) and seccomp (no
-   fork/exec/ptrace/mknod); if the zygote found one of them usable and installing it fails,
-   the child exits without running any student code;
-3. installs an audit hook (which Python offers no way to remove) that refuses, with readable
-   errors: importing the kit's own modules, reading files outside the Python installation and
-   its private directory, writing outside its private directory, starting processes, sending
-   signals, opening sockets, loading native code with ctypes and raising resource limits;
-4. runs the submission's cells one by one, each in the same namespace, recording errors;
-5. answers requests (call a function, run the kit's training loop) until the grader closes
-   the socket.
+1. starts its own session, points stdin at /dev/null and stdout/stderr at a size-capped log,
+   clears the environment, sets its resource limits (CPU time, address space, file size, open
+   files, no core dumps): a limit that does not take ends the child;
+2. isolates itself (:mod:`gdkit.sandbox.namespaces`): a network namespace with no network, a
+   mount namespace whose private directory is a size-capped tmpfs; when the grader is root it
+   becomes the policy's unprivileged user; then a user namespace of its own, and every
+   capability dropped with no_new_privs (:mod:`gdkit.sandbox.privileges`);
+3. restricts itself with Landlock (files: read-only Python installation and system libraries,
+   read-write private directory, nothing else; no TCP; no signals out) and seccomp (itself
+   only: no processes, sockets, mounts, or calls on other processes);
+4. installs the audit hook (:mod:`gdkit.sandbox.cage`; defence in depth), and tells the grader
+   it is caged. Any step the zygote found available that then fails ends the child with
+   :data:`protections.CAGE_FAILED` before any untrusted code is received;
+5. receives its cells and the caller's trusted *driver* sources over its own socket, compiles
+   the drivers, runs the cells one by one in one namespace (reporting each cell's start, so
+   the grader can skip a cell that runs too long), then answers requests until the grader
+   closes the socket.
 
-The child is told only what it needs (its directory, its cells, its limits): no path of the
-grader's (output folder, course) ever enters its memory, where ``gc`` could find it.
 Nothing here is trusted by the grader: answers are plain data that trusted code judges.
-This module must not import the kit's reference mathematics (it is the student's process).
 """
 from __future__ import annotations
 
@@ -37,54 +38,35 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import builtins  # noqa: E402
+import importlib  # noqa: E402
 import io  # noqa: E402
 import resource  # noqa: E402
+import select  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
 import time  # noqa: E402
-import traceback  # noqa: E402
 
-import numpy as np  # noqa: E402
-
-from gdkit.sandbox import landlock, lifetime, loop, protections, protocol, seccomp  # noqa: E402
+from gdkit.sandbox import (calls, cage as cages, landlock, lifetime, namespaces, pristine, privileges,  # noqa: E402
+                           protections, protocol, seccomp)
+from gdkit.sandbox.policy import Policy  # noqa: E402
 
 OUTPUT_LOG = "output.log"
-# The kit's own package: the child knows it from its own file, and may not read it.
-PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
-# Read-only for student code (besides the Python installation): what numpy, the C library,
-# time zones and matplotlib's fonts need.
-SYSTEM_DIRS = ("/usr/lib", "/usr/lib64", "/usr/local/lib", "/usr/share/zoneinfo", "/usr/share/fonts")
-# Set by the zygote (trusted) before forking: what the kernel offers, see protections.probe.
-PROTECTIONS = {"seccomp": False, "landlock": 0}
+PRIVATE = "private"
+TMPFS_INODES = 4096
+# Set once by the zygote (trusted) before forking.
+POLICY = Policy()
+PROTECTIONS = {"seccomp": False, "landlock": 0, "namespaces": False, "pid_namespace": False}
+ROOT = False  # the zygote runs as root: workers become POLICY.uid/gid
 _STATIC_RULES: list = []
+_READABLE: list[str] = []
+_FORBIDDEN: list[str] = []
 
 
-def _preload():
-    """Import, once in the zygote, what every submission needs (so children start instantly).
-
-    matplotlib is left out on purpose: it costs ~0.3 s per zygote and graded cells rarely use
-    it (plots live in cells tagged ``experiment``); a submission that does import it pays for
-    that itself, inside its own time limit.
-    """
-    import math, random, time, itertools, functools, collections  # noqa: F401,E401
-
-
-# ---------------------------------------------------------------- the child's cage
-
-_PROCESS_EVENTS = {
-    "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty",
-    "subprocess.Popen", "os.kill", "os.killpg", "signal.pthread_kill", "os.setsid",
-    "resource.setrlimit", "resource.prlimit", "socket.__new__", "socket.connect",
-    "socket.bind", "os.chroot", "sys.remote_exec", "pty.spawn",
-}
-_PATH_WRITE_EVENTS = {
-    "os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.symlink", "os.link", "os.chmod",
-    "os.chown", "os.truncate", "os.utime", "shutil.rmtree", "shutil.move", "shutil.copyfile",
-}
-_PATH_READ_EVENTS = {"os.listdir", "os.scandir", "glob.glob", "os.chdir"}
-# Any of these makes an open a write: O_RDONLY|O_TRUNC empties a file all the same.
-_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
-_O_TMPFILE = getattr(os, "O_TMPFILE", 0)  # includes O_DIRECTORY's bit: compared whole below
+def _preload(modules) -> None:
+    """Import, once in the zygote, what every worker needs (so children start instantly)."""
+    import math, random, itertools, functools, collections  # noqa: F401,E401
+    for name in modules:
+        importlib.import_module(name)
 
 
 def _python_prefixes() -> list[str]:
@@ -92,112 +74,78 @@ def _python_prefixes() -> list[str]:
                                                  sys.base_exec_prefix)})
 
 
+def _read_roots() -> list[str]:
+    return _python_prefixes() + [os.path.realpath(d) for d in POLICY.read_paths if os.path.isdir(d)]
+
+
 def _static_rules() -> list:
     """Landlock rules every child shares (computed once, in the zygote)."""
-    # Every granted tree leaves the kit's package out: pip may have put it in the Python
+    # Every granted tree leaves the banned packages out: pip may have put one in the Python
     # installation or in a system directory (/usr/lib/python3/dist-packages, /usr/local/lib).
-    roots = _python_prefixes() + [os.path.realpath(d) for d in SYSTEM_DIRS if os.path.isdir(d)]
-    rules = [rule for root in roots for rule in landlock.beneath_except(root, PACKAGE_DIR, landlock.READ_EXEC)]
+    rules = [rule for root in _read_roots() for rule in landlock.beneath_except(root, _FORBIDDEN, landlock.READ_EXEC)]
     # Opening /dev/null with mode "w" truncates it: TRUNCATE is part of writing to it.
     rules += [("/dev/urandom", landlock.READ_FILE),
               ("/dev/null", landlock.READ_FILE | landlock.WRITE_FILE | landlock.TRUNCATE)]
     return rules
 
 
-class _Cage:
-    """Decides which audited operations the student's code may perform.
+# ---------------------------------------------------------------- the child's cage
 
-    Landlock enforces the same allowlist in the kernel; this hook stays as a second line (and
-    where Landlock is missing) and turns refusals into readable PermissionErrors.
-    """
-
-    def __init__(self, workdir: str):
-        real = os.path.realpath
-        self.workdir = real(workdir)
-        self.forbidden = [PACKAGE_DIR]  # matters when the kit is installed inside the prefix
-        self.readable = _python_prefixes() + list(SYSTEM_DIRS) + ["/dev/null", "/dev/urandom", self.workdir]
-        self.armed = False
-
-    @staticmethod
-    def _under(path: str, roots) -> bool:
-        return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
-
-    def _resolve(self, path) -> str:
-        if isinstance(path, int):
-            return ""  # an already-open descriptor: it was checked when it was opened
-        if isinstance(path, bytes):
-            path = os.fsdecode(path)
-        return os.path.realpath(os.path.join(self.workdir, str(path)))
-
-    def may_read(self, path) -> bool:
-        """Whether ``path`` (relative to the private dir) lies in a readable tree."""
-        resolved = self._resolve(path)
-        if not resolved:
-            return True
-        if self._under(resolved, self.forbidden):
-            return False
-        return self._under(resolved, self.readable)
-
-    def may_write(self, path) -> bool:
-        """Whether ``path`` may be created or changed: only inside the private dir, or /dev/null."""
-        resolved = self._resolve(path)
-        return not resolved or resolved == "/dev/null" or self._under(resolved, [self.workdir])
-
-    def hook(self, event: str, args) -> None:
-        """The audit hook: raise for a refused event (once armed, i.e. before student code)."""
-        if not self.armed:
-            return
-        if event == "open":
-            path, mode, flags = (tuple(args) + (None, None, None))[:3]
-            if path is None:
-                return
-            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
-                isinstance(flags, int) and bool(flags & _WRITE_FLAGS or (_O_TMPFILE and flags & _O_TMPFILE == _O_TMPFILE)))
-            allowed = self.may_write(path) if writing else self.may_read(path)
-            # A directory descriptor outside the private dir would let os.open(..., dir_fd=) reach
-            # any file: the hook sees only the relative path, which it resolves in the private dir.
-            if allowed and not isinstance(path, int) and os.path.isdir(self._resolve(path)):
-                allowed = self._under(self._resolve(path), [self.workdir])
-            if not allowed:
-                raise PermissionError(f"gdkit sandbox: access to {path!r} is not allowed")
-        elif event == "import":
-            name = args[0] if args else ""
-            if isinstance(name, str) and (name == "gdkit" or name.startswith("gdkit.")):
-                raise ImportError("gdkit sandbox: the kit's own modules cannot be imported here")
-        elif event in _PROCESS_EVENTS or event.startswith("ctypes."):
-            raise PermissionError(f"gdkit sandbox: {event} is not allowed")
-        elif event in _PATH_WRITE_EVENTS:
-            for path in args[:2]:
-                if isinstance(path, (str, bytes, os.PathLike)) and not self.may_write(path):
-                    raise PermissionError(f"gdkit sandbox: changing {path!r} is not allowed")
-        elif event in _PATH_READ_EVENTS:
-            path = args[0] if args else None
-            if isinstance(path, (str, bytes, os.PathLike)) and not self.may_read(path):
-                raise PermissionError(f"gdkit sandbox: access to {path!r} is not allowed")
-        elif event == "sqlite3.connect":
-            # sqlite opens its file in C (no "open" event); ATTACH in SQL is left to Landlock.
-            database = os.fsdecode(args[0]) if args and isinstance(args[0], (str, bytes, os.PathLike)) else ""
-            database = database.split("?", 1)[0].removeprefix("file:")
-            if database not in ("", ":memory:") and not self.may_write(database):
-                raise PermissionError(f"gdkit sandbox: a database at {database!r} is not allowed")
-        elif event in ("sqlite3.enable_load_extension", "sqlite3.load_extension"):
-            raise PermissionError(f"gdkit sandbox: {event} is not allowed")
+class CageFailed(Exception):
+    """A limit or protection the zygote promised did not take: no untrusted code may run."""
 
 
 def _limit(kind: int, value: int) -> None:
     try:
         resource.setrlimit(kind, (value, value))
-    except (ValueError, OSError):
-        pass
+    except (ValueError, OSError) as exc:
+        raise CageFailed(f"resource limit {kind} could not be set ({exc})") from None
+    if resource.getrlimit(kind) != (value, value):
+        raise CageFailed(f"resource limit {kind} did not take")
 
 
-def _enter_cage(config: dict) -> _Cage:
-    workdir = config["workdir"]
+def _set_limits(limits: dict) -> None:
+    _limit(resource.RLIMIT_CPU, int(limits["cpu"]))
+    _limit(resource.RLIMIT_FSIZE, int(limits["output_bytes"]))
+    _limit(resource.RLIMIT_CORE, 0)
+    _limit(resource.RLIMIT_NOFILE, int(limits["files"]))
+    with open("/proc/self/status") as status:
+        vm = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
+    _limit(resource.RLIMIT_AS, vm + int(limits["memory_bytes"]))
+
+
+def _isolate(private: str, disk_bytes: int) -> None:
+    """Namespaces, user and capabilities (see the module docstring, step 2)."""
+    isolated = PROTECTIONS["namespaces"]
+    uid, gid = (POLICY.uid, POLICY.gid) if ROOT else (os.getuid(), os.getgid())
+    if ROOT:
+        if isolated:
+            namespaces.unshare(namespaces.CLONE_NEWNS | namespaces.CLONE_NEWNET)
+            namespaces.mount_private_tmpfs(private, disk_bytes, TMPFS_INODES, uid, gid)
+        else:
+            os.chown(private, uid, gid)
+        privileges.drop_bounding_set()  # while CAP_SETPCAP is still ours
+        privileges.become(uid, gid)
+        if isolated:
+            privileges.set_dumpable(True)  # to write our own id maps
+            namespaces.enter_user_namespace(uid, gid)
+            privileges.set_dumpable(False)
+    elif isolated:
+        namespaces.enter_user_namespace(uid, gid)
+        namespaces.unshare(namespaces.CLONE_NEWNS | namespaces.CLONE_NEWNET)
+        namespaces.mount_private_tmpfs(private, disk_bytes, TMPFS_INODES, uid, gid)
+        privileges.set_dumpable(False)
+    privileges.drop_capabilities()
+
+
+def _enter_cage(spec: dict) -> cages.Cage | None:
+    workdir = spec["workdir"]
+    private = os.path.join(workdir, PRIVATE)
+    limits = spec["limits"]
     os.setsid()
-    os.chdir(workdir)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
-    log = os.open(os.path.join(workdir, OUTPUT_LOG), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    log = os.open(os.path.join(workdir, OUTPUT_LOG), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     os.dup2(log, 1)
     os.dup2(log, 2)
     os.close(devnull)
@@ -210,171 +158,148 @@ def _enter_cage(config: dict) -> _Cage:
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):
         signal.signal(sig, signal.SIG_DFL)
     os.environ.clear()
-    os.environ.update({"PATH": "/usr/bin:/bin", "HOME": workdir, "TMPDIR": workdir,
-                       "MPLBACKEND": "Agg", "MPLCONFIGDIR": workdir, "LANG": "C.UTF-8",
+    os.environ.update({"PATH": "/usr/bin:/bin", "HOME": private, "TMPDIR": private,
+                       "MPLBACKEND": "Agg", "MPLCONFIGDIR": private, "LANG": "C.UTF-8",
                        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
-    _limit(resource.RLIMIT_CPU, int(config["cpu_seconds"]))
-    _limit(resource.RLIMIT_FSIZE, int(config["output_bytes"]))
-    _limit(resource.RLIMIT_CORE, 0)
-    _limit(resource.RLIMIT_NOFILE, int(config["files"]))
-    memory = int(config["memory_bytes"])
-    if memory:
-        with open("/proc/self/status") as status:
-            vm = next(int(l.split()[1]) * 1024 for l in status if l.startswith("VmSize:"))
-        _limit(resource.RLIMIT_AS, vm + memory)
+    _set_limits(limits)  # before /proc becomes unreadable
     sys.setrecursionlimit(3000)
+    try:
+        _isolate(private, int(limits["disk_bytes"]))
+    except OSError as exc:
+        raise CageFailed(f"isolation failed ({exc})") from None
+    os.chdir(private)
     # The kernel, not the audit hook, confines files (C code opens them unaudited) and refuses
-    # fork/exec/pidfd/mknod (CPython does not audit them all). Both after the last read of /proc.
-    rules = _STATIC_RULES + [(os.path.realpath(workdir), landlock.PRIVATE_DIR)]
-    _require("Landlock", landlock.install(rules, PROTECTIONS["landlock"]) if PROTECTIONS["landlock"] else False,
-             bool(PROTECTIONS["landlock"]))
-    _require("seccomp", seccomp.install(os.getpid()), PROTECTIONS["seccomp"])
-    cage = _Cage(workdir)
+    # process creation, sockets and calls on other processes (CPython does not audit them all).
+    rules = _STATIC_RULES + [(os.path.realpath(private), landlock.PRIVATE_DIR)]
+    if PROTECTIONS["landlock"] and not landlock.install(rules, PROTECTIONS["landlock"]):
+        raise CageFailed("Landlock could not be installed")
+    if PROTECTIONS["seccomp"] and not seccomp.install(os.getpid()):
+        raise CageFailed("seccomp could not be installed")
+    if not POLICY.audit_hook:
+        return None
+    cage = cages.Cage(private, _READABLE, _FORBIDDEN, list(POLICY.banned_packages))
     sys.addaudithook(cage.hook)
     return cage
 
 
-def _require(name: str, installed: bool, promised: bool) -> None:
-    """Fail closed: a protection the zygote found working that did not install ends the child."""
-    if promised and not installed:
-        os.write(2, f"gdkit sandbox: {name} could not be installed; the code was not run\n".encode())
-        os._exit(protections.CAGE_FAILED)
+# ---------------------------------------------------------------- running the code
+
+def _compile_drivers(sources: dict) -> dict:
+    """The caller's trusted helper modules, compiled before any untrusted code runs."""
+    drivers = {}
+    for name, source in sources.items():
+        module = {"__name__": f"driver_{name}", "__builtins__": builtins}
+        exec(compile(source, f"<driver {name}>", "exec"), module)  # noqa: S102 - trusted source
+        drivers[name] = module
+    return drivers
 
 
-# ---------------------------------------------------------------- running the submission
-
-def _short_traceback(exc: BaseException, filename_prefix: str) -> str:
-    """The student's own frames only: grader internals are nobody's business."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(filename_prefix)]
-    lines = traceback.format_list(frames[-5:])
-    lines += traceback.format_exception_only(type(exc), exc)
-    return "".join(lines)[-4000:]
+def _cell_result(index, exc: BaseException | None) -> dict:
+    if exc is None:
+        return {"cell": index, "ok": True}
+    return {"cell": index, "ok": False, "error": type(exc).__name__[:100], "message": calls.safe_str(exc)[:500],
+            "traceback": calls.short_traceback(exc)[-2000:]}
 
 
-def _exec_source(source: str, filename: str, namespace: dict) -> None:
-    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - sandboxed process
-
-
-def _load_cells(cells: list, namespace: dict) -> list:
-    """Run each cell in order in one namespace; a failing cell does not stop the next."""
-    report = []
+def _load_cells(sock: socket.socket, cells: list, namespace: dict) -> None:
+    """Run each cell in order in one namespace, announcing each before it starts; a failing cell
+    does not stop the next. Each announcement carries the previous cell's result."""
+    previous = None
     for index, source in cells:
-        filename = f"<cell {index}>"
+        protocol.send(sock, {"event": "cell", "cell": index, "after": previous})
         try:
-            _exec_source(source, filename, namespace)
-            report.append({"cell": index, "ok": True})
+            exec(compile(source, f"<cell {index}>", "exec"), namespace)  # noqa: S102 - sandboxed process
+            previous = _cell_result(index, None)
         except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's too
-            report.append({"cell": index, "ok": False, "error": type(exc).__name__,
-                           "message": str(exc)[:500], "traceback": _short_traceback(exc, "<cell")})
-    return report
+            previous = _cell_result(index, exc)
+    defined = sorted(n for n, v in list(namespace.items()) if isinstance(n, str) and callable(v)
+                     and not n.startswith("_"))
+    protocol.send(sock, {"event": "loaded", "after": previous, "defined": defined[:500]})
 
 
-def _error_reply(exc: BaseException) -> dict:
-    return {"ok": False, "kind": "raised", "exc_type": type(exc).__name__,
-            "message": _safe_str(exc)[:2000], "traceback": _short_traceback(exc, "<cell")}
-
-
-def _safe_str(obj) -> str:
-    try:
-        return str(obj)
-    except BaseException:
-        return f"<unprintable {type(obj).__name__}>"
-
-
-def _lookup(namespace: dict, name: str):
-    function = namespace.get(name)
-    return function if callable(function) else None
-
-
-def _reply_value(value, args=None) -> dict:
-    try:
-        reply = {"ok": True, "value": protocol.encode(value)}
-        if args is not None:
-            reply["args"] = protocol.encode(list(args))
-        return reply
-    except TypeError as exc:
-        return {"ok": False, "kind": "raised", "exc_type": "UngradableResult",
-                "message": f"the function returned something that is not numbers or arrays ({exc})",
-                "traceback": ""}
-
-
-def _train(namespace: dict, X, y, alpha, synapse_0, synapse_1, iterations, stop_on_divergence):
-    """The kit's training loop (the notebook's), driven by the student's functions."""
-    # The loop itself lives in gdkit.sandbox.loop: nbgrader's in-kernel grader runs the same one.
-    missing = loop.missing_functions(namespace, stop_on_divergence)
-    if missing:
-        return {"ok": False, "kind": "missing", "name": ", ".join(missing)}
-    return _reply_value(loop.train(namespace, X, y, alpha, synapse_0, synapse_1, iterations, stop_on_divergence))
-
-
-def _serve(sock: socket.socket, namespace: dict) -> None:
-    while True:
-        try:
-            request = protocol.recv(sock)
-        except (protocol.Closed, protocol.ProtocolError):
-            return
-        op = request.get("op")
-        try:
-            if op == "call":
-                reply = _call(namespace, request)
-            elif op == "call_many":
-                reply = _call_many(namespace, request)
-            elif op == "train":
-                args = protocol.decode(request["args"])
-                reply = _train(namespace, **args)
-            elif op == "exec":
-                # Runs public code (a release's visible test cell) in the student's namespace.
-                _exec_source(request["source"], request.get("label", "<check>"), namespace)
-                reply = {"ok": True, "value": None}
-            elif op == "has":
-                reply = {"ok": True, "value": _lookup(namespace, request["name"]) is not None}
-            else:
-                reply = {"ok": False, "kind": "protocol", "message": f"unknown op {op!r}"}
-        except BaseException as exc:  # the student's exception, whatever it is
-            reply = _error_reply(exc)
-        try:
-            protocol.send(sock, reply, bounds=protocol.REPLY)
-        except ValueError as exc:  # over the reply's bounds (what the grader would refuse)
-            protocol.send(sock, {"ok": False, "kind": "raised", "exc_type": "UngradableResult",
-                                 "message": str(exc), "traceback": ""})
-
-
-def _call(namespace: dict, request: dict) -> dict:
-    function = _lookup(namespace, request["name"])
+def _call(namespace: dict, request: dict, drivers: dict) -> dict:
+    function = calls.lookup(namespace, request["name"])
     if function is None:
         return {"ok": False, "kind": "missing", "name": request["name"]}
     args = protocol.decode(request.get("args", []))
     kwargs = protocol.decode(request.get("kwargs", {"__dict__": []}))
-    with loop.substituted(namespace, request.get("substitute") or {}):
+    with calls.substituted(namespace, request.get("substitute") or {}):
         value = function(*args, **kwargs)
-    return _reply_value(value, args if request.get("return_args") else None)
+    return calls.value_reply(value, args if request.get("return_args") else None)
 
 
-def _call_many(namespace: dict, request: dict) -> dict:
-    function = _lookup(namespace, request["name"])
+def _call_many(namespace: dict, request: dict, drivers: dict) -> dict:
+    function = calls.lookup(namespace, request["name"])
     if function is None:
         return {"ok": False, "kind": "missing", "name": request["name"]}
     results = []
     for args in protocol.decode(request["calls"]):
         try:
-            reply = _reply_value(function(*args))
+            reply = calls.value_reply(function(*args))
         except BaseException as exc:
-            reply = _error_reply(exc)
+            reply = calls.error_reply(exc)
         results.append(reply)
     return {"ok": True, "results": results}
 
 
-def _child(sock: socket.socket, config: dict) -> None:
-    cage = _enter_cage(config)
-    namespace = {"__name__": "__main__", "__builtins__": builtins}
-    cage.armed = True
-    # Sent before any student code runs: from here on an exit status, 121 included, is the
-    # student's doing, not a cage that failed to install.
+def _drive(namespace: dict, request: dict, drivers: dict) -> dict:
+    """Run a driver's entry point on the untrusted namespace (e.g. a training loop)."""
+    module = drivers.get(request.get("driver"))
+    entry = request.get("entry")
+    function = module.get(entry) if module is not None and isinstance(entry, str) and not entry.startswith("_") \
+        else None
+    if not callable(function):
+        return {"ok": False, "kind": "protocol", "message": "no such driver entry"}
+    return calls.value_reply(function(namespace, **protocol.decode(request.get("args", {"__dict__": []}))))
+
+
+def _exec(namespace: dict, request: dict, drivers: dict) -> dict:
+    # Runs public code (a release's visible test cell) in the student's namespace.
+    exec(compile(request["source"], request.get("label", "<check>"), "exec"), namespace)  # noqa: S102
+    return {"ok": True, "value": None}
+
+
+def _has(namespace: dict, request: dict, drivers: dict) -> dict:
+    return {"ok": True, "value": calls.lookup(namespace, request["name"]) is not None}
+
+
+OPS = {"call": _call, "call_many": _call_many, "drive": _drive, "exec": _exec, "has": _has}
+
+
+def _serve(sock: socket.socket, namespace: dict, drivers: dict) -> None:
+    while True:
+        try:
+            request = protocol.recv(sock)
+        except (protocol.Closed, protocol.ProtocolError):
+            return
+        op = OPS.get(request.get("op"))
+        try:
+            reply = op(namespace, request, drivers) if op else {"ok": False, "kind": "protocol", "message": "unknown op"}
+        except BaseException as exc:  # the untrusted code's exception, whatever it is
+            reply = calls.error_reply(exc)
+        try:
+            protocol.send(sock, reply, bounds=protocol.REPLY)
+        except ValueError as exc:  # over the reply's bounds (what the grader would refuse)
+            protocol.send(sock, {"ok": False, "kind": "raised", "exc_type": "UngradableResult",
+                                 "message": str(exc)[:200], "traceback": ""})
+
+
+def _child(sock: socket.socket, spec: dict) -> None:
+    try:
+        cage = _enter_cage(spec)
+    except CageFailed as exc:
+        os.write(2, f"gdkit sandbox: {exc}; the code was not run\n".encode())
+        os._exit(protections.CAGE_FAILED)
+    # Only now, caged, does the child receive what it runs: the zygote never held it.
     protocol.send(sock, {"ok": True, "caged": True})
-    report = _load_cells(config.get("cells", []), namespace)
-    defined = sorted(n for n, v in namespace.items() if callable(v) and not n.startswith("_"))
-    protocol.send(sock, {"ok": True, "loaded": report, "defined": defined[:500]})
-    _serve(sock, namespace)
+    load = protocol.recv(sock)
+    drivers = _compile_drivers(load.get("drivers") or {})
+    namespace = {"__name__": "__main__", "__builtins__": builtins}
+    if cage is not None:
+        cage.armed = True
+    _load_cells(sock, load.get("cells") or [], namespace)
+    del load
+    _serve(sock, namespace, drivers)
 
 
 # ---------------------------------------------------------------- the zygote
@@ -399,9 +324,9 @@ def _kill_and_reap(pid: int, active: set, grace: float = 0.0) -> dict:
 
     With ``grace`` (the grader saw the worker hang up), first give it that long to finish
     exiting, so its own exit status is reported rather than our SIGKILL.
-    Returns the wait status and the kernel's account of the worker (peak memory, CPU time).
+    Returns the wait status, whether we killed it, and the kernel's account of the worker.
     """
-    reply = {"status": None, "maxrss_kb": 0, "cpu_seconds": 0.0}
+    reply = {"status": None, "killed": False, "maxrss_kb": 0, "cpu_seconds": 0.0}
     deadline = time.monotonic() + grace
     while True:
         try:
@@ -411,7 +336,8 @@ def _kill_and_reap(pid: int, active: set, grace: float = 0.0) -> dict:
         if done:
             active.discard(pid)
             _sweep_orphans(active)
-            return {"status": status, "maxrss_kb": usage.ru_maxrss, "cpu_seconds": usage.ru_utime + usage.ru_stime}
+            return {"status": status, "killed": False, "maxrss_kb": usage.ru_maxrss,
+                    "cpu_seconds": usage.ru_utime + usage.ru_stime}
         if time.monotonic() >= deadline:
             break
         time.sleep(0.005)
@@ -422,7 +348,7 @@ def _kill_and_reap(pid: int, active: set, grace: float = 0.0) -> dict:
             pass
     try:
         _, status, usage = os.wait4(pid, 0)
-        reply = {"status": status, "maxrss_kb": usage.ru_maxrss,
+        reply = {"status": status, "killed": True, "maxrss_kb": usage.ru_maxrss,
                  "cpu_seconds": usage.ru_utime + usage.ru_stime}
     except ChildProcessError:
         pass
@@ -441,16 +367,111 @@ def _sweep_orphans(active: set) -> None:
                 pass
 
 
+class _Forker:
+    """Forks children from a pristine zygote, each alone in a new PID namespace where possible."""
+
+    def __init__(self):
+        self.state = pristine.State.now()
+        self.pids = None
+        if PROTECTIONS["pid_namespace"]:
+            self.pids = namespaces.PidNamespaces()
+        # The children's end of a pipe whose other end only this process holds: a child that sees
+        # it closed knows the zygote died before its parent-death signal was armed.
+        self.life_read, self.life_write = os.pipe()
+
+    def fork(self) -> int:
+        if not PROTECTIONS.get("usable"):
+            raise OSError(0, "a worker's user cannot read the Python installation here")
+        problems = pristine.restore(self.state)
+        if problems:
+            raise OSError(0, "the zygote's process state changed: " + "; ".join(problems))
+        if self.pids is not None:
+            self.pids.next_child_alone()
+        return os.fork()
+
+
+def _probe_isolation(isolated: bool) -> bool:
+    """Whether a child can isolate itself as a worker would (with namespaces or without) and then
+    still read the trees it needs (tried once, in a scratch folder)."""
+    import tempfile
+    scratch = tempfile.mkdtemp(prefix="gdkit-probe-")
+    private = os.path.join(scratch, PRIVATE)
+    os.mkdir(private)
+    os.chmod(scratch, 0o711)
+    saved = PROTECTIONS["namespaces"]
+    PROTECTIONS["namespaces"] = isolated
+    try:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                _isolate(private, 1 << 20)
+                for root in _READABLE:
+                    os.listdir(root)
+                os._exit(0)
+            except BaseException:
+                os._exit(1)
+        _, status = os.waitpid(pid, 0)
+        return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    finally:
+        PROTECTIONS["namespaces"] = saved
+        for path in (private, scratch):
+            try:
+                os.rmdir(path)
+            except OSError:
+                pass
+
+
+def _setup(policy: Policy) -> None:
+    """Everything the zygote decides once: policy, preloads, protections, the worker's view."""
+    global POLICY, ROOT
+    POLICY = policy
+    ROOT = os.geteuid() == 0
+    _preload(policy.preload)
+    lifetime.adopt_orphans()
+    PROTECTIONS.update(protections.probe())
+    _FORBIDDEN[:] = policy.banned_dirs()
+    _READABLE[:] = _read_roots()
+    _STATIC_RULES[:] = _static_rules()
+    PROTECTIONS["namespaces"] = PROTECTIONS["pid_namespace"] = False
+    if ROOT:
+        try:
+            # Our own mount namespace, in which the read-only trees a worker needs are reachable
+            # for its unprivileged user (a Python under /root), and nothing else of /root is.
+            namespaces.private_mounts()
+            namespaces.reveal(_READABLE, policy.uid, policy.gid)
+        except OSError:
+            pass
+    PROTECTIONS["namespaces"] = _probe_isolation(True)
+    # Without namespaces a worker still runs (behind the other protections, with a warning),
+    # but only where it can read what it needs; otherwise every spawn is refused.
+    PROTECTIONS["usable"] = PROTECTIONS["namespaces"] or _probe_isolation(False)
+    if ROOT:
+        PROTECTIONS["pid_namespace"] = _probe_pid_namespace()
+
+
+def _probe_pid_namespace() -> bool:
+    try:
+        namespaces.PidNamespaces().next_child_alone()
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0 if os.getpid() == 1 else 1)
+        _, status = os.waitpid(pid, 0)
+        return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    except OSError:
+        return False
+
+
 def zygote(control: socket.socket) -> None:
     """Serve spawn/kill requests from the grader until it closes the control socket."""
     lifetime.die_with_parent()
-    _preload()
-    lifetime.adopt_orphans()
-    PROTECTIONS.update(protections.probe())
-    _STATIC_RULES[:] = _static_rules()
+    first = protocol.recv(control)
+    _setup(Policy.from_json(first.get("policy") or {}))
+    forker = _Forker()
     active: set[int] = set()
     protocol.send(control, {"ok": True, "pid": os.getpid(), "protections": dict(PROTECTIONS)})
     while True:
+        # Put our state back before receiving too: too low a file limit would drop the socket.
+        pristine.restore(forker.state)
         try:
             msg, fds, _flags, _addr = socket.recv_fds(control, 1, 1)
             if not msg:
@@ -458,15 +479,24 @@ def zygote(control: socket.socket) -> None:
             request = protocol.recv(control)
         except (protocol.Closed, protocol.ProtocolError, ConnectionError, OSError):
             break
-        if request.get("op") == "spawn" and fds:
-            parent = os.getpid()
-            pid = os.fork()
+        if request.get("op") == "spawn":
+            try:
+                if not fds:
+                    raise OSError(0, "the worker's socket did not arrive")
+                pid = forker.fork()
+            except OSError as exc:
+                for fd in fds:
+                    os.close(fd)
+                protocol.send(control, {"ok": False, "error": str(exc)[:500]})
+                continue
             if pid == 0:
                 try:
-                    lifetime.die_with_parent(parent)
+                    lifetime.die_with_parent(life_fd=forker.life_read)
                     control.close()
+                    os.close(forker.life_read)
+                    os.close(forker.life_write)
                     with socket.socket(fileno=fds[0]) as sock:
-                        _child(sock, request["config"])
+                        _child(sock, request)
                 finally:
                     os._exit(0)
             os.close(fds[0])

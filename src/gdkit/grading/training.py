@@ -1,12 +1,13 @@
-"""The kit's training loop driven by a student's functions, and grader-made stand-ins for one call.
+"""The kit's training loop driven by a student's functions: trusted *driver* code.
 
-Shared by the sandbox worker (``gdkit grade``) and the in-kernel grader (``nbgrader autograde``,
-:mod:`gdkit.grading.inkernel`), so both paths train exactly the same way. It runs in the
-student's process, so it must not import the kit's reference mathematics: only numpy.
+Both grading paths train exactly the same way. ``gdkit grade`` hands this module's source to
+the sandbox worker (:mod:`gdkit.grading.student`), which compiles it before any student code
+and runs :func:`run` on request; the in-kernel grader (``nbgrader autograde``,
+:mod:`gdkit.grading.inkernel`) imports it. It runs in the student's process, so it imports
+nothing but numpy (not the kit's reference mathematics), and whatever it returns is re-checked
+by the grader.
 """
 from __future__ import annotations
-
-import builtins
 
 import numpy as np
 
@@ -58,28 +59,9 @@ def train(namespace: dict, X, y, alpha, synapse_0, synapse_1, iterations, stop_o
             "errors": errors, "stopped_at": stopped_at}
 
 
-class substituted:
-    """Swap in the grader's versions of other graded functions for one call (no cascades).
-
-    The grader sends their source (a contract's one-liners); the student's function looks its
-    helpers up in the notebook's globals at call time, so it sees these until the call ends.
-    """
-
-    _MISSING = object()
-
-    def __init__(self, namespace: dict, sources: dict):
-        self.namespace, self.sources, self.saved = namespace, sources, {}
-
-    def __enter__(self):
-        for name, source in self.sources.items():
-            scratch = {"np": np, "__builtins__": builtins}
-            exec(compile(source, "<grader>", "exec"), scratch)  # noqa: S102 - source from the grader
-            self.saved[name] = self.namespace.get(name, self._MISSING)
-            self.namespace[name] = scratch[name]
-
-    def __exit__(self, *exc):
-        for name, value in self.saved.items():
-            if value is self._MISSING:
-                self.namespace.pop(name, None)
-            else:
-                self.namespace[name] = value
+def run(namespace: dict, X, y, alpha, synapse_0, synapse_1, iterations, stop_on_divergence) -> dict:
+    """The driver's entry point in the worker: :func:`train`, or ``{"missing": [names]}``."""
+    missing = missing_functions(namespace, stop_on_divergence)
+    if missing:
+        return {"missing": missing}
+    return train(namespace, X, y, alpha, synapse_0, synapse_1, iterations, stop_on_divergence)

@@ -1,0 +1,117 @@
+"""Nothing left behind: worker folders are removed, verified, retried, and swept after dead runs.
+
+A worker's files normally live on a tmpfs in its own mount namespace and vanish with it; what
+lands on the host (its output log, or its files where the kernel offers no namespaces) is
+removed here. A file the worker made immutable or append-only (``chattr +i``), or a folder it
+made unreadable, is unlocked and removed on a second pass; what still remains is returned so
+the caller can report it. Each run's folder carries a lock held for the run's lifetime, so a
+later run can tell the folders of dead runs (lock free) and sweep them.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import stat
+import struct
+import tempfile
+
+PREFIX = "gdkit-workers-"
+LOCK = ".lock"
+_FS_IOC_GETFLAGS, _FS_IOC_SETFLAGS = 0x80086601, 0x40086602
+_IMMUTABLE, _APPEND = 0x10, 0x20
+
+
+def _unlock(path: str) -> None:
+    """Clear immutable/append-only flags and make folders writable (errors ignored: best effort)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return
+    if stat.S_ISLNK(st.st_mode):
+        return
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        fd = None
+    if fd is not None:
+        try:
+            flags = struct.unpack("i", fcntl.ioctl(fd, _FS_IOC_GETFLAGS, b"\0" * 4))[0]
+            if flags & (_IMMUTABLE | _APPEND):
+                fcntl.ioctl(fd, _FS_IOC_SETFLAGS, struct.pack("i", flags & ~(_IMMUTABLE | _APPEND)))
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    if stat.S_ISDIR(st.st_mode):
+        try:
+            os.chmod(path, 0o700)
+        except OSError:
+            pass
+
+
+def remove_tree(path: str, attempts: int = 3) -> list[str]:
+    """Remove ``path`` entirely; returns what is left (empty on success)."""
+    for _ in range(attempts):
+        if not os.path.lexists(path):
+            return []
+        shutil.rmtree(path, ignore_errors=True)
+        if not os.path.lexists(path):
+            return []
+        for entry in _walk(path):
+            _unlock(entry)
+    return _walk(path) if os.path.lexists(path) else []
+
+
+def _walk(path: str) -> list[str]:
+    out = [path]
+    if os.path.isdir(path) and not os.path.islink(path):
+        for root, dirs, files in os.walk(path):
+            out += [os.path.join(root, n) for n in dirs + files]
+    return out
+
+
+class RunFolder:
+    """This run's folder for worker directories, locked while the run lives."""
+
+    def __init__(self, base: str | None = None):
+        base = base or tempfile.gettempdir()
+        self.stale_left = sweep_stale(base)
+        staging = tempfile.mkdtemp(prefix="." + PREFIX, dir=base)
+        self._lock_fd = os.open(os.path.join(staging, LOCK), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        # Visible to sweepers only once locked.
+        self.path = os.path.join(base, PREFIX + os.path.basename(staging)[len(PREFIX) + 1:])
+        os.rename(staging, self.path)
+        os.chmod(self.path, 0o711)  # an unprivileged worker must reach its own folder inside
+
+    def close(self) -> list[str]:
+        left = remove_tree(self.path)
+        os.close(self._lock_fd)
+        return left
+
+
+def sweep_stale(base: str) -> list[str]:
+    """Remove the worker folders of runs that died (their lock is free); returns what is left."""
+    left = []
+    try:
+        entries = [e for e in os.scandir(base) if e.name.startswith(PREFIX) and e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return []
+    for entry in entries:
+        try:
+            if entry.stat(follow_symlinks=False).st_uid != os.geteuid():
+                continue  # another user's run: not ours to judge
+            fd = os.open(os.path.join(entry.path, LOCK), os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue  # a live run
+        try:
+            left += remove_tree(entry.path)
+        finally:
+            os.close(fd)
+    return left
