@@ -267,8 +267,11 @@ def release_command(assignments, check, course_dir):
 @click.option("--seed", type=int, default=None,
               help="Seed of the hidden tests' random inputs (default: $GDKIT_SEED, else fixed per assignment).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display and no table.")
+@click.option("--nbgrader-gradebook", "nbgrader_gradebook", default=None, metavar="DB",
+              help="Also write the per-question scores into this nbgrader gradebook.db (or course folder).")
 @_course_option
-def grade_command(paths, assignment, outdir, jobs, force, shard, seed, quiet, course_dir, **options):
+def grade_command(paths, assignment, outdir, jobs, force, shard, seed, quiet, course_dir, nbgrader_gradebook=None,
+                  **options):
     """Grade notebooks, folders of notebooks or an nbgrader submitted/ tree.
 
     With no PATH, grades the course's examples/submissions.
@@ -277,6 +280,10 @@ def grade_command(paths, assignment, outdir, jobs, force, shard, seed, quiet, co
 
     course = _course(course_dir)
     assignment = assignment or course.default_assignment()
+    if nbgrader_gradebook:
+        from gdkit import gradebook
+
+        gradebook.db_url(nbgrader_gradebook)  # a missing gradebook is said before grading, not after
     records = runner.grade_submissions(assignment, list(paths), outdir=outdir, jobs=jobs,
                                        limits=_limits(options, course), force=force,
                                        shard=runner.parse_shard(shard), quiet=quiet, seed=seed, root=course.root)
@@ -292,11 +299,28 @@ def grade_command(paths, assignment, outdir, jobs, force, shard, seed, quiet, co
     if unknown:
         click.echo(f"gdkit: warning: no submission time for {len(unknown)} student(s) ({', '.join(unknown[:5])}"
                    f"{', ...' if len(unknown) > 5 else ''}): no late penalty applied; see [late] source", err=True)
+    if nbgrader_gradebook:
+        from gdkit import gradebook
+
+        written = gradebook.write(records, nbgrader_gradebook,
+                                  notebook=Path(course.assignment(assignment).notebook).stem)
+        _gradebook_lines(written, quiet)
     broken = sum(not r.graded for r in records)
     if broken:  # the kit itself failed, not the students: make CI notice
         click.echo(f"gdkit: error: {broken} submission(s) not graded because the grader failed; "
                    f"see {outdir / 'grader-errors.log'} and run again", err=True)
         click.get_current_context().exit(1)
+
+
+def _gradebook_lines(written, quiet: bool) -> None:
+    for note in written.notes:
+        if not quiet:
+            click.echo(f"note: {note}")
+    for problem in written.problems:
+        click.echo(f"gdkit: {problem}", err=True)
+    if not quiet:
+        click.echo(f"wrote {len(written.students)} student(s) of {written.assignment} into the nbgrader gradebook "
+                   f"{written.db_url}")
 
 
 @cli.command("validate")
@@ -363,9 +387,10 @@ def export_gradescope_command(assignment, out, seed, course_dir):
 
 @export.command("grades")
 @click.argument("outdir", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["canvas", "moodle", "blackboard", "csv"]), required=True,
-              help="The LMS whose grade-import CSV to write.")
-@click.option("--out", type=click.Path(path_type=Path), required=True, metavar="FILE.csv", help="Where to write it.")
+@click.option("--format", "fmt", type=click.Choice(["canvas", "moodle", "blackboard", "csv", "nbgrader"]),
+              required=True, help="The LMS whose grade-import CSV to write (nbgrader: into a gradebook.db).")
+@click.option("--out", type=click.Path(path_type=Path), required=True, metavar="FILE",
+              help="Where to write it (nbgrader: the course's gradebook.db or the course folder).")
 @click.option("--roster", type=click.Path(path_type=Path), default=None, metavar="FILE",
               help="The class list exported from the LMS (its gradebook export): ids are matched through it.")
 @click.option("--column", default=None, metavar="NAME",
@@ -384,6 +409,16 @@ def export_grades_command(outdir, fmt, out, roster, column, match_column, missin
     """
     from gdkit import lms
 
+    if fmt == "nbgrader":
+        from gdkit import gradebook, report
+
+        loaded = report.load(outdir, progress=False)
+        written = gradebook.write(loaded.records, out)
+        written.problems += [f"{s}: not written ({why})" for s, why in sorted(loaded.unreadable.items())]
+        _gradebook_lines(written, False)
+        if written.problems:
+            click.get_current_context().exit(1)
+        return
     result = lms.export(outdir, fmt, out, roster_path=roster, column=column, match_column=match_column,
                         missing=missing, points=points)
     for note in result.notes:
