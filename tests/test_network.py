@@ -226,3 +226,14 @@ def test_error_surface_rejects_wrong_shapes():
         network.error_surface(np.ones((4, 3)), np.ones(4), [0], [0])
     with pytest.raises(ValueError, match="rows"):
         network.error_surface(np.ones((4, 2)), np.ones(3), [0], [0])
+
+
+def test_mean_abs_error_takes_the_absolute_value():
+    # Misses of opposite sign must not cancel: a signed mean would call this a perfect fit.
+    layer_2, y = np.array([[1.0], [0.0]]), np.array([[0], [1]])
+    assert network.mean_abs_error(layer_2, y) == 1.0
+    assert network.mean_abs_error(np.array([[0.25, 0.75]]), np.array([[0.5, 0.5]])) == 0.25
+    assert network.mean_abs_error(y.astype(float), y) == 0.0
+    # the error the tutorial prints for seed 1's starting weights
+    s0, s1 = network.init_synapses(3, 4, 1, 1)
+    assert network.mean_abs_error(network.forward(network.X, s0, s1)[1], network.y) == pytest.approx(0.4964100319027255, abs=1e-15)

@@ -5,6 +5,9 @@ everywhere else) and checks the loss lands on the bug's question only; the hidde
 the mistake and show the hint when a student's output matches a bug's output. None of these
 is mathematically equivalent to the contract (checked by ``tests/test_checks.py``).
 A bug in q1-q4 may also cost q5, the convergence run with the student's functions together.
+The entries after the original ones come from the contracts' clauses (listed in the suites'
+docstrings): a single number, outputs of exactly 0 and 1, one output, an int alpha, -inf,
+a plain list or a numpy array, a rise by a hair.
 """
 from gdkit.grading.diagnose import Bug
 
@@ -45,6 +48,30 @@ def sigmoid_output_to_derivative(output):
 def sigmoid_output_to_derivative(output):
     return np.round(output * (1 - output), 2)
 """, "return the exact slope; rounding belongs to printing, not to the math", CONVERGENCE),
+    Bug("tanh's slope (1 - output**2)", Q1, "sigmoid_output_to_derivative", """
+def sigmoid_output_to_derivative(output):
+    return 1 - output ** 2
+""", "1 - s**2 is the slope of tanh; the sigmoid's slope from its output s is s * (1 - s)", CONVERGENCE),
+    Bug("sign flipped (output * (output - 1))", Q1, "sigmoid_output_to_derivative", """
+def sigmoid_output_to_derivative(output):
+    return output * (output - 1)
+""", "the sigmoid rises everywhere, so its slope is positive: output * (1 - output)", CONVERGENCE),
+    Bug("loops over the rows (fails on a single number)", Q1, "sigmoid_output_to_derivative", """
+def sigmoid_output_to_derivative(output):
+    return np.array([row * (1 - row) for row in output])
+""", "a single number has no rows: the elementwise `output * (1 - output)` works for every shape",
+        CONVERGENCE),
+    Bug("clipped away from 0 and 1", Q1, "sigmoid_output_to_derivative", """
+def sigmoid_output_to_derivative(output):
+    output = np.clip(output, 1e-6, 1 - 1e-6)
+    return output * (1 - output)
+""", "outputs of exactly 0 or 1 have slope 0; return output * (1 - output) without clipping",
+        CONVERGENCE),
+    Bug("flattened to one dimension", Q1, "sigmoid_output_to_derivative", """
+def sigmoid_output_to_derivative(output):
+    flat = np.ravel(output)
+    return flat * (1 - flat)
+""", "return the slopes in the shape of `output`: no ravel or flatten", CONVERGENCE),
     # ---- q2: compute_layer_2_delta ----
     Bug("error sign reversed (y - layer_2)", Q2, "compute_layer_2_delta", """
 def compute_layer_2_delta(layer_2, y):
@@ -78,6 +105,25 @@ def compute_layer_2_delta(layer_2, y):
     return (layer_2 - y) * sigmoid_output_to_derivative(sigmoid(layer_2))
 """, "layer_2 is already a sigmoid output: pass it to sigmoid_output_to_derivative as it is",
         CONVERGENCE),
+    Bug("slope taken at the error", Q2, "compute_layer_2_delta", """
+def compute_layer_2_delta(layer_2, y):
+    layer_2_error = layer_2 - y
+    return layer_2_error * sigmoid_output_to_derivative(layer_2_error)
+""", "the slope is the sigmoid's at the output it produced: sigmoid_output_to_derivative(layer_2)",
+        CONVERGENCE),
+    Bug("twice the error (the derivative of the squared error)", Q2, "compute_layer_2_delta", """
+def compute_layer_2_delta(layer_2, y):
+    return 2 * (layer_2 - y) * sigmoid_output_to_derivative(layer_2)
+""", "the contract's error term is (layer_2 - y), with no factor 2", CONVERGENCE),
+    Bug("error of the rounded prediction", Q2, "compute_layer_2_delta", """
+def compute_layer_2_delta(layer_2, y):
+    return (np.round(layer_2) - y) * sigmoid_output_to_derivative(layer_2)
+""", "use the output itself, not its rounded 0/1 guess: (layer_2 - y)", CONVERGENCE),
+    Bug("averaged over the outputs", Q2, "compute_layer_2_delta", """
+def compute_layer_2_delta(layer_2, y):
+    delta = (layer_2 - y) * sigmoid_output_to_derivative(layer_2)
+    return delta.mean(axis=1, keepdims=True)
+""", "each output has its own delta: keep the shape (n, k)", CONVERGENCE),
     # ---- q3: compute_layer_1_delta ----
     Bug("synapse_1 not transposed", Q3, "compute_layer_1_delta", """
 def compute_layer_1_delta(layer_2_delta, synapse_1, layer_1):
@@ -105,6 +151,18 @@ def compute_layer_1_delta(layer_2_delta, synapse_1, layer_1):
 def compute_layer_1_delta(layer_2_delta, synapse_1, layer_1):
     return layer_2_delta[:, :1].dot(synapse_1[:, :1].T) * sigmoid_output_to_derivative(layer_1)
 """, "every output column sends blame back: use the whole layer_2_delta and synapse_1", CONVERGENCE),
+    Bug("hidden slope taken at the output delta", Q3, "compute_layer_1_delta", """
+def compute_layer_1_delta(layer_2_delta, synapse_1, layer_1):
+    return layer_2_delta.dot(synapse_1.T) * sigmoid_output_to_derivative(layer_2_delta)
+""", "the slope belongs to the hidden layer: sigmoid_output_to_derivative(layer_1)", CONVERGENCE),
+    Bug("returned transposed (h, n)", Q3, "compute_layer_1_delta", """
+def compute_layer_1_delta(layer_2_delta, synapse_1, layer_1):
+    return synapse_1.dot(layer_2_delta.T) * sigmoid_output_to_derivative(layer_1).T
+""", "the hidden delta has one row per example, shape (n, h): layer_2_delta.dot(synapse_1.T)", CONVERGENCE),
+    Bug("divided by the number of rows", Q3, "compute_layer_1_delta", """
+def compute_layer_1_delta(layer_2_delta, synapse_1, layer_1):
+    return layer_2_delta.dot(synapse_1.T) * sigmoid_output_to_derivative(layer_1) / len(layer_1)
+""", "no averaging in the delta: the contract is exactly layer_2_delta.dot(synapse_1.T) * slope", CONVERGENCE),
     # ---- q4: update_synapses ----
     Bug("climbs the slope", Q4, "update_synapses", """
 def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha):
@@ -150,6 +208,32 @@ def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer
 def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha):
     return synapse_0, synapse_1 - alpha * layer_1.T.dot(layer_2_delta)
 """, "both synapses take a step: synapse_0 moves by alpha * layer_0.T.dot(layer_1_delta)", CONVERGENCE),
+    Bug("gradient averaged over the rows", Q4, "update_synapses", """
+def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha):
+    n = len(layer_0)
+    return (synapse_0 - alpha * layer_0.T.dot(layer_1_delta) / n,
+            synapse_1 - alpha * layer_1.T.dot(layer_2_delta) / n)
+""", "full-batch gradient descent sums over the examples: no division by the number of rows", CONVERGENCE),
+    Bug("alpha on synapse_1 only", Q4, "update_synapses", """
+def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha):
+    return synapse_0 - layer_0.T.dot(layer_1_delta), synapse_1 - alpha * layer_1.T.dot(layer_2_delta)
+""", "both steps are scaled by alpha: synapse_0 - alpha * layer_0.T.dot(layer_1_delta)", CONVERGENCE),
+    Bug("gradient transposed (delta.T.dot(layer))", Q4, "update_synapses", """
+def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha):
+    return (synapse_0 - alpha * layer_1_delta.T.dot(layer_0),
+            synapse_1 - alpha * layer_2_delta.T.dot(layer_1))
+""", "the gradient has the synapse's shape: layer_0.T.dot(layer_1_delta) is (i, h)", CONVERGENCE),
+    Bug("large alpha capped at 1", Q4, "update_synapses", """
+def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha):
+    alpha = min(alpha, 1.0)
+    return synapse_0 - alpha * layer_0.T.dot(layer_1_delta), synapse_1 - alpha * layer_1.T.dot(layer_2_delta)
+""", "use alpha as given, large ones too: choosing it is the caller's job", CONVERGENCE),
+    Bug("returns the synapses unchanged", Q4, "update_synapses", """
+def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha):
+    new_synapse_0 = synapse_0 - alpha * layer_0.T.dot(layer_1_delta)
+    new_synapse_1 = synapse_1 - alpha * layer_1.T.dot(layer_2_delta)
+    return synapse_0, synapse_1
+""", "return the new synapses you computed, not the ones you were given", CONVERGENCE),
     # ---- q6: detect_divergence ----
     Bug("compared with the previous error", Q6, "detect_divergence", """
 def detect_divergence(errors):
@@ -216,4 +300,59 @@ def detect_divergence(errors):
         return True
     return bool(values.size >= 2 and values[-1] > values.min())
 """, "compare with the FIRST error, not the best one: noisy descent often rises a little above its best"),
+    Bug("-inf not caught", Q6, "detect_divergence", """
+def detect_divergence(errors):
+    for error in errors:
+        if np.isnan(error) or error == float("inf"):
+            return True
+    return len(errors) >= 2 and bool(errors[-1] > errors[0])
+""", "minus infinity is not finite either: np.isfinite catches NaN, inf and -inf at once"),
+    Bug("only NaN checked, not inf", Q6, "detect_divergence", """
+def detect_divergence(errors):
+    values = np.asarray(errors, dtype=float)
+    if np.any(np.isnan(values)):
+        return True
+    return bool(values.size >= 2 and values[-1] > values[0])
+""", "an infinite error is a blow-up too: test with np.isfinite, which catches NaN and +-inf"),
+    Bug("assumes a numpy array (.size of a list)", Q6, "detect_divergence", """
+def detect_divergence(errors):
+    if errors.size == 0:
+        return False
+    values = np.asarray(errors, dtype=float)
+    if not np.all(np.isfinite(values)):
+        return True
+    return bool(values[-1] > values[0])
+""", "the training loop passes a plain list, which has no .size: convert first with np.asarray(errors)"),
+    Bug("`if not errors` on an array", Q6, "detect_divergence", """
+def detect_divergence(errors):
+    if not errors:
+        return False
+    values = np.asarray(errors, dtype=float)
+    if not np.all(np.isfinite(values)):
+        return True
+    return bool(values[-1] > values[0])
+""", "`not array` is ambiguous for a numpy array of several values: test len(errors) == 0 instead"),
+    Bug("rises by more than a tolerance", Q6, "detect_divergence", """
+def detect_divergence(errors):
+    values = np.asarray(errors, dtype=float)
+    if not np.all(np.isfinite(values)):
+        return True
+    return bool(values.size >= 2 and values[-1] > values[0] + 1e-6)
+""", "any rise above the first error counts, however small: a strict `>` with no tolerance"),
+    Bug("None on short histories", Q6, "detect_divergence", """
+def detect_divergence(errors):
+    values = np.asarray(errors, dtype=float)
+    if not np.all(np.isfinite(values)):
+        return True
+    if values.size < 2:
+        return
+    return bool(values[-1] > values[0])
+""", "return False for fewer than two finite errors: a bare `return` gives None"),
+    Bug("rising at every step", Q6, "detect_divergence", """
+def detect_divergence(errors):
+    values = np.asarray(errors, dtype=float)
+    if not np.all(np.isfinite(values)):
+        return True
+    return bool(values.size >= 2 and np.all(np.diff(values) > 0))
+""", "one rule only: the latest error above the first; the errors need not rise at every step"),
 ]

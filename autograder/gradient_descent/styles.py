@@ -1,7 +1,8 @@
 """Other correct ways to write the `gradient_descent` answers: each must score 100.
 
 They guard the hidden suites against judging style instead of the contract (in-place updates,
-inlined slopes, matmul written differently, pure-Python divergence checks).
+inlined slopes, matmul written differently, pure-Python divergence checks, ``alpha`` used as
+the plain number the notebook passes: ``float(alpha)``, ``alpha > 1000``, ``f"{alpha:.3g}"``).
 """
 from gdkit.grading.diagnose import Style
 
@@ -93,4 +94,64 @@ def detect_divergence(errors):
     return True if last > first else False
 ''',
     }),
+    Style("alpha as a plain number: float(alpha), compared, formatted", {
+        "compute_layer_1_delta": '''
+def compute_layer_1_delta(layer_2_delta, synapse_1, layer_1):
+    return np.multiply(layer_2_delta @ synapse_1.T, np.multiply(layer_1, 1 - layer_1))
+''',
+        "update_synapses": '''
+def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha):
+    if not isinstance(alpha, (int, float)) or alpha <= 0:
+        raise ValueError(f"alpha must be a positive number, got {alpha!r}")
+    step = float(alpha)
+    label = f"alpha = {alpha:.3g}"
+    if alpha > 1000:
+        raise ValueError(f"{label} is far too large to converge")
+    return synapse_0 - step * (layer_0.T @ layer_1_delta), synapse_1 - step * (layer_1.T @ layer_2_delta)
+''',
+        "detect_divergence": '''
+import math
+
+def detect_divergence(errors):
+    errors = list(errors)
+    if any(not math.isfinite(e) for e in errors):
+        return True
+    if len(errors) < 2:
+        return False
+    return np.bool_(errors[-1] > errors[0])
+''',
+    }),
+    Style("in place on copies, row loops, einsum", {
+        "compute_layer_2_delta": '''
+def compute_layer_2_delta(layer_2, y):
+    delta = np.empty(np.shape(layer_2))
+    for row in range(len(layer_2)):
+        miss = layer_2[row] - y[row]
+        delta[row] = miss * layer_2[row] * (1 - layer_2[row])
+    return delta
+''',
+        "compute_layer_1_delta": '''
+def compute_layer_1_delta(layer_2_delta, synapse_1, layer_1):
+    back = np.einsum("nk,hk->nh", layer_2_delta, synapse_1)
+    back *= sigmoid_output_to_derivative(layer_1)
+    return back
+''',
+        "update_synapses": '''
+def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha):
+    np.subtract(synapse_0, alpha * np.dot(layer_0.T, layer_1_delta), out=synapse_0)
+    np.subtract(synapse_1, alpha * np.dot(layer_1.T, layer_2_delta), out=synapse_1)
+    return synapse_0, synapse_1
+''',
+        "detect_divergence": '''
+def detect_divergence(errors):
+    first = None
+    for error in errors:
+        if not np.isfinite(error):
+            return True
+        if first is None:
+            first = error
+    return bool(first is not None and errors[len(errors) - 1] > first)
+''',
+    }),
 ]
+

@@ -2,11 +2,41 @@
 
 Inputs are random (drawn per run seed and test: see gdkit.grading.randomness), with
 sizes that are all different from each other so a transpose or a hard-coded shape cannot pass.
-Feedback only ever shows the small public examples below, never these inputs.
+Arguments travel as the notebook passes them: arrays for the layers and synapses, a plain
+Python number for ``alpha`` (an int, as ``train(X, y, 10)`` passes it, or a float).
+Feedback only ever shows the small public examples below, never these inputs; sizes and
+alpha values go to a failure's ``detail`` (shown only with full feedback).
 
-No cascades: q2 and q3 run with the reference ``sigmoid_output_to_derivative`` swapped in for
-the student's (``substitute=``), and an answer consistent with the student's own q1 is
-accepted too, so a q1 mistake is paid for by q1 alone.
+Judged against the reference only: q2 and q3 run with the reference
+``sigmoid_output_to_derivative`` swapped in for the student's (``substitute=``), so a q1
+mistake is paid for by q1 alone, and q4 is given the reference's deltas.
+
+The contract's clauses, and the test that tells each apart:
+
+q1 ``sigmoid_output_to_derivative(output)``
+  - returns ``output * (1 - output)`` elementwise ........ test_q1_matches_contract_for_any_shape
+  - any shape, same shape back (1-D, 2-D, 3-D) .......... test_q1_matches_contract_for_any_shape
+  - values anywhere in [0, 1], the ends included (slope 0) and a single number, as the
+    notebook's ``sigmoid_output_to_derivative(sigmoid(0.0))`` ... test_q1_ends_and_single_numbers
+  - the argument is already a sigmoid output (no second sigmoid) ... test_q1_is_the_slope_of_the_sigmoid
+  - ``output`` is not modified .......................... test_q1_leaves_its_input_untouched
+q2 ``compute_layer_2_delta(layer_2, y)``
+  - ``(layer_2 - y) * slope(layer_2)``, (n, k) -> (n, k), k > 1 ... test_q2_matches_contract_with_several_outputs
+  - y of integers, as the notebook's ``y`` ............... test_q2_matches_contract_with_several_outputs
+  - sign: positive where the output is too high; exactly 0 for a perfect guess; one output
+    (k = 1) .............................................. test_q2_one_output_and_perfect_guesses
+  - it is the gradient of 0.5 * sum((layer_2 - y)**2) ... test_q2_is_the_gradient_of_the_loss
+q3 ``compute_layer_1_delta(layer_2_delta, synapse_1, layer_1)``
+  - ``layer_2_delta.dot(synapse_1.T) * slope(layer_1)``, (n, h) back, several outputs and one
+    output ............................................... test_q3_matches_contract_with_other_shapes
+  - it is the gradient with respect to the hidden layer's input ... test_q3_is_the_gradient_of_the_loss
+q4 ``update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha)``
+  - the pair ``(synapse_0 - alpha * layer_0.T.dot(layer_1_delta), synapse_1 - alpha *
+    layer_1.T.dot(layer_2_delta))`` in that order ...... test_q4_matches_contract_with_other_shapes_and_alphas
+  - any alpha > 0: below 1, above 1, an int; a plain Python number ... test_q4_matches_contract_with_other_shapes_and_alphas
+  - ``layer_0`` of integers (the notebook's ``X``) ....... test_q4_matches_contract_with_other_shapes_and_alphas
+  - synapses may be updated in place (copies are sent), the pair is always returned ... both q4 tests
+  - the step goes downhill along the measured gradient .. test_q4_steps_against_the_measured_gradient
 """
 import inspect
 from pathlib import Path
@@ -16,8 +46,8 @@ import pytest
 
 from gdkit import network as ref
 from gdkit.grading.randomness import rng  # reproducible per student
-from gdkit.grading.checks import example_of, expect_close, expect_pair, expect_unmodified
-from gdkit.grading.diagnose import Diagnoser
+from gdkit.grading.checks import as_array, expect_close, expect_pair, expect_unmodified
+from gdkit.grading.diagnose import Diagnoser, load_module
 
 ZOO = Diagnoser.from_file(Path(__file__).with_name("bugzoo.py"))
 # q2 and q3 are judged with the reference slope standing in for the student's q1, so a q1
@@ -26,13 +56,9 @@ REFERENCE_SLOPE = {"sigmoid_output_to_derivative": inspect.getsource(ref.sigmoid
 STEP = 1e-6  # central differences: truncation ~STEP**2, rounding ~1e-16/STEP, both far below atol
 
 # The public examples (the notebook's worked examples), shown when a check fails.
-EX_OUTPUTS = np.array([[0.5, 0.9], [0.1, 0.0]])
-EX_LAYER_2, EX_Y = np.array([[0.2, 0.7], [0.6, 0.4]]), np.array([[0, 1], [1, 0]])
-EX_DELTA_2 = np.array([[0.1, -0.2], [0.3, 0.05]])
-EX_SYNAPSE_1 = np.array([[0.5, -1.0], [2.0, 0.25], [-0.3, 0.7]])
-EX_LAYER_1 = np.array([[0.1, 0.4, 0.6], [0.5, 0.5, 0.2]])
-EX_UPDATE = (np.array([[0.5, -0.5]]), np.array([[1.0], [2.0]]), np.array([[1.0]]),
-             np.array([[0.6, 0.4]]), np.array([[0.1, -0.2]]), np.array([[0.3]]), 0.5)
+PUBLIC = load_module(Path(__file__).with_name("public.py"), "public")
+q1_example, q2_example, q3_example, q4_example = (PUBLIC.q1_example, PUBLIC.q2_example,
+                                                  PUBLIC.q3_example, PUBLIC.q4_example)
 
 
 def sizes():
@@ -50,37 +76,15 @@ def targets(n, k):
     return rng.integers(0, 2, size=(n, k))
 
 
-def own_slope(student, values):
-    """The student's own q1 answer on ``values``, or None if it cannot be had."""
-    try:
-        return np.asarray(student.call("sigmoid_output_to_derivative", values), dtype=float)
-    except Exception:
-        return None
-
-
-def q1_example(student):
-    return example_of(student, "sigmoid_output_to_derivative", (EX_OUTPUTS,),
-                      ref.sigmoid_output_to_derivative(EX_OUTPUTS), names=("output",))
-
-
-def q2_example(student):
-    return example_of(student, "compute_layer_2_delta", (EX_LAYER_2, EX_Y),
-                      ref.compute_layer_2_delta(EX_LAYER_2, EX_Y), names=("layer_2", "y"))
-
-
-def q3_example(student):
-    args = (EX_DELTA_2, EX_SYNAPSE_1, EX_LAYER_1)
-    return example_of(student, "compute_layer_1_delta", args, ref.compute_layer_1_delta(*args),
-                      names=("layer_2_delta", "synapse_1", "layer_1"))
-
-
-def q4_example(student):
-    return example_of(student, "update_synapses", EX_UPDATE, ref.update_synapses(*EX_UPDATE),
-                      names=("synapse_0", "synapse_1", "layer_0", "layer_1", "layer_1_delta",
-                             "layer_2_delta", "alpha"))
-
-
 # ---- q1: sigmoid_output_to_derivative -------------------------------------------------------
+
+def check_slope(student, values, expected, *, context="", detail="", **tolerance):
+    example = q1_example(student)
+    got = ZOO.call(student, "sigmoid_output_to_derivative", values, example=example)
+    expect_close(got, expected, what="sigmoid_output_to_derivative(output)", example=example,
+                 diagnose=ZOO.for_call("sigmoid_output_to_derivative", values, example=example),
+                 context=context, detail=detail, shape_name="the shape of `output`", **tolerance)
+
 
 @pytest.mark.question("q1_sigmoid_derivative", weight=2)
 def test_q1_matches_contract_for_any_shape(student):
@@ -88,11 +92,18 @@ def test_q1_matches_contract_for_any_shape(student):
     n, i, h, k = sizes()
     for shape in [(n, k), (n,), (h, i, k)]:
         values = outputs(*shape)
-        got = ZOO.call(student, "sigmoid_output_to_derivative", values, example=q1_example(student))
-        expect_close(got, ref.sigmoid_output_to_derivative(values),
-                     what="sigmoid_output_to_derivative(output)", example=q1_example(student),
-                     diagnose=ZOO.for_call("sigmoid_output_to_derivative", values),
-                     context=f"for an input of shape {shape}")
+        check_slope(student, values, ref.sigmoid_output_to_derivative(values),
+                    context=f"for a {len(shape)}-D input", detail=f"input of shape {shape}")
+
+
+@pytest.mark.question("q1_sigmoid_derivative", weight=1)
+def test_q1_ends_and_single_numbers(student):
+    """Is 0 at outputs of exactly 0 and 1, 0.25 at 0.5, and works on a single number."""
+    ends = np.array([[0.0, 1.0, 0.5], [1.0, 0.0, 0.5]])
+    check_slope(student, ends, ref.sigmoid_output_to_derivative(ends), context="at outputs 0, 1 and 0.5")
+    # A single number, as the notebook's own check `sigmoid_output_to_derivative(sigmoid(0.0))`.
+    single = float(outputs())
+    check_slope(student, single, ref.sigmoid_output_to_derivative(single), context="for a single number")
 
 
 @pytest.mark.question("q1_sigmoid_derivative", weight=1)
@@ -100,35 +111,31 @@ def test_q1_is_the_slope_of_the_sigmoid(student):
     """Equals the measured slope of the sigmoid at x, given sigmoid(x)."""
     x = rng.uniform(-6, 6, size=(7, 3))
     numeric = (ref.sigmoid(x + STEP) - ref.sigmoid(x - STEP)) / (2 * STEP)
-    got = ZOO.call(student, "sigmoid_output_to_derivative", ref.sigmoid(x), example=q1_example(student))
-    expect_close(got, numeric, what="the slope computed from sigmoid(x)", atol=1e-7, rtol=1e-5,
-                 example=q1_example(student),
-                 diagnose=ZOO.for_call("sigmoid_output_to_derivative", ref.sigmoid(x)),
-                 context="compared with the measured slope of the sigmoid")
+    check_slope(student, ref.sigmoid(x), numeric, atol=1e-7, rtol=1e-5,
+                context="compared with the measured slope of the sigmoid")
 
 
 @pytest.mark.question("q1_sigmoid_derivative", weight=1)
 def test_q1_leaves_its_input_untouched(student):
     """Does not modify its input array."""
     values = outputs(5, 3)
-    _, (after,) = student.call("sigmoid_output_to_derivative", values.copy(), return_args=True)
-    expect_unmodified(values, after, what="`output`", example=q1_example(student),
+    example = q1_example(student)
+    got, (after,) = ZOO.call(student, "sigmoid_output_to_derivative", values.copy(), return_args=True,
+                             example=example)
+    as_array(got, what="sigmoid_output_to_derivative(output)", example=example)  # an answer, not None or complex
+    expect_unmodified(values, after, what="`output`", example=example,
                       hint="return a new array: `return output * (1 - output)`, not `output *= ...`")
 
 
 # ---- q2: compute_layer_2_delta ----------------------------------------------------------------
 
-def check_layer_2_delta(student, layer_2, y, expected, *, context):
-    got = ZOO.call(student, "compute_layer_2_delta", layer_2, y, example=q2_example(student),
+def check_layer_2_delta(student, layer_2, y, expected, *, context="", detail=""):
+    example = q2_example(student)
+    got = ZOO.call(student, "compute_layer_2_delta", layer_2, y, example=example,
                    substitute=REFERENCE_SLOPE)
-
-    def consistent_with_own_q1():
-        slope = own_slope(student, layer_2)
-        return [] if slope is None else [(layer_2 - y) * slope]
-
-    expect_close(got, expected, what="compute_layer_2_delta(layer_2, y)", context=context,
-                 example=q2_example(student), alternatives=consistent_with_own_q1,
-                 diagnose=ZOO.for_call("compute_layer_2_delta", layer_2, y), atol=1e-8, rtol=1e-5)
+    expect_close(got, expected, what="compute_layer_2_delta(layer_2, y)", context=context, detail=detail,
+                 example=example, diagnose=ZOO.for_call("compute_layer_2_delta", layer_2, y, example=example),
+                 atol=1e-8, rtol=1e-5, shape_name="(n, k), the shape of `layer_2`")
 
 
 @pytest.mark.question("q2_layer_2_delta", weight=2)
@@ -137,7 +144,18 @@ def test_q2_matches_contract_with_several_outputs(student):
     n, _, _, k = sizes()
     layer_2, y = outputs(n, k), targets(n, k)
     check_layer_2_delta(student, layer_2, y, ref.compute_layer_2_delta(layer_2, y),
-                        context=f"with {n} rows and {k} outputs")
+                        context="with several outputs", detail=f"{n} rows and {k} outputs")
+
+
+@pytest.mark.question("q2_layer_2_delta", weight=1)
+def test_q2_one_output_and_perfect_guesses(student):
+    """With one output: positive where the output is too high, 0 for a perfect guess."""
+    n, _, _, _ = sizes()
+    y = targets(n, 1)
+    layer_2 = outputs(n, 1)
+    layer_2[0], layer_2[1] = y[0], y[1]  # two perfect guesses: no correction at all
+    check_layer_2_delta(student, layer_2, y, ref.compute_layer_2_delta(layer_2, y),
+                        context="with one output and some perfect guesses", detail=f"{n} rows")
 
 
 @pytest.mark.question("q2_layer_2_delta", weight=1)
@@ -155,28 +173,28 @@ def test_q2_is_the_gradient_of_the_loss(student):
 
 # ---- q3: compute_layer_1_delta ----------------------------------------------------------------
 
-def check_layer_1_delta(student, layer_2_delta, synapse_1, layer_1, expected, *, context):
+def check_layer_1_delta(student, layer_2_delta, synapse_1, layer_1, expected, *, context="", detail=""):
+    example = q3_example(student)
     got = ZOO.call(student, "compute_layer_1_delta", layer_2_delta, synapse_1, layer_1,
-                   example=q3_example(student), substitute=REFERENCE_SLOPE)
-
-    def consistent_with_own_q1():
-        slope = own_slope(student, layer_1)
-        return [] if slope is None else [layer_2_delta.dot(synapse_1.T) * slope]
-
+                   example=example, substitute=REFERENCE_SLOPE)
     expect_close(got, expected, what="compute_layer_1_delta(layer_2_delta, synapse_1, layer_1)",
-                 context=context, example=q3_example(student), alternatives=consistent_with_own_q1,
-                 diagnose=ZOO.for_call("compute_layer_1_delta", layer_2_delta, synapse_1, layer_1),
-                 atol=1e-8, rtol=1e-5)
+                 context=context, detail=detail, example=example,
+                 diagnose=ZOO.for_call("compute_layer_1_delta", layer_2_delta, synapse_1, layer_1,
+                                       example=example),
+                 atol=1e-8, rtol=1e-5, shape_name="(n, h), the shape of `layer_1`")
 
 
 @pytest.mark.question("q3_layer_1_delta", weight=2)
 def test_q3_matches_contract_with_other_shapes(student):
     """Returns layer_2_delta.dot(synapse_1.T) * slope at layer_1, for other shapes."""
     n, _, h, k = sizes()
-    layer_2_delta, synapse_1, layer_1 = rng.normal(0, 0.3, (n, k)), rng.uniform(-1, 1, (h, k)), outputs(n, h)
-    check_layer_1_delta(student, layer_2_delta, synapse_1, layer_1,
-                        ref.compute_layer_1_delta(layer_2_delta, synapse_1, layer_1),
-                        context=f"with {n} rows, {h} hidden units and {k} outputs")
+    for outputs_count, words in ((k, "several outputs"), (1, "one output")):
+        layer_2_delta = rng.normal(0, 0.3, (n, outputs_count))
+        synapse_1, layer_1 = rng.uniform(-1, 1, (h, outputs_count)), outputs(n, h)
+        check_layer_1_delta(student, layer_2_delta, synapse_1, layer_1,
+                            ref.compute_layer_1_delta(layer_2_delta, synapse_1, layer_1),
+                            context=f"with {words}",
+                            detail=f"{n} rows, {h} hidden units and {outputs_count} outputs")
 
 
 @pytest.mark.question("q3_layer_1_delta", weight=1)
@@ -204,42 +222,51 @@ def test_q3_is_the_gradient_of_the_loss(student):
 # ---- q4: update_synapses ----------------------------------------------------------------------
 
 def random_step(alpha):
+    """One step's arguments as the notebook's loop passes them: ``layer_0`` is the integer ``X``
+    (0/1 entries), the rest float arrays, ``alpha`` a plain Python number."""
     n, i, h, k = sizes()
-    layer_0 = rng.integers(0, 2, (n, i)).astype(float)
+    layer_0 = rng.integers(0, 2, (n, i))
     synapse_0, synapse_1 = rng.uniform(-1, 1, (i, h)), rng.uniform(-1, 1, (h, k))
     layer_1, layer_2 = ref.forward(layer_0, synapse_0, synapse_1)
     y = targets(n, k)
     layer_2_delta = ref.compute_layer_2_delta(layer_2, y)
     layer_1_delta = ref.compute_layer_1_delta(layer_2_delta, synapse_1, layer_1)
     args = (synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha)
-    return args, y, f"with {n} rows, {i} inputs, {h} hidden units, {k} outputs and alpha = {alpha:.3g}"
+    return args, y, f"{n} rows, {i} inputs, {h} hidden units, {k} outputs and alpha = {alpha!r}"
 
 
-def check_update(student, args, expected_pair, *, context):
-    # The synapses are sent as copies: updating them in place is allowed by the contract.
-    got = expect_pair(ZOO.call(student, "update_synapses", *[np.copy(a) for a in args],
-                               example=q4_example(student)),
-                      what="update_synapses(...)", example=q4_example(student),
-                      diagnose=ZOO.for_call("update_synapses", *args))
+def check_update(student, args, expected_pair, *, context="", detail=""):
+    example = q4_example(student)
+    # Copies of the arrays (updating the synapses in place is allowed by the contract); alpha
+    # goes as the plain number it is, never as an array.
+    sent = tuple(np.copy(a) if isinstance(a, np.ndarray) else a for a in args)
+    got = expect_pair(ZOO.call(student, "update_synapses", *sent, example=example),
+                      what="update_synapses(...)", example=example,
+                      diagnose=ZOO.for_call("update_synapses", *args, example=example))
     for index, name in enumerate(("synapse_0", "synapse_1")):
         expect_close(got[index], expected_pair[index], what=f"the new {name} (item {index} of the pair)",
-                     context=context, example=q4_example(student), atol=1e-8, rtol=1e-5,
-                     diagnose=ZOO.for_call("update_synapses", *args, project=lambda pair, i=index: pair[i]))
+                     context=context, detail=detail, example=example, atol=1e-8, rtol=1e-5,
+                     shape_name=f"the shape of `{name}`",
+                     diagnose=ZOO.for_call("update_synapses", *args, example=example,
+                                           project=lambda pair, i=index: pair[i]))
 
 
 @pytest.mark.question("q4_update_synapses", weight=2)
 def test_q4_matches_contract_with_other_shapes_and_alphas(student):
-    """Returns the pair of synapses stepped by alpha against their gradients."""
-    for alpha in (float(rng.uniform(0.05, 0.95)), float(rng.uniform(1.5, 12.0))):
-        args, _, context = random_step(alpha)
-        check_update(student, args, ref.update_synapses(*args), context=context)
+    """Returns the pair of synapses stepped by alpha against their gradients, for any alpha > 0."""
+    cases = [(float(rng.uniform(0.05, 0.95)), "an alpha below 1"),
+             (float(rng.uniform(1.5, 12.0)), "an alpha above 1"),
+             (int(rng.choice([2, 3, 10, 20])), "a whole-number alpha (an int, as `train(X, y, 10)` passes it)")]
+    for alpha, words in cases:
+        args, _, detail = random_step(alpha)
+        check_update(student, args, ref.update_synapses(*args), context=f"with {words}", detail=detail)
 
 
 @pytest.mark.question("q4_update_synapses", weight=1)
 def test_q4_steps_against_the_measured_gradient(student):
     """Steps each synapse by alpha times the measured gradient, downhill."""
     alpha = float(rng.uniform(0.2, 3.0))
-    args, y, _ = random_step(alpha)
+    args, y, detail = random_step(alpha)
     synapse_0, synapse_1, layer_0 = args[:3]
 
     def loss(s0, s1):
@@ -258,5 +285,5 @@ def test_q4_steps_against_the_measured_gradient(student):
             gradient[index] = (loss(*pair_up) - loss(*pair_down)) / (2 * STEP)
         gradients.append(gradient)
     expected = (synapse_0 - alpha * gradients[0], synapse_1 - alpha * gradients[1])
-    check_update(student, args, expected,
+    check_update(student, args, expected, detail=detail,
                  context="compared with a step of alpha times the measured gradient, downhill")

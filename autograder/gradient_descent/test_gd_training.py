@@ -1,10 +1,31 @@
 """Hidden tests for q5 (convergence with the student's own functions) and q6 (divergence).
 
-q5 runs the kit's loop inside the worker with the student's four functions and recomputes the
-final error here from the returned synapses; the bar is the reference's own run on the same
-data, seed and size, plus a margin. q6 judges ``detect_divergence`` alone: histories come from
-the reference loop (run here) and the student's detector is asked about every prefix in one
-round trip, so a wrong delta elsewhere cannot cost q6 anything.
+q5 runs the kit's loop with the student's four functions and recomputes the final error here
+from the returned synapses; the bar is the reference's own run on the same data, seed and
+size, plus a margin. A run whose weights never change, or whose error rises, scores nothing.
+q6 judges ``detect_divergence`` alone: histories come from the reference loop (run here) and
+the student's detector is asked about every prefix in one round trip, so a wrong delta
+elsewhere cannot cost q6 anything.
+
+The contract's clauses, and the test that tells each apart:
+
+q5 (nothing new to write: the four functions inside the notebook's loop learn)
+  - the tutorial's XOR data, alpha 10, seed 1, 4 hidden units ... test_q5_toy_data_converges
+  - another seed and another hidden size ................. test_q5_other_seed_and_hidden_size
+  - other data, boolean targets, more rows ............... test_q5_boolean_targets_and_more_rows
+  - several outputs at once .............................. test_q5_two_outputs
+  - weights that never change, a rising error, NaN: 0 points (every q5 test)
+q6 ``detect_divergence(errors)``
+  - True when the last error is above the first .......... test_q6_rising_errors_diverge
+  - strictly above: a hair above is True, equal is False .. test_q6_strictly_above_the_first
+  - saturating near 0.5 from a lower start is True ....... test_q6_saturating_at_one_half_diverges
+  - NaN, +inf, -inf anywhere is True ..................... test_q6_nan_and_inf_diverge
+  - the first error, not the previous or the best one .... test_q6_noisy_but_falling_does_not_diverge
+  - a list or a 1-D numpy array .......................... test_q6_noisy_but_falling_does_not_diverge
+  - flat or creeping down is False ....................... test_q6_stuck_but_not_rising_does_not_diverge
+  - empty list and a single finite value are False, a single NaN True ... test_q6_short_histories
+  - returns a bool (True/False, numpy bool, 0-d bool array) ... every q6 test
+  - inside the loop: stops at alpha = 1000, runs on at alpha = 10 ... test_q6_training_loop_stops_at_alpha_1000_only
 """
 import functools
 from pathlib import Path
@@ -14,10 +35,12 @@ import pytest
 
 from gdkit import network as ref
 from gdkit.grading.randomness import keyed, rng  # reproducible per test / per shared draw
-from gdkit.grading.checks import Fail, as_bool, example_of, expect_shape, fmt, safe_exception_name
-from gdkit.grading.diagnose import Diagnoser
+from gdkit.grading.checks import Fail, as_array, as_bool, expect_shape, fmt, is_close, safe_exception_name
+from gdkit.grading.diagnose import Diagnoser, load_module
 
 ZOO = Diagnoser.from_file(Path(__file__).with_name("bugzoo.py"))
+PUBLIC = load_module(Path(__file__).with_name("public.py"), "public")
+q6_example = PUBLIC.q6_example
 
 ITERATIONS = 150    # the reference gets the toy error from 0.50 to ~0.04 in 150 steps at alpha 10
 MARGIN = 0.25       # the student may keep up to 25% of the reference's starting error on top
@@ -55,25 +78,81 @@ def check_convergence(student, X, y, alpha, hidden, seed, *, label, curve=False)
     start = float(reference.errors[0])
     bar = final_error(X, y, reference.synapse_0, reference.synapse_1)
     threshold = bar + MARGIN * (start - bar)
+    settings = f"alpha = {alpha}, {hidden} hidden units, seed {seed}, {ITERATIONS} iterations"
     run = student.train(X, y, alpha, hidden, ITERATIONS, seed)
     what = f"training on {label}"
     if not isinstance(run, dict) or "synapse_0" not in run or "synapse_1" not in run:
-        raise Fail(f"{what} did not give back the trained synapses.")
+        raise Fail(f"{what} did not give back the trained synapses.", detail=settings)
     n_inputs, n_outputs = np.shape(X)[1], np.shape(y)[1]
-    synapse_0 = expect_shape(run["synapse_0"], (n_inputs, hidden), what=f"synapse_0 after {what}",
-                             hint="update_synapses must return (synapse_0, synapse_1) in that order")
-    synapse_1 = expect_shape(run["synapse_1"], (hidden, n_outputs), what=f"synapse_1 after {what}",
-                             hint="update_synapses must return (synapse_0, synapse_1) in that order")
+    synapses = []
+    for name, shape, other in (("synapse_0", (n_inputs, hidden), (hidden, n_outputs)),
+                               ("synapse_1", (hidden, n_outputs), (n_inputs, hidden))):
+        got = as_array(run[name], what=f"{name} after {what}")
+        hint = ("update_synapses must return (synapse_0, synapse_1) in that order"
+                if got.shape == other else "update_synapses must return each synapse with the shape it was given")
+        synapses.append(expect_shape(got, shape, what=f"{name} after {what}", hint=hint,
+                                     shape_name=f"the shape {name} started with", detail=settings))
     if curve:
         _record_curve(student, run.get("errors"), reference.errors, label)
-    error = final_error(X, y, synapse_0.astype(float), synapse_1.astype(float))
-    if not np.isfinite(error) or error > threshold:
-        raise Fail(
-            f"{what} (alpha = {alpha}, {hidden} hidden units, {ITERATIONS} iterations) ended with "
-            f"error {fmt(error)}; the reference reaches {fmt(bar)} from {fmt(start)}, and at most "
-            f"{fmt(threshold)} is accepted. Your four functions together do not descend the error "
-            "as they should: check the failing questions above first, then the signs and the "
-            "slope factors.")
+    synapse_0, synapse_1 = (s.astype(float) for s in synapses)
+    error = final_error(X, y, synapse_0, synapse_1)
+    if np.isfinite(error) and error <= threshold:
+        return
+    numbers = (f"{settings}: your functions ended with error {fmt(error)}; the reference reaches "
+               f"{fmt(bar)} from {fmt(start)}, and at most {fmt(threshold)} is accepted")
+    start_0, start_1 = ref.init_synapses(n_inputs, hidden, n_outputs, seed)
+    wrong = public_mismatches(student)
+    hint = (f"{', '.join(wrong)} already {'differs' if len(wrong) == 1 else 'differ'} from the "
+            "contract on the public example shown under that question: fix that first" if wrong
+            else _advice(synapse_0, synapse_1, start_0, start_1, error, start))
+    raise Fail(f"{what}: {_finding(synapse_0, synapse_1, start_0, start_1, error, start)}",
+               detail=numbers, hint=hint)
+
+
+def public_mismatches(student) -> list[str]:
+    """The loop's functions whose answer on their own public example is not the contract's
+    (asked of the public twin: nothing hidden is involved)."""
+    wrong = []
+    for question, make in PUBLIC.LOOP_EXAMPLES:
+        if question in ("q2", "q3") and wrong:
+            continue  # they call the student's q1, so a q1 mistake shows there too: name q1 only
+        example = make(student)
+        outcome = example.outcome()
+        expected = example.expected
+        if outcome is None or outcome.raised:
+            same = False
+        elif isinstance(expected, tuple):
+            same = (isinstance(outcome.value, (tuple, list)) and len(outcome.value) == len(expected)
+                    and all(is_close(g, e, rtol=1e-5, atol=1e-8) for g, e in zip(outcome.value, expected)))
+        else:
+            same = is_close(outcome.value, expected, rtol=1e-5, atol=1e-8)
+        if not same:
+            wrong.append(f"`{example.function}` ({question})")
+    return wrong
+
+
+def _finding(synapse_0, synapse_1, start_0, start_1, error, start) -> str:
+    """What went wrong in a run that did not learn, found from its (trusted) end point."""
+    if not (np.all(np.isfinite(synapse_0)) and np.all(np.isfinite(synapse_1))) or not np.isfinite(error):
+        return "the weights became NaN or infinite during training."
+    if np.array_equal(synapse_0, start_0) and np.array_equal(synapse_1, start_1):
+        return ("the weights never changed: after every step they were exactly the starting weights, "
+                "so the error never fell.")
+    if error > start:
+        return "the error rose during training: it ended above the error of the starting weights."
+    return ("the error fell, but far less than the reference's with the same starting weights in "
+            "the same number of steps.")
+
+
+def _advice(synapse_0, synapse_1, start_0, start_1, error, start) -> str | None:
+    """Advice that follows from the finding, and only then."""
+    if not (np.all(np.isfinite(synapse_0)) and np.all(np.isfinite(synapse_1))) or not np.isfinite(error):
+        return "a step that grows without bound usually has the wrong sign or an extra factor; see q2-q4"
+    if np.array_equal(synapse_0, start_0) and np.array_equal(synapse_1, start_1):
+        return "update_synapses must return the stepped synapses, and the deltas must not be all zero"
+    if error > start:
+        return "a rising error means the steps go uphill: check the sign of your update and of your deltas"
+    return "a step that is too short (a missing alpha or a slope factor too small) descends slowly; see q1-q4"
 
 
 def _record_curve(student, errors, reference_errors, label):
@@ -144,33 +223,34 @@ def test_q5_two_outputs(student):
 
 # ---- q6: detect_divergence ------------------------------------------------------------------------
 
-EX_HISTORY = [0.4964, 0.5315, 0.47, 0.5]
-
-
-def q6_example(student):
-    return example_of(student, "detect_divergence", (EX_HISTORY,),
-                      ref.detect_divergence(EX_HISTORY), names=("errors",))
-
-
 def judge_histories(student, cases):
-    """cases: [(history, description)]; expected answers come from the reference."""
+    """cases: [(history, description)]; expected answers come from the reference.
+
+    The description is what a student reads (it names the kind of history, never its length
+    or values); how long the history was goes to the failure's detail.
+    """
+    example = q6_example(student)
     answers = student.call_many("detect_divergence", [(history,) for history, _ in cases])
     for (history, description), answer in zip(cases, answers):
         expected = ref.detect_divergence(history)
+        detail = f"a history of {len(history)} errors"
         if isinstance(answer, Exception):
-            kind = safe_exception_name(getattr(answer, "exc_type", type(answer).__name__))
-            raise Fail(f"detect_divergence raised {kind} on {description} (length {len(history)}); "
-                       f"it should return {expected}.", example=q6_example(student),
-                       **_known(history, answer))
-        got = as_bool(answer, what=f"detect_divergence on {description}", example=q6_example(student),
-                      diagnose=ZOO.for_call("detect_divergence", history))
+            exc_type = getattr(answer, "exc_type", None)
+            if exc_type is None:
+                raise answer
+            found = ZOO.match_raised("detect_divergence", (history,), exc_type, example=example)
+            raise Fail(f"`detect_divergence` raised {safe_exception_name(exc_type)} on {description}; "
+                       f"it should return {expected}.", example=example, kind="raised", detail=detail,
+                       **_named(found))
+        got = as_bool(answer, what=f"detect_divergence on {description}", example=example,
+                      diagnose=ZOO.for_call("detect_divergence", history, example=example))
         if got != expected:
+            found = ZOO.match("detect_divergence", (history,), answer, example=example)
             raise Fail(f"detect_divergence returned {got} on {description}; the contract says "
-                       f"{expected}.", example=q6_example(student), **_known(history, answer))
+                       f"{expected}.", example=example, detail=detail, **_named(found))
 
 
-def _known(history, answer) -> dict:
-    found = ZOO.match("detect_divergence", (history,), answer)
+def _named(found) -> dict:
     return {"mistake": found[0], "hint": found[1]} if found else {}
 
 
@@ -213,15 +293,30 @@ def test_q6_saturating_at_one_half_diverges(student):
 
 
 @pytest.mark.question("q6_detect_divergence", weight=1)
+def test_q6_strictly_above_the_first(student):
+    """Only a last error strictly above the first is divergence: equal is not."""
+    start = float(rng.uniform(0.2, 0.45))
+    dipped = falling(start, 5, noise=0.0)
+    hair = float(np.nextafter(start, 1.0))  # the smallest float above the first error
+    judge_histories(student, [(dipped + [hair], "a history ending a hair above its first error"),
+                              (dipped + [start], "a history ending exactly at its first error"),
+                              ([start, start], "two equal errors")])
+
+
+@pytest.mark.question("q6_detect_divergence", weight=1)
 def test_q6_nan_and_inf_diverge(student):
-    """Any NaN or inf in the history is divergence."""
+    """Any NaN, inf or -inf anywhere in the history is divergence."""
     start = float(rng.uniform(0.2, 0.45))
     body = falling(start, 6, noise=0.0)
+    nan, inf = float("nan"), float("inf")
     judge_histories(student, [
-        (body + [float("nan")], "a history ending in NaN"),
-        (body[:3] + [float("nan")] + body[3:], "a falling history with a NaN in the middle"),
-        (body[:3] + [float("inf")] + body[3:], "a falling history with an inf in the middle"),
-        (body + [float("-inf")], "a history ending in -inf"),
+        (body + [nan], "a history ending in NaN"),
+        (body[:3] + [nan] + body[3:], "a falling history with a NaN in the middle"),
+        ([nan] + body, "a history starting with NaN"),
+        (body[:3] + [inf] + body[3:], "a falling history with an inf in the middle"),
+        (body + [-inf], "a history ending in -inf"),
+        (body[:2] + [-inf] + body[2:], "a falling history with a -inf in the middle"),
+        (np.array(body + [nan]), "a numpy array ending in NaN"),
     ])
 
 
@@ -258,15 +353,20 @@ def test_q6_short_histories(student):
                               ([value, value - 0.01], "two errors, the second lower")])
 
 
-def student_stop(student, errors):
-    """Where the reference loop would stop when driven by the student's detector, or None."""
+def student_stop(student, errors, *, public: bool):
+    """Where the reference loop would stop when driven by the student's detector, or None.
+    ``public``: the history is the notebook's own run, so its iterations may be named."""
     prefixes = [(errors[: j + 1],) for j in range(len(errors))]
+    example = q6_example(student)
     for j, answer in enumerate(student.call_many("detect_divergence", prefixes)):
+        where = f"at iteration {j}" if public else ""
         if isinstance(answer, Exception):
-            kind = safe_exception_name(getattr(answer, "exc_type", type(answer).__name__))
-            raise Fail(f"detect_divergence raised {kind} inside the training loop at iteration {j}.",
-                       example=q6_example(student))
-        if as_bool(answer, what="detect_divergence inside the training loop", example=q6_example(student)):
+            if getattr(answer, "exc_type", None) is None:
+                raise answer
+            kind = safe_exception_name(answer.exc_type)
+            raise Fail(f"`detect_divergence` raised {kind} inside the training loop {where}".rstrip() + ".",
+                       example=example, kind="raised", detail=f"at iteration {j}")
+        if as_bool(answer, what="detect_divergence inside the training loop", example=example):
             return j
     return None
 
@@ -275,12 +375,21 @@ def student_stop(student, errors):
 def test_q6_training_loop_stops_at_alpha_1000_only(student):
     """The training loop stops early at alpha = 1000 and runs to the end at alpha = 10."""
     wild = reference_history(1000, LOOP_STEPS, diverges=True)
+    # The notebook's own run (the visible q5 cell): the toy data, alpha 10, seed 1, 4 hidden units.
     tame = [float(e) for e in reference_train(X_TOY, Y_TOY, 10, 4, LOOP_STEPS, 1).errors]
-    for errors, alpha in ((wild, 1000), (tame, 10)):
+    for errors, alpha, public in ((wild, 1000, False), (tame, 10, True)):
         expected = next((j for j in range(len(errors)) if ref.detect_divergence(errors[: j + 1])), None)
-        got = student_stop(student, errors)
-        if got != expected:
-            said = "ran to the end" if got is None else f"stopped at iteration {got}"
-            should = "run to the end" if expected is None else f"stop at iteration {expected}"
-            raise Fail(f"At alpha = {alpha} the training loop with your detector {said}; it should "
-                       f"{should}.", example=q6_example(student))
+        got = student_stop(student, errors, public=public)
+        if got == expected:
+            continue
+        detail = f"stopped at iteration {got}, expected {expected}"
+        if alpha == 10:
+            raise Fail(f"On the notebook's own run (the toy data, alpha = 10, seed 1) the training loop "
+                       f"with your detector stopped at iteration {got}; it should run to the end. "
+                       "So the visible q5 test cell in your notebook stops early and fails too, even "
+                       "with right answers to q1-q4 (q5 itself is graded without early stopping).",
+                       example=q6_example(student), detail=detail)
+        said = "ran to the end" if got is None else "stopped at the wrong iteration"
+        raise Fail(f"At alpha = 1000 the training loop with your detector {said}; it should stop "
+                   "as soon as the error rises above the first one.", example=q6_example(student),
+                   detail=detail)

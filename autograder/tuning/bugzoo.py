@@ -3,7 +3,9 @@
 Used by ``gdkit validate`` (each bug graded with master answers elsewhere) and by the hidden
 suite to name a student's mistake. None is mathematically equivalent to its contract
 (checked by ``tests/test_checks.py``). The questions are independent, so no bug has
-``also_loses``.
+``also_loses``. The entries after the original ones come from the contracts' clauses (listed
+in the suite's docstring): -inf, near-ties, an empty dict, seed 0, an X of integers, numpy
+grids, momentum 0, the first step's zero velocity.
 """
 from gdkit.grading.diagnose import Bug
 
@@ -77,6 +79,47 @@ def best_alpha(final_errors):
         raise ValueError("no finite error")
     return min(finite)[1]
 """, "`if error` drops an error of exactly 0.0, the best possible run: test np.isfinite only"),
+    Bug("-inf not ignored (error < inf)", Q1, "best_alpha", """
+def best_alpha(final_errors):
+    finite = [(error, alpha) for alpha, error in final_errors.items() if error < float("inf")]
+    if not finite:
+        raise ValueError("no finite error")
+    return min(finite)[1]
+""", "minus infinity is not a finite error either: filter with np.isfinite"),
+    Bug("errors rounded before comparing", Q1, "best_alpha", """
+def best_alpha(final_errors):
+    finite = [(round(error, 6), alpha) for alpha, error in final_errors.items() if np.isfinite(error)]
+    if not finite:
+        raise ValueError("no finite error")
+    return min(finite)[1]
+""", "compare the errors as they are: rounding turns a smaller error into a tie"),
+    Bug("crashes on an empty dict", Q1, "best_alpha", """
+def best_alpha(final_errors):
+    alphas = sorted(final_errors)
+    best = alphas[0]
+    for alpha in alphas:
+        error = final_errors[alpha]
+        if np.isfinite(error) and (not np.isfinite(final_errors[best]) or error < final_errors[best]):
+            best = alpha
+    if not np.isfinite(final_errors[best]):
+        raise ValueError("no finite error")
+    return best
+""", "an empty dict has no first alpha: with no finite error at all, raise ValueError"),
+    Bug("returns the position, not the alpha", Q1, "best_alpha", """
+def best_alpha(final_errors):
+    errors = np.array(list(final_errors.values()), dtype=float)
+    if not np.any(np.isfinite(errors)):
+        raise ValueError("no finite error")
+    errors[~np.isfinite(errors)] = np.inf
+    return int(np.argmin(errors))
+""", "np.argmin gives a position in the list; return the alpha at that position (the key)"),
+    Bug("raises a plain Exception", Q1, "best_alpha", """
+def best_alpha(final_errors):
+    finite = [(error, alpha) for alpha, error in final_errors.items() if np.isfinite(error)]
+    if not finite:
+        raise Exception("every run diverged")
+    return min(finite)[1]
+""", "the contract names the exception: `raise ValueError(...)`"),
     # ---- q2: count_direction_changes ----
     Bug(">= 0 counts zero as up", Q2, "count_direction_changes", """
 def count_direction_changes(prev_update, update):
@@ -120,6 +163,22 @@ def count_direction_changes(prev_update, update):
     prev_update[...] = update
     return flips
 """, "keeping the previous update is the caller's job: do not write into prev_update"),
+    Bug("only down-to-up flips", Q2, "count_direction_changes", """
+def count_direction_changes(prev_update, update):
+    return (~(prev_update > 0) & (update > 0)).astype(int)
+""", "a flip from up to down counts too: compare the two directions with !="),
+    Bug("sign of the change between updates", Q2, "count_direction_changes", """
+def count_direction_changes(prev_update, update):
+    return ((update - prev_update) > 0).astype(int)
+""", "compare the directions of the two updates, (update > 0) != (prev_update > 0), not their difference"),
+    Bug("a product <= 0 counts as a flip", Q2, "count_direction_changes", """
+def count_direction_changes(prev_update, update):
+    return (update * prev_update <= 0).astype(int)
+""", "two zero updates, or down then zero, are no flip: compare (update > 0) with (prev_update > 0)"),
+    Bug("flattened result", Q2, "count_direction_changes", """
+def count_direction_changes(prev_update, update):
+    return ((np.ravel(update) > 0) != (np.ravel(prev_update) > 0)).astype(int)
+""", "return one entry per weight in the inputs' shape: no ravel or flatten"),
     # ---- q3: init_synapses ----
     Bug("never seeds", Q3, "init_synapses", """
 def init_synapses(n_inputs, hidden, n_outputs, seed):
@@ -183,6 +242,38 @@ def init_synapses(n_inputs, hidden, n_outputs, seed):
     np.random.seed(seed)
     return 2 * np.random.random((3, 4)) - 1, 2 * np.random.random((4, 1)) - 1
 """, "use the sizes you are given, not the toy network's 3, 4 and 1"),
+    Bug("seed 0 skipped (`if seed:`)", Q3, "init_synapses", """
+def init_synapses(n_inputs, hidden, n_outputs, seed):
+    if seed:
+        np.random.seed(seed)
+    synapse_0 = 2 * np.random.random((n_inputs, hidden)) - 1
+    synapse_1 = 2 * np.random.random((hidden, n_outputs)) - 1
+    return synapse_0, synapse_1
+""", "0 is a seed like any other: call np.random.seed(seed) unconditionally"),
+    Bug("seed 0 replaced by 1 (`seed or 1`)", Q3, "init_synapses", """
+def init_synapses(n_inputs, hidden, n_outputs, seed):
+    np.random.seed(seed or 1)
+    synapse_0 = 2 * np.random.random((n_inputs, hidden)) - 1
+    synapse_1 = 2 * np.random.random((hidden, n_outputs)) - 1
+    return synapse_0, synapse_1
+""", "`seed or 1` turns seed 0 into 1: use the seed you are given"),
+    Bug("range [-0.5, 0.5)", Q3, "init_synapses", """
+def init_synapses(n_inputs, hidden, n_outputs, seed):
+    np.random.seed(seed)
+    return np.random.random((n_inputs, hidden)) - 0.5, np.random.random((hidden, n_outputs)) - 0.5
+""", "the tutorial's weights span [-1, 1): 2 * random - 1"),
+    Bug("1 - 2 * random (mirrored)", Q3, "init_synapses", """
+def init_synapses(n_inputs, hidden, n_outputs, seed):
+    np.random.seed(seed)
+    return 1 - 2 * np.random.random((n_inputs, hidden)), 1 - 2 * np.random.random((hidden, n_outputs))
+""", "the same range but mirrored values: the contract is 2 * random - 1"),
+    Bug("synapse_1 drawn transposed", Q3, "init_synapses", """
+def init_synapses(n_inputs, hidden, n_outputs, seed):
+    np.random.seed(seed)
+    synapse_0 = 2 * np.random.random((n_inputs, hidden)) - 1
+    synapse_1 = (2 * np.random.random((n_outputs, hidden)) - 1).T
+    return synapse_0, synapse_1
+""", "draw synapse_1 with shape (hidden, n_outputs) directly: a transposed draw puts the numbers in other places"),
     # ---- q4: error_surface ----
     Bug("axes swapped", Q4, "error_surface", """
 def error_surface(X, y, w0_values, w1_values):
@@ -265,6 +356,39 @@ def error_surface(X, y, w0_values, w1_values):
             surface[i, j] = np.mean(sigmoid(X.dot([w0, w1])) - targets)
     return surface
 """, "take the absolute value before averaging, or misses of opposite sign cancel out"),
+    Bug("weights cast to X's dtype", Q4, "error_surface", """
+def error_surface(X, y, w0_values, w1_values):
+    targets = np.asarray(y, dtype=float).reshape(-1)
+    surface = np.zeros((len(w0_values), len(w1_values)))
+    for i, w0 in enumerate(w0_values):
+        for j, w1 in enumerate(w1_values):
+            weights = np.array([w0, w1], dtype=X.dtype)
+            surface[i, j] = np.mean(np.abs(sigmoid(X.dot(weights)) - targets))
+    return surface
+""", "an X of integers makes an integer weight array that drops the fractions: build it with dtype=float"),
+    Bug("weights as a column (n, 1) against y (n,)", Q4, "error_surface", """
+def error_surface(X, y, w0_values, w1_values):
+    surface = np.zeros((len(w0_values), len(w1_values)))
+    for i, w0 in enumerate(w0_values):
+        for j, w1 in enumerate(w1_values):
+            outputs = sigmoid(X.dot(np.array([[w0], [w1]])))
+            surface[i, j] = np.mean(np.abs(outputs - y))
+    return surface
+""", "an (n, 1) output minus a y of shape (n,) broadcasts to (n, n): flatten both to (n,)"),
+    Bug("pairs zipped (only the diagonal)", Q4, "error_surface", """
+def error_surface(X, y, w0_values, w1_values):
+    targets = np.asarray(y, dtype=float).reshape(-1)
+    return np.array([np.mean(np.abs(sigmoid(X.dot([w0, w1])) - targets)) for w0, w1 in zip(w0_values, w1_values)])
+""", "every w0 meets every w1: two nested loops (or a meshgrid), shape (len(w0_values), len(w1_values))"),
+    Bug("classification error (rounded outputs)", Q4, "error_surface", """
+def error_surface(X, y, w0_values, w1_values):
+    targets = np.asarray(y, dtype=float).reshape(-1)
+    surface = np.zeros((len(w0_values), len(w1_values)))
+    for i, w0 in enumerate(w0_values):
+        for j, w1 in enumerate(w1_values):
+            surface[i, j] = np.mean(np.abs(np.round(sigmoid(X.dot([w0, w1]))) - targets))
+    return surface
+""", "use the sigmoid's output itself, not its rounded 0/1 guess: the surface must be smooth"),
     # ---- q5: momentum_update ----
     Bug("velocity ignored", Q5, "momentum_update", """
 def momentum_update(synapse, gradient, velocity, alpha, momentum):
@@ -323,4 +447,37 @@ def momentum_update(synapse, gradient, velocity, alpha, momentum):
     new_velocity = momentum * velocity + alpha * gradient
     return synapse - alpha * new_velocity, new_velocity
 """, "alpha is already inside the velocity: new_synapse = synapse - new_velocity"),
+    Bug("old velocity kept at momentum 0", Q5, "momentum_update", """
+def momentum_update(synapse, gradient, velocity, alpha, momentum):
+    if momentum == 0:
+        return synapse - alpha * gradient, velocity
+    new_velocity = momentum * velocity + alpha * gradient
+    return synapse - new_velocity, new_velocity
+""", "with momentum 0 the new velocity is alpha * gradient, not the old velocity"),
+    Bug("steps with the old velocity", Q5, "momentum_update", """
+def momentum_update(synapse, gradient, velocity, alpha, momentum):
+    new_velocity = momentum * velocity + alpha * gradient
+    return synapse - velocity, new_velocity
+""", "step with the NEW velocity: new_synapse = synapse - new_velocity"),
+    Bug("gradient scaled in place", Q5, "momentum_update", """
+def momentum_update(synapse, gradient, velocity, alpha, momentum):
+    gradient *= alpha
+    new_velocity = momentum * velocity + gradient
+    return synapse - new_velocity, new_velocity
+""", "`gradient *= alpha` changes the caller's array: compute alpha * gradient as a new array"),
+    Bug("momentum ignored (velocity + alpha * gradient)", Q5, "momentum_update", """
+def momentum_update(synapse, gradient, velocity, alpha, momentum):
+    new_velocity = velocity + alpha * gradient
+    return synapse - new_velocity, new_velocity
+""", "the old velocity is scaled by momentum: momentum * velocity + alpha * gradient"),
+    Bug("alpha scales the old velocity too", Q5, "momentum_update", """
+def momentum_update(synapse, gradient, velocity, alpha, momentum):
+    new_velocity = alpha * (momentum * velocity + gradient)
+    return synapse - new_velocity, new_velocity
+""", "alpha scales the gradient only: momentum * velocity + alpha * gradient"),
+    Bug("Nesterov look-ahead step", Q5, "momentum_update", """
+def momentum_update(synapse, gradient, velocity, alpha, momentum):
+    new_velocity = momentum * velocity + alpha * gradient
+    return synapse - (momentum * new_velocity + alpha * gradient), new_velocity
+""", "this contract is plain momentum: new_synapse = synapse - new_velocity"),
 ]

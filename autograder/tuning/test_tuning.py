@@ -1,9 +1,43 @@
 """Hidden tests for `tuning`: each of the five functions against the reference (gdkit.network).
 
 Inputs are random (drawn per run seed and test), with non-square shapes, exact zeros where a
-`>` against `>=` matters, NaN/inf where they must be ignored, and ties where the order matters.
-Feedback only shows the small public examples below. The questions are independent: no
-function of this assignment calls another, so nothing cascades.
+`>` against `>=` matters, NaN/inf/-inf where they must be ignored, and ties where the order
+matters. Arguments travel as the notebook passes them: dicts of plain numbers, arrays, lists of
+weights or numpy grids, plain Python numbers for `alpha`, `momentum` and seeds.
+Feedback only shows the small public examples (public.py); hidden sizes, values and seeds go
+to a failure's ``detail``. The questions are independent: no function of this assignment calls
+another, so nothing cascades.
+
+The contract's clauses, and the test that tells each apart:
+
+q1 ``best_alpha(final_errors)``
+  - the key (alpha) with the smallest error, ints and floats as keys; an error of 0.0 is the
+    best ................................................ test_q1_picks_the_smallest_error
+  - NaN, inf and -inf errors are ignored ................. test_q1_ignores_nan_and_inf
+  - a tie goes to the smaller alpha, whatever the dict order (listed both ways) ... test_q1_ties_go_to_the_smaller_alpha
+  - a near-tie is not a tie: the strictly smaller error wins ... test_q1_near_ties_are_not_ties
+  - ValueError when no error is finite, an empty dict included ... test_q1_raises_value_error_when_nothing_is_finite
+q2 ``count_direction_changes(prev_update, update)``
+  - 1 where (update > 0) differs from (prev_update > 0); 0 (and -0.0) is "not up"; all nine
+    combinations of up/zero/down ........................ test_q2_flags_flips_with_zeros
+  - an integer array (not bool, not float) ............... test_q2_flags_flips_with_zeros
+  - any shape (1-D, 3-D), integer-valued updates ......... test_q2_keeps_any_shape
+  - the inputs are not modified .......................... test_q2_leaves_inputs_untouched
+q3 ``init_synapses(n_inputs, hidden, n_outputs, seed)``
+  - np.random.seed(seed), synapse_0 then synapse_1 as 2*random - 1, shapes, pair order ... test_q3_reproduces_the_seeded_draws
+  - the tutorial's sizes (3, 4, 1) with other seeds ...... test_q3_tutorial_sizes_other_seeds
+  - a seed of 0 (falsy) and large seeds are used as given ... test_q3_seed_zero_and_large_seeds
+q4 ``error_surface(X, y, w0_values, w1_values)``
+  - [i, j] = mean(|sigmoid(X @ [w0[i], w1[j]]) - y|), shape (len(w0), len(w1)), y (n,) ... test_q4_matches_contract_on_a_rectangular_grid
+  - y of shape (n, 1) ..................................... test_q4_accepts_y_as_a_column
+  - X of integers with fractional weights, numpy grids (np.linspace) as well as lists, a
+    single candidate for a weight ....................... test_q4_integer_inputs_and_numpy_grids
+q5 ``momentum_update(synapse, gradient, velocity, alpha, momentum)``
+  - new_velocity = momentum * velocity + alpha * gradient, new_synapse = synapse - new_velocity,
+    pair order ........................................... test_q5_matches_contract
+  - momentum 0 is the plain step (and the new velocity is alpha * gradient) ... test_q5_without_momentum_is_the_plain_step
+  - the loop's first step (zero velocity), a whole-number alpha, 1-D arrays ... test_q5_first_step_and_other_shapes
+  - the inputs are not modified .......................... test_q5_leaves_inputs_untouched
 """
 from pathlib import Path
 
@@ -12,18 +46,13 @@ import pytest
 
 from gdkit import network as ref
 from gdkit.grading.randomness import rng  # reproducible per student
-from gdkit.grading.checks import (Fail, describe, example_of, expect_close, expect_equal, expect_number,
-                                  expect_pair, expect_unmodified, safe_exception_name)
-from gdkit.grading.diagnose import Diagnoser
+from gdkit.grading.checks import (Fail, as_array, expect_close, expect_equal, expect_number, expect_pair,
+                                  expect_unmodified, kind_of, safe_exception_name)
+from gdkit.grading.diagnose import Diagnoser, load_module
 
 ZOO = Diagnoser.from_file(Path(__file__).with_name("bugzoo.py"))
+PUBLIC = load_module(Path(__file__).with_name("public.py"), "public")
 NAN, INF = float("nan"), float("inf")
-
-EX_ERRORS = {0.1: 0.2, 1: NAN, 10: INF, 0.5: 0.05, 0.01: 0.05}
-EX_PREV, EX_UPDATE = np.array([[0.1, -0.2], [0.0, 0.3]]), np.array([[0.2, 0.1], [-0.1, -0.3]])
-EX_X, EX_Y = np.array([[1, 0], [0, 1], [1, 1]]), np.array([1, 0, 1])
-EX_W0, EX_W1 = [0.0, 2.0], [0.0, -2.0, 1.0]
-EX_MOMENTUM = (np.array([[1.0, -1.0]]), np.array([[0.5, 0.5]]), np.array([[0.1, -0.2]]), 0.1, 0.9)
 
 
 def two_sizes():
@@ -33,20 +62,22 @@ def two_sizes():
 
 # ---- q1: best_alpha ---------------------------------------------------------------------------
 
-def q1_example(student):
-    return example_of(student, "best_alpha", (EX_ERRORS,), ref.best_alpha(EX_ERRORS), names=("final_errors",))
+def _named(found) -> dict:
+    return {"mistake": found[0], "hint": found[1]} if found else {}
 
 
 def judge_best_alpha(student, final_errors, description):
     expected = ref.best_alpha(final_errors)
-    got = ZOO.call(student, "best_alpha", final_errors, example=q1_example(student))
-    value = expect_number(got, what=f"best_alpha on {description}", example=q1_example(student))
+    example = PUBLIC.q1_example(student)
+    got = ZOO.call(student, "best_alpha", final_errors, example=example)
+    value = expect_number(got, what=f"best_alpha on {description}", example=example)
     if value != expected:
-        found = ZOO.match("best_alpha", (final_errors,), got)
+        found = ZOO.match("best_alpha", (final_errors,), got, example=example)
         # Neither value is quoted: both come from hidden inputs (the example shows a public case).
         raise Fail(f"best_alpha picked the wrong alpha on {description}; the contract asks for "
-                   "the key with the smallest finite error.",
-                   example=q1_example(student), **({"mistake": found[0], "hint": found[1]} if found else {}))
+                   "the key with the smallest finite error.", example=example,
+                   detail=f"a sweep of {len(final_errors)} alphas; expected {expected!r}, got {value!r}",
+                   **_named(found))
 
 
 def sweep(size):
@@ -60,18 +91,24 @@ def sweep(size):
 @pytest.mark.question("q1_best_alpha", weight=1)
 def test_q1_picks_the_smallest_error(student):
     """Returns the alpha (the key) with the smallest final error."""
-    judge_best_alpha(student, sweep(7), "a sweep of seven alphas")
+    judge_best_alpha(student, sweep(7), "a sweep of several alphas")
     errors = sweep(5)
     errors[min(errors)] = 0.0  # a perfect run is still a finite error, the best one
     judge_best_alpha(student, errors, "a sweep where one run reached error 0.0")
+    # The tutorial's alphas: whole numbers (ints) next to fractions, as the notebook's table.
+    tutorial = {alpha: float(rng.uniform(0.01, 0.5)) for alpha in (0.001, 0.01, 0.1, 1, 10, 100, 1000)}
+    judge_best_alpha(student, tutorial, "the tutorial's alphas (ints and floats as keys)")
 
 
 @pytest.mark.question("q1_best_alpha", weight=1)
 def test_q1_ignores_nan_and_inf(student):
-    """NaN and inf errors (diverged runs) are ignored."""
+    """NaN, inf and -inf errors (diverged runs) are ignored."""
     errors = sweep(5)
     judge_best_alpha(student, {float(rng.uniform(20, 99)): NAN, **errors, 1000.0: INF},
                      "a sweep with a NaN error listed first and an inf error")
+    errors = sweep(5)
+    judge_best_alpha(student, {**errors, float(rng.uniform(0.0001, 0.0009)): -INF},
+                     "a sweep with a -inf error")
 
 
 @pytest.mark.question("q1_best_alpha", weight=1)
@@ -80,60 +117,78 @@ def test_q1_ties_go_to_the_smaller_alpha(student):
     errors = sweep(6)
     alphas = sorted(errors)
     tie = float(rng.uniform(0.0001, 0.001))
-    # The larger of the tied alphas is listed first, so "first one found" is not enough.
-    tied = {alphas[-2]: tie, **{a: e for a, e in errors.items() if a not in (alphas[-2], alphas[1])},
-            alphas[1]: tie}
-    judge_best_alpha(student, tied, "a sweep where two alphas tie on the smallest error")
+    others = {a: e for a, e in errors.items() if a not in (alphas[-2], alphas[1])}
+    # Listed both ways, so neither "the first one found" nor "the last one found" passes.
+    judge_best_alpha(student, {alphas[-2]: tie, **others, alphas[1]: tie},
+                     "a sweep where two alphas tie on the smallest error (the larger listed first)")
+    judge_best_alpha(student, {alphas[1]: tie, **others, alphas[-2]: tie},
+                     "a sweep where two alphas tie on the smallest error (the smaller listed first)")
+
+
+@pytest.mark.question("q1_best_alpha", weight=1)
+def test_q1_near_ties_are_not_ties(student):
+    """An error smaller by a hair wins, even for the larger alpha."""
+    errors = sweep(6)
+    alphas = sorted(errors)
+    best = float(rng.uniform(0.0001, 0.001))
+    hair = float(np.nextafter(best, 1.0))  # the next float above: not a tie
+    others = {a: e for a, e in errors.items() if a not in (alphas[0], alphas[-1])}
+    judge_best_alpha(student, {alphas[0]: hair, **others, alphas[-1]: best},
+                     "a sweep where the larger alpha's error is smaller by a hair")
 
 
 @pytest.mark.question("q1_best_alpha", weight=1)
 def test_q1_raises_value_error_when_nothing_is_finite(student):
-    """Raises ValueError when no error is finite."""
-    final_errors = {float(rng.uniform(0.1, 9)): INF, float(rng.uniform(10, 99)): NAN}
-    try:
-        got = student.call("best_alpha", final_errors)
-    except Exception as exc:
-        if getattr(exc, "exc_type", None) == "ValueError":
-            return
-        if getattr(exc, "exc_type", None) is None:
-            raise
-        raise Fail(f"best_alpha raised {safe_exception_name(exc.exc_type)} when every error is NaN or inf; the contract "
-                   "asks for ValueError.", example=q1_example(student),
-                   hint="`raise ValueError(\"...\")` when no finite error is left") from None
-    found = ZOO.match("best_alpha", (final_errors,), got)
-    raise Fail(f"best_alpha returned {describe(got)} when every error is NaN or inf; it should raise "
-               "ValueError.", example=q1_example(student),
-               **({"mistake": found[0], "hint": found[1]} if found else
-                  {"hint": "check that some finite error is left, else `raise ValueError(...)`"}))
+    """Raises ValueError when no error is finite (an empty dict included)."""
+    for final_errors, description in (
+            ({float(rng.uniform(0.1, 9)): INF, float(rng.uniform(10, 99)): NAN, float(rng.uniform(100, 999)): -INF},
+             "when every error is NaN, inf or -inf"),
+            ({}, "on an empty dict")):
+        example = PUBLIC.q1_example(student)
+        try:
+            got = student.call("best_alpha", final_errors)
+        except Exception as exc:
+            exc_type = getattr(exc, "exc_type", None)
+            if exc_type == "ValueError":
+                continue
+            if exc_type is None or exc_type == "NotImplementedError":
+                raise
+            found = ZOO.match_raised("best_alpha", (final_errors,), exc_type, example=example)
+            raise Fail(f"best_alpha raised {safe_exception_name(exc_type)} {description}; the contract "
+                       "asks for ValueError.", example=example, kind="raised",
+                       **(_named(found) or {"hint": "`raise ValueError(\"...\")` when no finite error is left"})
+                       ) from None
+        found = ZOO.match("best_alpha", (final_errors,), got, example=example)
+        shown = "None" if got is None else kind_of(got)
+        raise Fail(f"best_alpha returned {shown} {description}; it should raise ValueError.", example=example,
+                   **(_named(found) or {"hint": "check that some finite error is left, else `raise ValueError(...)`"}))
 
 
 # ---- q2: count_direction_changes -------------------------------------------------------------
 
-def q2_example(student):
-    return example_of(student, "count_direction_changes", (EX_PREV, EX_UPDATE),
-                      ref.count_direction_changes(EX_PREV, EX_UPDATE), names=("prev_update", "update"))
-
-
 def updates(*shape):
-    """Updates with both signs and some exact zeros (a zero update counts as "not up")."""
+    """Updates with both signs and some exact zeros, of either sign (a zero update is "not up")."""
     values = rng.normal(0, 1, size=shape)
     values[rng.random(shape) < 0.25] = 0.0
+    values[rng.random(shape) < 0.1] = -0.0
     return values
 
 
-def check_changes(student, prev_update, update, context):
-    got = ZOO.call(student, "count_direction_changes", prev_update, update, example=q2_example(student))
+def check_changes(student, prev_update, update, context, detail=""):
+    example = PUBLIC.q2_example(student)
+    got = ZOO.call(student, "count_direction_changes", prev_update, update, example=example)
     expect_equal(got, ref.count_direction_changes(prev_update, update), integer=True,
-                 what="count_direction_changes(prev_update, update)", context=context,
-                 example=q2_example(student),
-                 diagnose=ZOO.for_call("count_direction_changes", prev_update, update))
+                 what="count_direction_changes(prev_update, update)", context=context, detail=detail,
+                 example=example, shape_name="the shape of the inputs",
+                 diagnose=ZOO.for_call("count_direction_changes", prev_update, update, example=example))
 
 
 @pytest.mark.question("q2_direction_changes", weight=2)
 def test_q2_flags_flips_with_zeros(student):
     """1 where (update > 0) differs from (prev_update > 0); an update of 0 is not up."""
     a, b = two_sizes()
-    check_changes(student, updates(a, b), updates(a, b), f"on arrays of shape {(a, b)} with some zeros")
+    check_changes(student, updates(a, b), updates(a, b), "on 2-D arrays with some zeros",
+                  detail=f"arrays of shape {(a, b)}")
     # Every combination of up / zero / down once, so each rule about zeros shows.
     prev = np.array([1.0, 1.0, 1.0, 0.0, 0.0, 0.0, -1.0, -1.0, -1.0]) * rng.uniform(0.1, 2)
     now = np.array([1.0, 0.0, -1.0, 1.0, 0.0, -1.0, 1.0, 0.0, -1.0]) * rng.uniform(0.1, 2)
@@ -145,7 +200,10 @@ def test_q2_keeps_any_shape(student):
     """Works for any shape and returns that shape."""
     a, b = two_sizes()
     for shape in [(a,), (b, a, 2)]:
-        check_changes(student, updates(*shape), updates(*shape), f"on arrays of shape {shape}")
+        check_changes(student, updates(*shape), updates(*shape), f"on {len(shape)}-D arrays",
+                      detail=f"arrays of shape {shape}")
+    whole = lambda: rng.integers(-2, 3, size=(a, b))  # noqa: E731
+    check_changes(student, whole(), whole(), "on integer-valued updates", detail=f"arrays of shape {(a, b)}")
 
 
 @pytest.mark.question("q2_direction_changes", weight=1)
@@ -153,29 +211,29 @@ def test_q2_leaves_inputs_untouched(student):
     """Does not modify prev_update or update."""
     a, b = two_sizes()
     prev, now = updates(a, b), updates(a, b)
-    _, after = ZOO.call(student, "count_direction_changes", prev.copy(), now.copy(), return_args=True,
-                        example=q2_example(student))
-    expect_unmodified(prev, after[0], what="`prev_update`", example=q2_example(student))
-    expect_unmodified(now, after[1], what="`update`", example=q2_example(student))
+    example = PUBLIC.q2_example(student)
+    got, after = ZOO.call(student, "count_direction_changes", prev.copy(), now.copy(), return_args=True,
+                          example=example)
+    as_array(got, what="count_direction_changes(prev_update, update)", example=example)
+    expect_unmodified(prev, after[0], what="`prev_update`", example=example)
+    expect_unmodified(now, after[1], what="`update`", example=example)
 
 
 # ---- q3: init_synapses ------------------------------------------------------------------------
 
-def q3_example(student):
-    return example_of(student, "init_synapses", (2, 3, 1, 0), ref.init_synapses(2, 3, 1, 0),
-                      names=("n_inputs", "hidden", "n_outputs", "seed"))
-
-
-def check_init(student, n_inputs, hidden, n_outputs, seed, context):
+def check_init(student, n_inputs, hidden, n_outputs, seed, context, detail=""):
     args = (n_inputs, hidden, n_outputs, seed)
+    example = PUBLIC.q3_example(student)
     expected = ref.init_synapses(*args)
-    got = expect_pair(ZOO.call(student, "init_synapses", *args, example=q3_example(student)),
-                      what="init_synapses(...)", example=q3_example(student),
-                      diagnose=ZOO.for_call("init_synapses", *args))
-    for index, name in enumerate(("synapse_0", "synapse_1")):
+    detail = detail or f"sizes ({n_inputs}, {hidden}, {n_outputs}) and seed {seed}"
+    got = expect_pair(ZOO.call(student, "init_synapses", *args, example=example),
+                      what="init_synapses(...)", example=example,
+                      diagnose=ZOO.for_call("init_synapses", *args, example=example))
+    for index, (name, shape) in enumerate((("synapse_0", "(n_inputs, hidden)"), ("synapse_1", "(hidden, n_outputs)"))):
         expect_close(got[index], expected[index], what=f"{name} (item {index} of the pair)",
-                     context=context, example=q3_example(student), rtol=0, atol=1e-12,
-                     diagnose=ZOO.for_call("init_synapses", *args, project=lambda pair, i=index: pair[i]))
+                     context=context, detail=detail, example=example, rtol=0, atol=1e-12, shape_name=shape,
+                     diagnose=ZOO.for_call("init_synapses", *args, example=example,
+                                           project=lambda pair, i=index: pair[i]))
 
 
 @pytest.mark.question("q3_init_synapses", weight=2)
@@ -185,7 +243,7 @@ def test_q3_reproduces_the_seeded_draws(student):
     # Two or more outputs, so these sizes can never be the toy network's (3, 4, 1).
     n_outputs = int(rng.choice([k for k in range(2, 9) if k not in (n_inputs, hidden)]))
     check_init(student, n_inputs, hidden, n_outputs, int(rng.integers(2, 10**6)),
-               f"with {n_inputs} inputs, {hidden} hidden units, {n_outputs} outputs and a fresh seed")
+               "with other sizes and a fresh seed")
 
 
 @pytest.mark.question("q3_init_synapses", weight=1)
@@ -195,12 +253,15 @@ def test_q3_tutorial_sizes_other_seeds(student):
         check_init(student, 3, 4, 1, int(seed), "with the tutorial's sizes and another seed")
 
 
+@pytest.mark.question("q3_init_synapses", weight=1)
+def test_q3_seed_zero_and_large_seeds(student):
+    """A seed of 0 and large seeds are used as given."""
+    n_inputs, hidden = two_sizes()
+    check_init(student, n_inputs, hidden, 1, 0, "with seed 0")
+    check_init(student, n_inputs, hidden, 2, int(rng.integers(2**31, 2**32)), "with a large seed (above 2**31)")
+
+
 # ---- q4: error_surface ------------------------------------------------------------------------
-
-def q4_example(student):
-    return example_of(student, "error_surface", (EX_X, EX_Y, EX_W0, EX_W1),
-                      ref.error_surface(EX_X, EX_Y, EX_W0, EX_W1), names=("X", "y", "w0_values", "w1_values"))
-
 
 def surface_case():
     n = int(rng.choice([3, 5, 6, 7]))
@@ -212,18 +273,21 @@ def surface_case():
     return X, y, list(np.round(rng.uniform(-4, 4, a), 3)), list(np.round(rng.uniform(-4, 4, b), 3))
 
 
-def check_surface(student, X, y, w0, w1, context):
-    got = ZOO.call(student, "error_surface", X, y, w0, w1, example=q4_example(student))
+def check_surface(student, X, y, w0, w1, context, detail=""):
+    example = PUBLIC.q4_example(student)
+    detail = detail or f"{len(X)} rows, a {len(w0)}x{len(w1)} grid"
+    got = ZOO.call(student, "error_surface", X, y, w0, w1, example=example)
     expect_close(got, ref.error_surface(X, y, w0, w1), what="error_surface(X, y, w0_values, w1_values)",
-                 context=context, example=q4_example(student), rtol=1e-7, atol=1e-10,
-                 diagnose=ZOO.for_call("error_surface", X, y, w0, w1))
+                 context=context, detail=detail, example=example, rtol=1e-7, atol=1e-10,
+                 shape_name="(len(w0_values), len(w1_values))",
+                 diagnose=ZOO.for_call("error_surface", X, y, w0, w1, example=example))
 
 
 @pytest.mark.question("q4_error_surface", weight=2)
 def test_q4_matches_contract_on_a_rectangular_grid(student):
     """Entry [i, j] is mean(|sigmoid(X @ [w0[i], w1[j]]) - y|), shape (len(w0), len(w1))."""
     X, y, w0, w1 = surface_case()
-    check_surface(student, X, y, w0, w1, f"with {len(X)} rows, y of shape (n,) and a {len(w0)}x{len(w1)} grid")
+    check_surface(student, X, y, w0, w1, "with y of shape (n,) and a rectangular grid")
 
 
 @pytest.mark.question("q4_error_surface", weight=1)
@@ -233,42 +297,70 @@ def test_q4_accepts_y_as_a_column(student):
     check_surface(student, X, y.reshape(-1, 1), w0, w1, "with y of shape (n, 1)")
 
 
+@pytest.mark.question("q4_error_surface", weight=1)
+def test_q4_integer_inputs_and_numpy_grids(student):
+    """X of integers with fractional weights, numpy grids as well as lists, a single candidate."""
+    n = int(rng.choice([4, 5, 6]))
+    X = rng.integers(-1, 3, size=(n, 2))
+    X[0] = (1, 0)  # both columns matter
+    X[1] = (0, 1)
+    y = rng.integers(0, 2, size=n)
+    a, b = two_sizes()
+    grid_0 = np.linspace(-float(rng.uniform(1, 4)), float(rng.uniform(1, 4)), a)
+    grid_1 = np.linspace(-float(rng.uniform(1, 4)), float(rng.uniform(1, 4)), b)
+    check_surface(student, X, y, grid_0, grid_1, "with an X of integers and numpy arrays (np.linspace) as grids",
+                  detail=f"{n} rows, a {a}x{b} grid")
+    check_surface(student, X, y.reshape(-1, 1), [float(rng.uniform(-3, 3))], list(grid_1),
+                  "with a single candidate for w0", detail=f"{n} rows, a 1x{b} grid")
+
+
 # ---- q5: momentum_update ----------------------------------------------------------------------
 
-def q5_example(student):
-    return example_of(student, "momentum_update", EX_MOMENTUM, ref.momentum_update(*EX_MOMENTUM),
-                      names=("synapse", "gradient", "velocity", "alpha", "momentum"))
-
-
-def check_momentum(student, args, context):
+def check_momentum(student, args, context, detail):
     expected = ref.momentum_update(*args)
-    got = expect_pair(ZOO.call(student, "momentum_update", *args, example=q5_example(student)),
-                      what="momentum_update(...)", example=q5_example(student),
-                      diagnose=ZOO.for_call("momentum_update", *args))
+    example = PUBLIC.q5_example(student)
+    got = expect_pair(ZOO.call(student, "momentum_update", *args, example=example),
+                      what="momentum_update(...)", example=example,
+                      diagnose=ZOO.for_call("momentum_update", *args, example=example))
     for index, name in enumerate(("new_synapse", "new_velocity")):
         expect_close(got[index], expected[index], what=f"{name} (item {index} of the pair)", context=context,
-                     example=q5_example(student), rtol=1e-7, atol=1e-10,
-                     diagnose=ZOO.for_call("momentum_update", *args, project=lambda pair, i=index: pair[i]))
+                     detail=detail, example=example, rtol=1e-7, atol=1e-10, shape_name="the shape of `synapse`",
+                     diagnose=ZOO.for_call("momentum_update", *args, example=example,
+                                           project=lambda pair, i=index: pair[i]))
 
 
-def momentum_args(momentum):
-    a, b = two_sizes()
-    synapse, gradient, velocity = (rng.normal(0, 1, (a, b)) for _ in range(3))
-    return (synapse, gradient, velocity, float(rng.uniform(0.05, 0.95)), momentum), f"on {a}x{b} arrays"
+def momentum_args(momentum, *, alpha=None, shape=None, velocity=True):
+    """Arguments as the notebook's loop passes them: arrays, and plain Python numbers for
+    alpha and momentum."""
+    shape = shape or two_sizes()
+    synapse, gradient = rng.normal(0, 1, shape), rng.normal(0, 1, shape)
+    speed = rng.normal(0, 1, shape) if velocity else np.zeros(shape)
+    alpha = float(rng.uniform(0.05, 0.95)) if alpha is None else alpha
+    return (synapse, gradient, speed, alpha, momentum), f"arrays of shape {shape}, alpha {alpha!r}, momentum {momentum!r}"
 
 
 @pytest.mark.question("q5_momentum_update", weight=2)
 def test_q5_matches_contract(student):
     """new_velocity = momentum * velocity + alpha * gradient; new_synapse = synapse - new_velocity."""
-    args, context = momentum_args(float(rng.uniform(0.5, 0.95)))
-    check_momentum(student, args, context)
+    args, detail = momentum_args(float(rng.uniform(0.5, 0.95)))
+    check_momentum(student, args, "on 2-D arrays", detail)
 
 
 @pytest.mark.question("q5_momentum_update", weight=1)
 def test_q5_without_momentum_is_the_plain_step(student):
     """With momentum 0 the step is synapse - alpha * gradient."""
-    args, context = momentum_args(0.0)
-    check_momentum(student, args, context + " with momentum 0")
+    args, detail = momentum_args(0.0)
+    check_momentum(student, args, "with momentum 0", detail)
+
+
+@pytest.mark.question("q5_momentum_update", weight=1)
+def test_q5_first_step_and_other_shapes(student):
+    """The loop's first step (zero velocity), a whole-number alpha, 1-D arrays."""
+    a, _ = two_sizes()
+    args, detail = momentum_args(float(rng.uniform(0.5, 0.95)), alpha=int(rng.choice([1, 10])), velocity=False)
+    check_momentum(student, args, "on the first step (zero velocity) with a whole-number alpha", detail)
+    args, detail = momentum_args(float(rng.uniform(0.1, 0.9)), shape=(a,))
+    check_momentum(student, args, "on 1-D arrays", detail)
 
 
 @pytest.mark.question("q5_momentum_update", weight=1)
@@ -276,7 +368,10 @@ def test_q5_leaves_inputs_untouched(student):
     """Does not modify synapse, gradient or velocity."""
     args, _ = momentum_args(float(rng.uniform(0.5, 0.95)))
     copies = [np.copy(a) for a in args[:3]] + list(args[3:])
-    _, after = ZOO.call(student, "momentum_update", *copies, return_args=True, example=q5_example(student))
+    example = PUBLIC.q5_example(student)
+    got, after = ZOO.call(student, "momentum_update", *copies, return_args=True, example=example)
+    for index, part in enumerate(expect_pair(got, what="momentum_update(...)", example=example)):
+        as_array(part, what=f"item {index} of the pair", example=example)
     for index, name in enumerate(("`synapse`", "`gradient`", "`velocity`")):
-        expect_unmodified(args[index], after[index], what=name, example=q5_example(student),
+        expect_unmodified(args[index], after[index], what=name, example=example,
                           hint="build new arrays (`v = momentum * velocity + ...`) instead of `-=` / `*=`")

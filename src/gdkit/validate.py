@@ -44,6 +44,13 @@ class Row:
     got: str
     caught: bool | None       # None for cases that are not bugs
     ok: bool
+    mistakes: tuple = ()      # the "likely mistake" names the feedback gave (bugs: should be its own)
+
+    @property
+    def misnamed(self) -> tuple:
+        """Mistakes named for a bug that are not that bug (an in-place finding is generic)."""
+        return tuple(m for m in self.mistakes
+                     if self.case.kind == "bug" and m not in (self.case.label, "modifies its input in place"))
 
 
 @dataclass
@@ -131,13 +138,15 @@ def judge(case: Case, record: Record | None, assignment: assignments.Assignment)
     if case.kind == "blank":
         return Row(case, f"0/{full:g}", f"{total:g}/{full:g}", None, total <= EPSILON and status == "ok")
     caught = case.question in lost
+    named = tuple(sorted({t.get("mistake") for q in record.get("questions", []) for t in q.get("tests", [])
+                          if not t.get("passed") and t.get("mistake")}))
     unexpected = [qid for qid in lost if qid != case.question and qid not in case.may_lose]
     expected = "loses " + _short(case.question) + (
         f" (may: {', '.join(map(_short, case.may_lose))})" if case.may_lose else "")
     got = ("loses " + ", ".join(map(_short, lost))) if lost else "full marks"
     if status != "ok":
         got += f" [{status}]"
-    return Row(case, expected, got, caught, caught and not unexpected and status == "ok")
+    return Row(case, expected, got, caught, caught and not unexpected and status == "ok", named)
 
 
 def validate(name: str, *, jobs: int = 2, limits: Limits = DEFAULT, root: Path | None = None) -> Report:
@@ -174,5 +183,9 @@ def render(report: Report) -> str:
     caught = sum(bool(r.caught) for r in bugs)
     out.append(f"catch rate: {caught}/{len(bugs)} bugs = {100 * report.catch_rate:.1f}%; "
                f"false failures: {len(report.false_failures)}")
+    named = sum(r.case.label in r.mistakes for r in bugs)
+    misnamed = [f"{r.case.label} -> {', '.join(r.misnamed)}" for r in bugs if r.misnamed]
+    out.append(f"mistake named in the feedback: {named}/{len(bugs)} bugs; named wrongly: {len(misnamed)}"
+               + "".join(f"\n  {line}" for line in misnamed))
     out.extend(f"problem: {problem}" for problem in report.problems)
     return "\n".join(out)

@@ -2,8 +2,9 @@
 
 The bug zoo (``autograder/<assignment>/bugzoo.py``) is *our* code: realistic wrong
 implementations, each with a hint. When a check fails, the suite runs every zoo entry for the
-same function on the same inputs, here in the grader (trusted code, so that is safe), and if
-the student's output equals one of them, the feedback names that mistake and its hint.
+same function on the same inputs, here in the grader (trusted code, so that is safe), and on
+the public example; when exactly one entry behaves like the student's code on both, the
+feedback names that mistake and its hint.
 The same zoo, with ``styles.py`` (other correct ways to write the answers), drives
 ``gdkit validate``.
 """
@@ -19,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from gdkit import network
-from gdkit.grading.checks import fail, is_close, safe_exception_name
+from gdkit.grading.checks import Fail, Outcome, is_close, safe_exception_name
 
 
 @dataclass(frozen=True)
@@ -106,9 +107,11 @@ def same_answer(a, b) -> bool:
         return False
     # Booleans, integers and floats with equal values are still different answers when the
     # contract names the type (e.g. "an integer array").
-    kind = {"b": "b", "i": "i", "u": "i", "f": "f", "c": "f"}
+    kind = {"b": "b", "i": "i", "u": "i", "f": "f", "c": "c"}
     if kind.get(a_array.dtype.kind) != kind.get(b_array.dtype.kind):
         return False
+    if a_array.dtype.kind == "c":
+        return bool(np.array_equal(a_array, b_array, equal_nan=True))
     if is_close(a_array, b_array, rtol=1e-7, atol=1e-10):
         return True
     # Two answers that are NaN in the same places (a diverging bug) are the same answer too.
@@ -118,8 +121,31 @@ def same_answer(a, b) -> bool:
         return False
 
 
+def _outcome_of(function, args, project=None) -> Outcome:
+    """What a trusted zoo entry does on ``args``: its (projected) answer or the type it raises."""
+    try:
+        answer = function(*copy.deepcopy(args))
+        return Outcome(value=project(answer) if project is not None else answer)
+    except Exception as exc:  # the zoo entry crashed: that is what we compare
+        return Outcome(exc_type=type(exc).__name__, message=str(exc))
+
+
+def same_outcome(a: Outcome, b: Outcome, *, exact: bool = False) -> bool:
+    """Two outcomes are the same behaviour: the same answer, or the same exception type (with
+    ``exact``, the same message too)."""
+    if a.raised or b.raised:
+        return (a.raised and b.raised and a.exc_type == b.exc_type
+                and (not exact or a.message.strip() == b.message.strip()))
+    return same_answer(a.value, b.value)
+
+
 class Diagnoser:
-    """Matches a student's output against the zoo entries of one assignment."""
+    """Matches a student's behaviour against the zoo entries of one assignment.
+
+    A mistake is named only when exactly one zoo entry behaves like the student's code on the
+    failing (hidden) input *and* on the public example: one input can be matched by chance or
+    by several entries at once, and naming a mistake the student did not make misleads.
+    """
 
     def __init__(self, bugs: list[Bug]):
         self.bugs = bugs
@@ -136,62 +162,71 @@ class Diagnoser:
             self._compiled[key] = compile_source(bug.source, bug.function)
         return self._compiled[key]
 
-    def match(self, function: str, args: tuple, got, *, project=None):
-        """(mistake, hint) of the first zoo entry for ``function`` whose answer on ``args``
-        equals ``got``, or None. ``project`` maps a return value to the part being judged
-        (e.g. one element of a returned pair)."""
+    def identify(self, function: str, args: tuple, seen: Outcome, *, example=None, project=None):
+        """(mistake, hint) of the one zoo entry behaving like the student on ``args`` and on the
+        public ``example`` (a checks.PublicExample of the same function); None otherwise.
+
+        Behaving alike is giving the same answer, or raising the same exception type; when
+        several entries raise the same type, the one whose messages are the student's too.
+        """
+        if example is None or getattr(example, "function", None) != function:
+            return None
+        public = example.outcome()
+        if public is None:
+            return None
+        if project is not None and not public.raised:
+            try:
+                public = Outcome(value=project(public.value))
+            except Exception:
+                return None
+        alike, exact = [], []
         for bug in self.bugs:
             if bug.function != function:
                 continue
-            try:
-                answer = self._function(bug)(*copy.deepcopy(args))
-                if project is not None:
-                    answer = project(answer)
-            except Exception:
+            hidden = _outcome_of(self._function(bug), args, project)
+            if not same_outcome(hidden, seen):
                 continue
-            if same_answer(answer, got):
-                return bug.name, bug.hint
+            shown = _outcome_of(self._function(bug), example.args, project)
+            if same_outcome(shown, public):
+                alike.append(bug)
+                if same_outcome(hidden, seen, exact=True) and same_outcome(shown, public, exact=True):
+                    exact.append(bug)
+        for found in (alike, exact):
+            if len(found) == 1:
+                return found[0].name, found[0].hint
         return None
 
-    def for_call(self, function: str, *args, project=None):
+    def match(self, function: str, args: tuple, got, *, example=None, project=None):
+        """(mistake, hint) for an answer ``got`` on ``args``: see :meth:`identify`."""
+        return self.identify(function, args, Outcome(value=got), example=example, project=project)
+
+    def for_call(self, function: str, *args, example=None, project=None):
         """A ``diagnose`` callable for the checks: got -> (mistake, hint) or None."""
         frozen = copy.deepcopy(args)
-        return lambda got: self.match(function, frozen, got, project=project)
+        return lambda got: self.match(function, frozen, got, example=example, project=project)
 
-    def match_raised(self, function: str, args: tuple, exc_type: str, message: str = ""):
-        """(mistake, hint) of the zoo entry for ``function`` that crashes like the student's code
-        on ``args``: the same exception type and message, else the only entry with that type.
-        None when nothing or several entries fit (a guess between mistakes would mislead)."""
-        same_type, same_message = [], []
-        for bug in self.bugs:
-            if bug.function != function:
-                continue
-            try:
-                self._function(bug)(*copy.deepcopy(args))
-            except Exception as exc:  # the zoo entry crashed: that is what we compare
-                if type(exc).__name__ == exc_type:
-                    same_type.append((bug.name, bug.hint))
-                    if str(exc).strip() == message.strip():
-                        same_message.append((bug.name, bug.hint))
-        for found in (same_message, same_type):
-            if len(found) == 1:
-                return found[0]
-        return None
+    def match_raised(self, function: str, args: tuple, exc_type: str, message: str = "", *, example=None):
+        """(mistake, hint) of the one zoo entry that crashes like the student's code on ``args``
+        (the same exception type) and behaves like it on the public example; else None."""
+        return self.identify(function, args, Outcome(exc_type=exc_type, message=message), example=example)
 
     def call(self, student, function: str, *args, example=None, return_args: bool = False, substitute=None):
-        """``student.call`` that turns a crash matching a known mistake into a Fail naming it.
+        """``student.call`` where the student's exception becomes a Fail that names the function
+        (and a known mistake when one fits); the public ``example`` shows what the code does
+        on a public input, the exception's own text included.
 
-        Other crashes propagate unchanged, so the plugin reports them as the student's exception.
+        NotImplementedError (an unwritten stub), a missing function and a dead worker propagate
+        unchanged: the plugin has its own words for them.
         """
         try:
             return student.call(function, *args, return_args=return_args, substitute=substitute)
         except Exception as exc:
             exc_type = getattr(exc, "exc_type", None)
-            found = (self.match_raised(function, args, exc_type, getattr(exc, "message", ""))
-                     if exc_type else None)
-            if found is None:
+            if not exc_type or exc_type in ("NotImplementedError", "UngradableResult"):
                 raise
+            found = self.match_raised(function, args, exc_type, getattr(exc, "message", ""), example=example)
             # The type only: the message may quote the hidden inputs (the example shows a public one).
-            problem = fail(f"Your function raised {safe_exception_name(exc_type)}.", example=example)
-            problem.mistake, problem.hint = found
+            problem = Fail(f"`{function}` raised {safe_exception_name(exc_type)} on the hidden inputs.",
+                           example=example, kind="raised",
+                           mistake=found[0] if found else None, hint=found[1] if found else None)
             raise problem from None

@@ -88,7 +88,8 @@ def student_message(exc: BaseException | None) -> dict:
                                                  "arrays of numbers (e.g. text), which cannot be graded."}
         return {"kind": "raised", "message": f"Your function raised {safe_exception_name(exc.exc_type)}."}
     if isinstance(exc, AssertionError) and hasattr(exc, "message"):
-        out = {"kind": "fail", "message": str(getattr(exc, "message"))}
+        kind = getattr(exc, "kind", "fail")
+        out = {"kind": kind if kind in ("fail", "raised") else "fail", "message": str(getattr(exc, "message"))}
         for key in ("example", "mistake", "hint", "detail"):
             value = getattr(exc, key, None)
             if value:

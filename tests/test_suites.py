@@ -1,0 +1,91 @@
+"""The hidden suites' verdicts on hand-made namespaces, through the in-kernel path
+(`gdkit.grading.inkernel`: the real suites, the real training loop, the wire's copies).
+
+Each test writes a small notebook namespace (the reference's functions with one part changed)
+and asks for one question's points, so a clause of a contract is pinned to its verdict.
+"""
+from __future__ import annotations
+
+import inspect
+import math
+
+import numpy as np
+import pytest
+
+from gdkit import network as ref
+from gdkit.grading.inkernel import grade_question
+
+
+def namespace(assignment: str, **changes) -> dict:
+    """The master's functions (the reference's) with ``changes`` (name -> source) in place."""
+    names = {"gradient_descent": ["sigmoid_output_to_derivative", "compute_layer_2_delta",
+                                  "compute_layer_1_delta", "update_synapses", "detect_divergence"],
+             "tuning": ["best_alpha", "count_direction_changes", "init_synapses", "error_surface",
+                        "momentum_update"]}[assignment]
+    space = {"np": np, "math": math, "sigmoid": ref.sigmoid, "X": ref.X, "y": ref.y,
+             "__builtins__": __builtins__}
+    for name in names + ["weight_gradients"]:
+        exec(inspect.getsource(getattr(ref, name)), space)
+    for name, source in changes.items():
+        exec(source, space)
+    return space
+
+
+UNCHANGED = """
+def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha):
+    return synapse_0, synapse_1
+"""
+ZERO_SLOPE = "def sigmoid_output_to_derivative(output):\n    return np.zeros_like(output)\n"
+
+
+def test_master_namespace_gets_full_marks_on_q5():
+    assert grade_question("gradient_descent", "q5_convergence", namespace("gradient_descent")) == 20
+
+
+@pytest.mark.parametrize("changes", [{"update_synapses": UNCHANGED},
+                                     {"sigmoid_output_to_derivative": ZERO_SLOPE}])
+def test_weights_that_never_change_score_zero_on_q5(changes):
+    # Either the update returns the synapses it was given, or every delta is zero: the error
+    # stays at its start on every run, and the q5 metric (a mean of absolute errors) sees it.
+    assert grade_question("gradient_descent", "q5_convergence", namespace("gradient_descent", **changes)) == 0
+
+
+def test_q2_and_q3_are_judged_against_the_reference_only():
+    # All-zero functions are consistent with an all-zero q1, but not with the contract.
+    zeros = namespace("gradient_descent",
+                      sigmoid_output_to_derivative=ZERO_SLOPE,
+                      compute_layer_2_delta="def compute_layer_2_delta(layer_2, y):\n    return np.zeros_like(layer_2)\n",
+                      compute_layer_1_delta="def compute_layer_1_delta(d, s, l):\n    return np.zeros_like(l)\n")
+    assert grade_question("gradient_descent", "q2_layer_2_delta", zeros) == 0
+    assert grade_question("gradient_descent", "q3_layer_1_delta", zeros) == 0
+    # A q2 that leans on its own (wrong) q1 is still graded with the reference slope: no cascade.
+    wrong_q1 = namespace("gradient_descent", sigmoid_output_to_derivative=ZERO_SLOPE)
+    assert grade_question("gradient_descent", "q2_layer_2_delta", wrong_q1) == 15
+    assert grade_question("gradient_descent", "q3_layer_1_delta", wrong_q1) == 15
+
+
+def test_complex_answers_earn_nothing():
+    sly = namespace("gradient_descent", sigmoid_output_to_derivative=(
+        "def sigmoid_output_to_derivative(output):\n    return output * (1 - output) + 1e-12j\n"))
+    assert grade_question("gradient_descent", "q1_sigmoid_derivative", sly) == 0
+    sly = namespace("tuning", momentum_update=(
+        "def momentum_update(synapse, gradient, velocity, alpha, momentum):\n"
+        "    new_velocity = momentum * velocity + alpha * gradient\n"
+        "    return synapse - new_velocity + 1e-12j, new_velocity\n"))
+    assert grade_question("tuning", "q5_momentum_update", sly) == 0
+    # A complex number is not an alpha: only the clause that needs no answer (raising
+    # ValueError when nothing is finite) still holds.
+    sly = namespace("tuning", best_alpha=(
+        "def best_alpha(final_errors):\n"
+        "    finite = [(e, a) for a, e in final_errors.items() if np.isfinite(e)]\n"
+        "    if not finite:\n        raise ValueError('none')\n"
+        "    return complex(min(finite)[1], 1e-9)\n"))
+    assert grade_question("tuning", "q1_best_alpha", sly) == 4
+
+
+@pytest.mark.parametrize("assignment", ["gradient_descent", "tuning"])
+def test_master_namespace_gets_full_marks_everywhere(assignment):
+    from gdkit import assignments
+    space = namespace(assignment)
+    for question in assignments.load(assignment).questions:
+        assert grade_question(assignment, question.id, space) == question.points, question.id
