@@ -138,8 +138,7 @@ def judge(case: Case, record: Record | None, assignment: assignments.Assignment)
     if case.kind == "blank":
         return Row(case, f"0/{full:g}", f"{total:g}/{full:g}", None, total <= EPSILON and status == "ok")
     caught = case.question in lost
-    named = tuple(sorted({t.get("mistake") for q in record.get("questions", []) for t in q.get("tests", [])
-                          if not t.get("passed") and t.get("mistake")}))
+    named = tuple(sorted({t.mistake for q in record.questions for t in q.failed if t.mistake}))
     unexpected = [qid for qid in lost if qid != case.question and qid not in case.may_lose]
     expected = "loses " + _short(case.question) + (
         f" (may: {', '.join(map(_short, case.may_lose))})" if case.may_lose else "")
