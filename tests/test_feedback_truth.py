@@ -59,7 +59,7 @@ def graded(tmp_path_factory):
     for run in ("one", "two"):
         out = tmp / run
         records = grade_submissions("gradient_descent", [subs], outdir=out, jobs=2, force=True, quiet=True, root=REPO)
-        runs.append((out, {r["student"]: r for r in records}))
+        runs.append((out, {r.student: r.to_json() for r in records}))
     return runs
 
 
