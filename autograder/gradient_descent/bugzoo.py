@@ -56,6 +56,11 @@ def sigmoid_output_to_derivative(output):
 def sigmoid_output_to_derivative(output):
     return output * (output - 1)
 """, "the sigmoid rises everywhere, so its slope is positive: output * (1 - output)", CONVERGENCE),
+    Bug("loops over the rows (fails on a single number)", Q1, "sigmoid_output_to_derivative", """
+def sigmoid_output_to_derivative(output):
+    return np.array([row * (1 - row) for row in output])
+""", "a single number has no rows: the elementwise `output * (1 - output)` works for every shape",
+        CONVERGENCE),
     Bug("clipped away from 0 and 1", Q1, "sigmoid_output_to_derivative", """
 def sigmoid_output_to_derivative(output):
     output = np.clip(output, 1e-6, 1 - 1e-6)
