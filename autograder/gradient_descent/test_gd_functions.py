@@ -98,9 +98,12 @@ def test_q1_matches_contract_for_any_shape(student):
 
 @pytest.mark.question("q1_sigmoid_derivative", weight=1)
 def test_q1_ends_and_single_numbers(student):
-    """Is 0 at outputs of exactly 0 and 1 and 0.25 at 0.5."""
+    """Is 0 at outputs of exactly 0 and 1, 0.25 at 0.5, and works on a single number."""
     ends = np.array([[0.0, 1.0, 0.5], [1.0, 0.0, 0.5]])
     check_slope(student, ends, ref.sigmoid_output_to_derivative(ends), context="at outputs 0, 1 and 0.5")
+    # A single number, as the notebook's own check `sigmoid_output_to_derivative(sigmoid(0.0))`.
+    single = float(outputs())
+    check_slope(student, single, ref.sigmoid_output_to_derivative(single), context="for a single number")
 
 
 @pytest.mark.question("q1_sigmoid_derivative", weight=1)
