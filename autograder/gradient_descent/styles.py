@@ -153,5 +153,19 @@ def detect_divergence(errors):
     return bool(first is not None and errors[len(errors) - 1] > first)
 ''',
     }),
+    Style("numpy values back: 0-d arrays and numpy bools", {
+        "sigmoid_output_to_derivative": '''
+def sigmoid_output_to_derivative(output):
+    values = np.asarray(output, dtype=float)
+    return values * (1.0 - values)
+''',
+        "detect_divergence": '''
+def detect_divergence(errors):
+    values = np.asarray(errors, dtype=float)
+    if values.size == 0:
+        return np.array(False)
+    return np.array(~np.isfinite(values).all() | (values[-1] > values[0]))
+''',
+    }),
 ]
 

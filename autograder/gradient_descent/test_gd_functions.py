@@ -102,7 +102,7 @@ def test_q1_ends_and_single_numbers(student):
     ends = np.array([[0.0, 1.0, 0.5], [1.0, 0.0, 0.5]])
     check_slope(student, ends, ref.sigmoid_output_to_derivative(ends), context="at outputs 0, 1 and 0.5")
     # A single number, as the notebook's own check `sigmoid_output_to_derivative(sigmoid(0.0))`.
-    single = float(outputs())
+    single = ref.sigmoid(np.float64(rng.normal(0, 2)))  # a numpy float, as sigmoid(0.0) gives
     check_slope(student, single, ref.sigmoid_output_to_derivative(single), context="for a single number")
 
 

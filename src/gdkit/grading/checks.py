@@ -25,6 +25,8 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from gdkit.grading import sanitize
+
 DETAIL_LIMIT = 600      # characters of hidden specifics kept per check
 EXAMPLE_TEXT = 200      # characters of an exception message shown from the public example
 # dtype kinds a real-valued answer may have: bool, signed and unsigned integers, floats.
@@ -106,7 +108,7 @@ def fmt(value, precision: int = 4) -> str:
         value = value.item()
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in REAL_KINDS:
-            return f"<an array of {kind_of(value)}>"
+            return f"<{kind_of(value)}>"
         # One line, so a feedback line never breaks in the middle of a matrix.
         text = np.array2string(value, precision=precision, suppress_small=True, threshold=40,
                                max_line_width=10_000, separator=", ")
@@ -127,42 +129,27 @@ def fmt(value, precision: int = 4) -> str:
         inner = ", ".join(fmt(v) for v in value)
         return f"({inner}{',' if len(value) == 1 else ''})" if isinstance(value, tuple) else f"[{inner}]"
     if isinstance(value, str):
-        text = repr(value)
-        return text if len(text) <= 80 else text[:77] + "..."
+        return repr(sanitize.line(value, 80))
     return f"<{kind_of(value)}>"
 
 
 def kind_of(value) -> str:
-    """What kind of value this is, in a fixed vocabulary: nothing of the value itself, not even
-    its shape or its dtype's name (both are the student's to choose, on hidden inputs too)."""
-    if value is None:
-        return "None"
-    if isinstance(value, (bool, np.bool_)):
-        return "a bool"
-    if isinstance(value, np.ndarray):
-        return {"b": "booleans", "i": "integers", "u": "integers", "f": "floats",
-                "c": "complex numbers"}.get(value.dtype.kind, "non-numeric values")
+    """What kind of value this is, in a fixed vocabulary ("an array of floats", "a float"):
+    nothing of the value itself, not even its shape or its dtype's name (both are the
+    student's to choose, on hidden inputs too)."""
+    if isinstance(value, np.ndarray) and value.dtype.kind == "c":
+        return "an array of complex numbers"
     if isinstance(value, (complex, np.complexfloating)):
         return "a complex number"
-    if isinstance(value, (Integral, np.integer)):
-        return "an int"
-    if isinstance(value, (Real, np.floating)):
-        return "a float"
-    for kind, name in ((tuple, "a tuple"), (list, "a list"), (str, "a str"), (dict, "a dict")):
-        if isinstance(value, kind):
-            return name
-    return "an object of another kind" if not callable(value) else "a function"
+    if callable(value) and not isinstance(value, (np.ndarray, np.generic)):
+        return "a function"
+    return sanitize.kind(value)
 
 
 def safe_exception_name(name: str) -> str:
     """A builtin exception's name as is; anything else (the student can name a class with
     hidden values) as a plain phrase."""
-    import builtins
-
-    known = getattr(builtins, str(name), None)
-    if isinstance(known, type) and issubclass(known, BaseException):
-        return str(name)
-    return "an exception of a class of its own"
+    return sanitize.exception_name(name)
 
 
 def describe(value) -> str:
@@ -184,10 +171,7 @@ def describe(value) -> str:
 
 def _returned(value) -> str:
     """'your function returned ...' in the fixed vocabulary (safe on hidden inputs)."""
-    if value is None:
-        return "None (did you forget `return`?)"
-    kind = kind_of(value)
-    return f"an array of {kind}" if isinstance(value, np.ndarray) else kind
+    return "None (did you forget `return`?)" if value is None else kind_of(value)
 
 
 def _real_array(got):
@@ -300,7 +284,7 @@ def expect_equal(got, expected, *, what: str, example=None, diagnose=None, conte
                          shape_name=shape_name, detail=detail)
     where = f" {context}" if context else ""
     if integer and array.dtype.kind not in "iu":
-        raise fail(f"{what} should be an array of integers (0 or 1), but yours holds "
+        raise fail(f"{what} should be an array of integers (0 or 1), but yours is "
                    f"{kind_of(array)}; convert with .astype(int).", example=example,
                    diagnose=diagnose, got=array, detail=detail)
     if not np.array_equal(array, expected):
@@ -365,20 +349,14 @@ def expect_integral(got, *, what: str, example=None) -> int:
 
 # ---- the public example ---------------------------------------------------------------------
 
-def _one_line(text: str, limit: int = EXAMPLE_TEXT) -> str:
-    text = " ".join("".join(c if c.isprintable() else " " for c in str(text)).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def _argument_kind(value) -> str:
     """What an argument of the public example is: 'an array (2, 3) of floats', 'a float'."""
+    kind = kind_of(value)
     if isinstance(value, np.ndarray):
-        return f"an array {tuple(value.shape)} of {kind_of(value)}"
-    if isinstance(value, (list, tuple)):
-        return f"{kind_of(value)} of {len(value)}"
-    if isinstance(value, dict):
-        return f"a dict of {len(value)}"
-    return kind_of(value)
+        return kind.replace("an array", f"an array {tuple(value.shape)}", 1)
+    if isinstance(value, (list, tuple, dict)):
+        return f"{kind} of {len(value)}"
+    return kind
 
 
 class Outcome:
@@ -432,11 +410,11 @@ class PublicExample:
                 lines.append("  your code could not be run on it (see the message above)")
             elif outcome.raised:
                 # On this public example the exception's text holds no hidden value.
-                text = _one_line(outcome.message)
+                text = sanitize.line(outcome.message, EXAMPLE_TEXT)
                 lines.append(f"  your code raised {safe_exception_name(outcome.exc_type)}"
                              + (f": {text}" if text else ""))
             else:
-                lines.append(f"  your code returned: {fmt(outcome.value)}")
+                lines.append(f"  your code returned: {sanitize.line(fmt(outcome.value), 1000)}")
             self._text = "\n".join(lines)
         return self._text
 
