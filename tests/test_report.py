@@ -169,8 +169,8 @@ def test_html_is_self_contained_escaped_and_linked(graded, tmp_path):
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "h" * (report.CAP["hint"]) not in html and "r" * report.CAP["reason"] not in html  # capped
     md = (folder / "report.md").read_text()
-    assert "<" not in md                               # no tag of any kind reaches a Markdown renderer
-    assert "&lt;img src=x onerror=alert(1)&gt;" in md
+    assert not re.search(r"(?<!\\)<", md)            # every < escaped: no tag reaches a Markdown renderer
+    assert "\\<img src=x onerror=alert(1)\\>" in md
 
 
 @pytest.mark.slow  # grades the examples for real
@@ -286,10 +286,12 @@ def test_bad_folders_are_one_line_errors(tmp_path):
 
 
 def test_md_escape_leaves_no_markup():
-    text = "a|b *c* _d_ [e](f) <g> `h` \\ ~i~ &amp;"
+    text = "a|b *c* _d_ [e](f) <g> `h` \\ ~i~ & http://x.example"
     escaped = report.md_escape(text + "\nnext line")
     assert "\n" not in escaped and "|" not in escaped.replace("\\|", "")
-    assert escaped == "a\\|b \\*c\\* \\_d\\_ \\[e\\](f) &lt;g&gt; \\`h\\` \\\\ \\~i\\~ &amp;amp; next line"
+    assert escaped == ("a\\|b \\*c\\* \\_d\\_ \\[e\\](f) \\<g\\> \\`h\\` \\\\ \\~i\\~ \\& "
+                       "http:\\/\\/x.example next line")
+    assert report.md_escape(3) == 3 and report.md_escape(None) == ""
     assert report.anchor("s-", "a.b c") != report.anchor("s-", "a.2e.b c")  # no two ids collide
     assert re.fullmatch(r"[A-Za-z0-9_.\-]+", report.anchor("s-", HOSTILE + "é"))
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gdkit.errors import GdkitError
+from gdkit.grading import sanitize
 from gdkit.record import Record
 
 RECORD = "record.json"
@@ -41,9 +42,8 @@ CATEGORIES = ("converged", "slow", "stuck", "diverged")
 
 
 def clip(text, limit: int) -> str:
-    """``text`` on one line, at most ``limit`` characters (an ellipsis marks a cut)."""
-    text = " ".join(str(text if text is not None else "").split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    """``text`` printable on one line, at most ``limit`` characters (the kit's one sanitizer)."""
+    return "" if text is None else sanitize.line(text, limit)
 
 
 def anchor(prefix: str, text: str) -> str:
@@ -523,16 +523,12 @@ def _signed(x, pct: bool = False) -> str:
     return text.replace("-", "−")
 
 
-# Inline text only (expressions never start a line); with [ ] escaped no link or image can form,
-# and < > become entities, so no renderer sees a tag.
-_MD_SPECIAL = str.maketrans({**{c: "\\" + c for c in "\\`*_[]|~"}, "<": "&lt;", ">": "&gt;"})
-
-
 def md_escape(value) -> str:
-    """A value safe inside Markdown text and table cells: one line, no markup, no raw HTML."""
+    """A value safe inside Markdown text and table cells: one line, no markup, no raw HTML, no
+    autolink (the kit's sanitizer; strings reaching it are clipped already, hence no cap here)."""
     if not isinstance(value, str):
         return value if value is not None else ""
-    return " ".join(value.split()).replace("&", "&amp;").translate(_MD_SPECIAL)
+    return sanitize.markdown(value, 1_000_000)
 
 
 def curve_paths(curves: Curves, width: int = 640, height: int = 300) -> dict:
