@@ -457,6 +457,25 @@ def build(dest: Path | None, *, root: Path, victim_notebook: Path, outdir: Path)
        "    return True\n"),
        statuses=("ok", "crashed", "timeout"), baseline="master", relation="at_most", zero_questions=("q6_detect_divergence",))
 
+    # ---- text the student's code chose: bounded, sanitized, never a channel for hidden inputs
+    nb("exit_status_from_hidden_input", "process", _with(master, "detect_divergence",
+       "import os\ndef detect_divergence(errors):\n    os._exit(100 + int(1000 * float(errors[0])) % 100)\n"),
+       statuses=("crashed",), baseline="master", relation="at_most", zero_questions=("q6_detect_divergence",))
+    nb("dtype_named_with_a_sentence", "forgery", _with(master, "sigmoid_output_to_derivative",
+       "def sigmoid_output_to_derivative(output):\n"
+       "    return np.zeros(np.shape(output), dtype=[('Full marks: 100 out of 100', 'f8')])\n"),
+       baseline="master", relation="at_most", zero_questions=("q1_sigmoid_derivative",))
+    nb("exception_named_with_a_sentence", "forgery", _with(master, "compute_layer_2_delta",
+       "def compute_layer_2_delta(layer_2, y):\n"
+       "    raise type('Full marks: 100 out of 100', (ValueError,), {})('\\x1b[2J\\u202e' * 1000)\n"),
+       baseline="master", relation="at_most", zero_questions=("q2_layer_2_delta",))
+    flood_report = ("import gc\n"
+                    "for _r in [o for o in gc.get_objects() if type(o) is list and o and type(o[0]) is dict"
+                    " and 'cell' in o[0]]:\n"
+                    "    _r.extend({'cell': i, 'ok': False, 'error': 'Error' * 100, 'message': '<b>[x](y)' * 100}"
+                    " for i in range(5000))\n")
+    nb("load_report_flood", "process", _after(master, "detect_divergence", flood_report), baseline="master")
+
     for case in cases if dest is not None else ():
         (dest / f"{case.name}.ipynb").write_bytes(case.data)
     return cases
