@@ -10,6 +10,7 @@ import base64
 import html
 import math
 
+from gdkit.grading import sanitize
 from gdkit.record import Record, TestResult
 
 _STATUS_TEXT = {
@@ -116,7 +117,8 @@ def render_markdown(record: Record) -> str:
     if record.cells:
         lines += ["", "## Cells that raised an error while your notebook loaded"]
         for c in record.cells:
-            lines.append(f"- cell {c.get('cell')}: {c.get('error')}: {c.get('message', '')}")
+            # The student's own text: escaped so it reads as typed, never as a link or an image.
+            lines.append(f"- cell {c.get('cell')}: {c.get('error')}: {sanitize.markdown(c.get('message', ''))}")
     svg, label = _curve(record)
     if svg:
         data = base64.b64encode(svg.encode()).decode()

@@ -22,14 +22,19 @@ import pytest
 from gdkit.assignments import Assignment
 from gdkit.notebook import read_submission, graded_code_cells
 from gdkit.errors import GdkitError
-from gdkit.grading import outputs, randomness
-from gdkit.grading.checks import safe_exception_name
+from gdkit.grading import outputs, randomness, sanitize
 from gdkit.grading.student import (MissingFunction, SandboxFailed, Student, StudentRaised, WorkerDied, Zygote,
                                    start_zygote)
 from gdkit.record import GRADER_ERROR, QuestionResult, Record, TestResult
 from gdkit.sandbox.limits import Limits
 
 MARKER = "question"
+# What a student reads when a worker hung or died: what happened, never the worker's details.
+# An exit status, a signal or a byte count may have been chosen by the student's code from a
+# hidden input; the details go to the instructor's worker-failures.log.
+DIED = {"timeout": "did not finish in time", "cpu-time": "used up its CPU time",
+        "memory": "ran out of memory", "output": "printed more than the output limit",
+        "gave-up": "was not run again after repeated failures"}
 
 
 class SubmissionUnusable(Exception):
@@ -65,18 +70,16 @@ def student_message(exc: BaseException | None) -> dict:
     if exc is None:
         return {"kind": "pass", "message": ""}
     if isinstance(exc, SubmissionUnusable):
-        return {"kind": "unusable", "message": exc.reason}
+        return {"kind": "unusable", "message": sanitize.line(exc.reason)}
     if isinstance(exc, SandboxFailed):  # the sandbox's failure, not the student's: regraded
         return {"kind": "grader-error", "message": "The grader could not run your code on this check; "
                                                    "it will be graded again."}
     if isinstance(exc, WorkerDied):
-        what = {"timeout": "did not finish in time", "cpu-time": "used up its CPU time",
-                "budget": "used up the time allowed for all its checks",
-                "gave-up": "was not run again after repeated failures"}.get(exc.reason, "crashed")
-        return {"kind": "died", "message": f"Your code {what} ({exc.detail})." if exc.detail else f"Your code {what}."}
+        return {"kind": "died", "message": f"Your code {DIED.get(exc.reason, 'crashed')}."}
     if isinstance(exc, MissingFunction):
+        names = ", ".join(f"`{sanitize.name(n)}`" for n in str(exc.name).split(", "))
         return {"kind": "missing",
-                "message": f"`{exc.name}` is not defined: keep the function's name and its cell as given."}
+                "message": f"{names} is not defined: keep the function's name and its cell as given."}
     if isinstance(exc, StudentRaised):
         if exc.exc_type == "NotImplementedError":
             return {"kind": "raised", "message": "Not written yet: the function still raises NotImplementedError."}
@@ -86,7 +89,7 @@ def student_message(exc: BaseException | None) -> dict:
         if exc.exc_type == "UngradableResult":  # set by the worker, but only ever this sentence
             return {"kind": "raised", "message": "Your function returned something other than numbers or "
                                                  "arrays of numbers (e.g. text), which cannot be graded."}
-        return {"kind": "raised", "message": f"Your function raised {safe_exception_name(exc.exc_type)}."}
+        return {"kind": "raised", "message": f"Your function raised {sanitize.exception_name(exc.exc_type)}."}
     if isinstance(exc, AssertionError) and hasattr(exc, "message"):
         kind = getattr(exc, "kind", "fail")
         out = {"kind": kind if kind in ("fail", "raised") else "fail", "message": str(getattr(exc, "message"))}
@@ -114,6 +117,7 @@ class GradingPlugin:
         self.seed = randomness.run_seed(assignment.name, seed)
         self.progress: dict[str, _Progress] = {}
         self.grader_errors: list[str] = []
+        self.worker_failures: list[str] = []  # for the instructor only (worker-failures.log)
 
     # -- configuration and collection
     def pytest_configure(self, config):
@@ -161,7 +165,7 @@ class GradingPlugin:
             cells = graded_code_cells(notebook)
         except GdkitError as exc:
             progress.status = getattr(exc, "status", "invalid-notebook")
-            progress.reason = str(exc)
+            progress.reason = sanitize.line(str(exc))
             return _Unusable(progress.status, progress.reason)
         handle = Student(self.zygote, cells, limits=self.limits)
         progress.handle = handle
@@ -169,13 +173,14 @@ class GradingPlugin:
             handle.start()
         except SandboxFailed as exc:  # not the student's doing: reported, regraded on the next run
             progress.status = GRADER_ERROR
-            progress.reason = f"the sandbox failed before the notebook ran ({exc.detail})"[:300]
+            progress.reason = sanitize.line(f"the sandbox failed before the notebook ran ({exc.detail})")
             handle.close()
             return _Unusable(progress.status, progress.reason)
         except WorkerDied as exc:
             progress.status = _status(exc.reason)
             where = "while loading the notebook"
-            progress.reason = f"{exc.detail or exc.reason} {where}".strip()
+            # Before the first call: no hidden input yet, so the details are the student's own.
+            progress.reason = sanitize.line(f"{exc.detail or exc.reason} {where}")
             handle.close()
             return _Unusable(progress.status, progress.reason)
         return handle
@@ -187,7 +192,10 @@ class GradingPlugin:
             if progress.status == "ok" and handle.failures:
                 first = handle.failures[0]
                 progress.status = _status(first.reason)
-                progress.reason = f"{len(handle.failures)} worker failure(s); first: {first}"
+                progress.reason = (f"{len(handle.failures)} worker failure(s); first: "
+                                   f"{DIED.get(first.reason, 'crashed')} (see worker-failures.log)")
+            self.worker_failures += [sanitize.line(f"{progress.submission.student}: {f.reason}: {f.detail}", 500)
+                                     for f in handle.failures]
         self.on_done(self._record(progress))
 
     def _record(self, progress: _Progress) -> Record:
@@ -210,15 +218,15 @@ class GradingPlugin:
             reason=progress.reason,
             questions=[QuestionResult.scored(q.id, q.points, by_question[q.id]) for q in self.assignment.questions],
             max_total=self.assignment.max_total,
-            cells=[c for c in (handle.load_report if handle else []) if not c.get("ok", True)],
-            output=handle.output if handle else "",
+            cells=sanitize.load_errors(handle.load_report if handle else []),
+            output=sanitize.text(handle.output, sanitize.OUTPUT_LIMIT) if handle else "",
             artifacts=handle.artifacts if handle else {},
             seconds=round(time.monotonic() - progress.started, 4),
             worker_max_rss_kb=handle.max_rss_kb if handle else 0,
             worker_cpu_seconds=round(handle.cpu_seconds, 4) if handle else 0.0,
             grader_max_rss_kb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         )
-        return record.rescore()
+        return sanitize.within(record.rescore(), sanitize.RECORD_LIMIT)
 
     # -- per-test results
     def pytest_runtest_call(self, item):
@@ -249,7 +257,7 @@ class GradingPlugin:
                 weight=float(marker.kwargs.get("weight", 1)),
                 passed=bool(report.passed),
                 description=_first_doc_line(item),
-                **info,
+                **sanitize.result_fields(info),
             ))
 
 

@@ -10,7 +10,9 @@ these functions, which return printable text of bounded length:
 - :func:`name` accepts a plain identifier only (a function or class name);
 - :func:`exception_name` accepts a builtin exception's name only (what may be said about an
   exception raised on hidden inputs, where a class name could carry a hidden value);
-- :func:`kind` describes a value by its type alone (never its contents, length or shape).
+- :func:`kind` describes a value by its type alone (never its contents, length or shape);
+- :func:`result_fields`, :func:`load_errors` and :func:`within` apply them to a record's
+  pieces and bound one student's whole record (``RECORD_LIMIT`` bytes, whatever they do).
 
 "Printable" means: no control characters (terminal escapes), no invisible format characters
 (bidirectional overrides, zero-width joiners and spaces, byte-order marks), no surrogates or
@@ -20,16 +22,22 @@ own escaping (HTML, XML, markdown: see :func:`markdown`); nothing here is truste
 from __future__ import annotations
 
 import builtins
+import json
 import re
 import unicodedata
 from typing import Any
 
 import numpy as np
 
+from gdkit.record import Record
+
 ELLIPSIS = "…"
 LINE_LIMIT = 300     # one-line fields: reasons, messages, names of things
 TEXT_LIMIT = 2000    # multi-line fields: examples, printed output
 NAME_LIMIT = 64
+OUTPUT_LIMIT = 2000     # characters kept of what the student's code printed
+MAX_LOAD_ERRORS = 20    # cells listed as failed while loading
+RECORD_LIMIT = 256_000  # bytes of one student's record.json, whatever the student does
 UNNAMED = "(a name that cannot be shown)"
 OWN_EXCEPTION = "an exception of a class of its own"
 _COMBINING_RUN = 2   # combining marks kept on one character ("Zalgo" text stacks hundreds)
@@ -146,3 +154,63 @@ def markdown(value: Any, limit: int = LINE_LIMIT) -> str:
     an image, code or HTML."""
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", line(value, limit))
     return escaped.replace("://", r":\/\/").replace("www.", r"www\.")  # no bare-URL autolinks
+
+
+# ---------------------------------------------------------------- a record's fields and size
+
+# Student-safe fields of a test result and how each is bounded (text keeps line breaks).
+_TEST_FIELDS = {"message": (text, 1000), "example": (text, 1500), "mistake": (line, 200),
+                "hint": (text, 600), "detail": (text, 600)}
+
+
+def result_fields(info: dict) -> dict:
+    """A test result's fields with every student-safe text field sanitized and capped."""
+    out = dict(info)
+    for key, (clean, limit) in _TEST_FIELDS.items():
+        if out.get(key):
+            out[key] = clean(out[key], limit)
+    return out
+
+
+def load_errors(report: list) -> list[dict]:
+    """The cells that failed while loading, as the record keeps them: the first
+    ``MAX_LOAD_ERRORS``, with the cell index, the exception's name and a one-line message.
+
+    The report comes from the worker, so each entry is rebuilt from its known fields only.
+    """
+    failed = [c for c in report if isinstance(c, dict) and c.get("ok") is False]
+    return [{"cell": c.get("cell") if type(c.get("cell")) is int else None,
+             "error": name(c.get("error"), fallback=OWN_EXCEPTION),
+             "message": line(c.get("message", ""))} for c in failed[:MAX_LOAD_ERRORS]]
+
+
+def _size(record: Record) -> int:
+    return len(json.dumps(record.to_json(), ensure_ascii=False).encode("utf-8"))
+
+
+def _cut_examples(record: Record, limit: int) -> None:
+    for q in record.questions:
+        for t in q.tests:
+            for key in ("example", "hint", "detail"):
+                if getattr(t, key):
+                    setattr(t, key, text(getattr(t, key), limit) if limit else None)
+
+
+# Ways to make an oversized record smaller, least loss first; each keeps every score.
+_SHRINK = (
+    lambda r: _cut_examples(r, 300),
+    lambda r: setattr(r, "output", text(r.output, 200)),
+    lambda r: setattr(r, "cells", r.cells[:5]),
+    lambda r: _cut_examples(r, 0),
+    lambda r: [setattr(t, "message", line(t.message, 120)) for q in r.questions for t in q.tests],
+)
+
+
+def within(record: Record, max_bytes: int) -> Record:
+    """``record`` shrunk (in place) until its JSON takes at most ``max_bytes``, or as far as
+    it goes: per-field caps bound it already; this holds whatever a suite's size."""
+    for shrink in _SHRINK:
+        if _size(record) <= max_bytes:
+            break
+        shrink(record)
+    return record

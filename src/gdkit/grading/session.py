@@ -57,6 +57,9 @@ def run(spec: dict, zygote=None) -> int:
         log = outdir / "grader-errors.log"
         with open(log, "a") as f:
             f.write("\n".join(plugin.grader_errors) + "\n")
+    if plugin.worker_failures:  # the details students are not shown (exit statuses, signals)
+        with open(outdir / "worker-failures.log", "a") as f:
+            f.write("\n".join(plugin.worker_failures) + "\n")
     return int(code)
 
 
