@@ -174,14 +174,25 @@ def result_fields(info: dict) -> dict:
 
 def load_errors(report: list) -> list[dict]:
     """The cells that failed while loading, as the record keeps them: the first
-    ``MAX_LOAD_ERRORS``, with the cell index, the exception's name and a one-line message.
+    ``MAX_LOAD_ERRORS``, each with the cell index, the exception's name and a one-line message,
+    then one entry (cell ``"..."``) saying how many more there were.
 
     The report comes from the worker, so each entry is rebuilt from its known fields only.
     """
-    failed = [c for c in report if isinstance(c, dict) and c.get("ok") is False]
-    return [{"cell": c.get("cell") if type(c.get("cell")) is int else None,
+    failed = [c for c in report if isinstance(c, dict) and c.get("ok") is False and c.get("cell") != "..."]
+    kept = [{"cell": c.get("cell") if type(c.get("cell")) is int else None,
              "error": name(c.get("error"), fallback=OWN_EXCEPTION),
              "message": line(c.get("message", ""))} for c in failed[:MAX_LOAD_ERRORS]]
+    more = len(failed) - len(kept) + sum(_counted(c) for c in report if isinstance(c, dict) and c.get("cell") == "...")
+    if more:
+        kept.append({"cell": "...", "error": "MoreErrors", "message": f"{more} more cells raised errors (not listed)"})
+    return kept
+
+
+def _counted(entry: dict) -> int:
+    """How many cells a "... more cells raised errors" entry of the sandbox's counts."""
+    found = re.match(r"(\d{1,9}) more", str(entry.get("message", "")))
+    return int(found.group(1)) if found else 0
 
 
 def _size(record: Record) -> int:
