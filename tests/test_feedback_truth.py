@@ -43,7 +43,7 @@ def _files(out: Path, student: str) -> dict:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """carol, dave and erin graded twice into two folders, plus two hand-made notebooks."""
+    """carol, dave and erin graded twice into two folders, plus three hand-made notebooks."""
     tmp = tmp_path_factory.mktemp("truth")
     subs = tmp / "subs"
     subs.mkdir()
@@ -55,6 +55,12 @@ def graded(tmp_path_factory):
     _notebook(subs, "frozen", "gradient_descent", update_synapses=(
         "def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha):\n"
         "    return synapse_0, synapse_1\n"))
+    _notebook(subs, "two_faced", "gradient_descent", update_synapses=(
+        "import sys\n"
+        "def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha):\n"
+        "    sign = 1 if sys._getframe(1).f_code.co_name == 'train' else -1\n"
+        "    return (synapse_0 - sign * alpha * layer_0.T.dot(layer_1_delta),\n"
+        "            synapse_1 - sign * alpha * layer_1.T.dot(layer_2_delta))\n"))
     runs = []
     for run in ("one", "two"):
         out = tmp / run
@@ -123,7 +129,20 @@ def test_q5_says_what_was_found(graded):
     assert records["frozen"]["questions"][4]["score"] == 0
     assert all("update_synapses` (q4) already differs" in t["hint"] for t in q5)
     carol = [t for t in _failed(records["carol"]) if t["question"] == "q5_convergence"]
-    # carol's update climbs: the finding is a rising error, and the advice points at q4
-    assert any("the error rose" in t["message"] for t in carol)
-    assert all("check the sign" not in (t.get("hint") or "") or "rose" in t["message"] for t in carol)
+    # carol's update climbs: that is what the trusted recomputation of her first step finds,
+    # and the advice points at the function that is already wrong on its public example
+    assert carol and all("the steps go uphill" in t["message"] for t in carol)
+    assert all("`update_synapses` (q4) already differs" in t["hint"] for t in carol)
+    dave = [t for t in _failed(records["dave"]) if t["question"] == "q5_convergence"]
+    # dave's slope is wrong: no talk of signs, and q1 (not q2/q3, which call it) is named
+    assert dave and not any("uphill" in t["message"] or "sign" in (t.get("hint") or "") for t in dave)
+    assert all(t["hint"].startswith("`sigmoid_output_to_derivative` (q1) already differs") for t in dave)
     assert json.loads(json.dumps(records["carol"]))  # plain data
+
+
+def test_a_run_the_functions_do_not_confirm_earns_nothing(graded):
+    _, records = graded[0]
+    scores = {q["id"]: q["score"] for q in records["two_faced"]["questions"]}
+    assert scores["q4_update_synapses"] == 0 and scores["q5_convergence"] == 0
+    q5 = [t for t in _failed(records["two_faced"]) if t["question"] == "q5_convergence"]
+    assert len(q5) == 4 and all("could not be confirmed" in t["message"] for t in q5)

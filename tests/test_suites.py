@@ -89,3 +89,26 @@ def test_master_namespace_gets_full_marks_everywhere(assignment):
     space = namespace(assignment)
     for question in assignments.load(assignment).questions:
         assert grade_question(assignment, question.id, space) == question.points, question.id
+
+
+TWO_FACED = """
+import sys
+
+def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha):
+    # Right inside the kit's training loop, uphill when called on its own.
+    sign = 1 if sys._getframe(1).f_code.co_name == "train" else -1
+    return (synapse_0 - sign * alpha * layer_0.T.dot(layer_1_delta),
+            synapse_1 - sign * alpha * layer_1.T.dot(layer_2_delta))
+"""
+
+
+def test_a_function_that_answers_the_loop_differently_gains_nothing():
+    # The loop's run is confirmed by calling the functions directly on the inputs of two of its
+    # steps: a two-faced update loses q4 (its direct answers) and q5 (the unconfirmed run).
+    space = namespace("gradient_descent", update_synapses=TWO_FACED)
+    assert grade_question("gradient_descent", "q4_update_synapses", space) == 0
+    assert grade_question("gradient_descent", "q5_convergence", space) == 0
+    # The same update, honest everywhere, passes both: the confirmation itself costs nothing.
+    honest = namespace("gradient_descent", update_synapses=TWO_FACED.replace('== "train" else -1', 'else 1'))
+    assert grade_question("gradient_descent", "q4_update_synapses", honest) == 20
+    assert grade_question("gradient_descent", "q5_convergence", honest) == 20

@@ -1,8 +1,12 @@
 """Hidden tests for q5 (convergence with the student's own functions) and q6 (divergence).
 
-q5 runs the kit's loop with the student's four functions and recomputes the final error here
-from the returned synapses; the bar is the reference's own run on the same data, seed and
-size, plus a margin. A run whose weights never change, or whose error rises, scores nothing.
+q5 runs the kit's loop with the student's four functions; the loop returns the synapses before
+every step, and everything judged is recomputed here: the errors with trusted code, and two
+steps (the first and one chosen after the run) by calling the student's functions directly on
+the same inputs, which must give the same next synapses (a function that answers the loop
+differently from a direct call gains nothing). The bar is the reference's own run on the same
+data, seed and size, plus a margin. A run whose weights never change, or whose error rises,
+scores nothing; the feedback says which of these it found.
 q6 judges ``detect_divergence`` alone: histories come from the reference loop (run here) and
 the student's detector is asked about every prefix in one round trip, so a wrong delta
 elsewhere cannot cost q6 anything.
@@ -37,6 +41,7 @@ from gdkit import network as ref
 from gdkit.grading.randomness import keyed, rng  # reproducible per test / per shared draw
 from gdkit.grading.checks import Fail, as_array, as_bool, expect_shape, fmt, is_close, safe_exception_name
 from gdkit.grading.diagnose import Diagnoser, load_module
+from gdkit.grading.student import StudentRaised, training_start
 
 ZOO = Diagnoser.from_file(Path(__file__).with_name("bugzoo.py"))
 PUBLIC = load_module(Path(__file__).with_name("public.py"), "public")
@@ -74,39 +79,157 @@ def final_error(X, y, synapse_0, synapse_1):
 
 
 def check_convergence(student, X, y, alpha, hidden, seed, *, label, curve=False):
+    """Train with the student's functions, confirm the run, and judge its end point.
+
+    Everything judged is recomputed here from the run's trajectory (the synapses before every
+    step): the errors with trusted code, and two of the steps, chosen after the run, with the
+    student's functions called directly on the same inputs. A run that cannot be confirmed
+    earns nothing, so a function that answers the loop differently from a direct call gains
+    nothing.
+    """
     reference = reference_train(X, y, alpha, hidden, ITERATIONS, seed)
     start = float(reference.errors[0])
     bar = final_error(X, y, reference.synapse_0, reference.synapse_1)
     threshold = bar + MARGIN * (start - bar)
     settings = f"alpha = {alpha}, {hidden} hidden units, seed {seed}, {ITERATIONS} iterations"
-    run = student.train(X, y, alpha, hidden, ITERATIONS, seed)
     what = f"training on {label}"
-    if not isinstance(run, dict) or "synapse_0" not in run or "synapse_1" not in run:
-        raise Fail(f"{what} did not give back the trained synapses.", detail=settings)
-    n_inputs, n_outputs = np.shape(X)[1], np.shape(y)[1]
-    synapses = []
-    for name, shape, other in (("synapse_0", (n_inputs, hidden), (hidden, n_outputs)),
-                               ("synapse_1", (hidden, n_outputs), (n_inputs, hidden))):
-        got = as_array(run[name], what=f"{name} after {what}")
-        hint = ("update_synapses must return (synapse_0, synapse_1) in that order"
-                if got.shape == other else "update_synapses must return each synapse with the shape it was given")
-        synapses.append(expect_shape(got, shape, what=f"{name} after {what}", hint=hint,
-                                     shape_name=f"the shape {name} started with", detail=settings))
+    X_f, y_f, start_0, start_1 = training_start(X, y, hidden, seed)  # what student.train sends
+    try:
+        run = student.train(X, y, alpha, hidden, ITERATIONS, seed)
+    except StudentRaised as exc:
+        raise _raised_in_loop(student, exc, X_f, y_f, alpha, start_0, start_1, what, settings) from None
+    path = trajectory_of(run, start_0, start_1, what, settings)
+    confirm_steps(student, path, X_f, y_f, alpha, what, settings)
+    errors = [final_error(X_f, y_f, s0, s1) for s0, s1 in path]
     if curve:
-        _record_curve(student, run.get("errors"), reference.errors, label)
-    synapse_0, synapse_1 = (s.astype(float) for s in synapses)
-    error = final_error(X, y, synapse_0, synapse_1)
+        _record_curve(student, errors, reference.errors, label)
+    error = errors[-1]
     if np.isfinite(error) and error <= threshold:
         return
     numbers = (f"{settings}: your functions ended with error {fmt(error)}; the reference reaches "
                f"{fmt(bar)} from {fmt(start)}, and at most {fmt(threshold)} is accepted")
-    start_0, start_1 = ref.init_synapses(n_inputs, hidden, n_outputs, seed)
+    finding, advice = _finding(path, errors, X_f, y_f, alpha)
     wrong = public_mismatches(student)
-    hint = (f"{', '.join(wrong)} already {'differs' if len(wrong) == 1 else 'differ'} from the "
-            "contract on the public example shown under that question: fix that first" if wrong
-            else _advice(synapse_0, synapse_1, start_0, start_1, error, start))
-    raise Fail(f"{what}: {_finding(synapse_0, synapse_1, start_0, start_1, error, start)}",
-               detail=numbers, hint=hint)
+    if wrong:  # a named function that is already wrong on a public input says more than a guess
+        advice = (f"{', '.join(wrong)} already {'differs' if len(wrong) == 1 else 'differ'} from the "
+                  "contract on the public example shown under that question: fix that first")
+    raise Fail(f"{what}: {finding}", detail=numbers, hint=advice)
+
+
+def trajectory_of(run, start_0, start_1, what, settings) -> list:
+    """The run's synapses before every step and after the last, checked: pairs of real arrays
+    of the starting shapes, one per step plus one, beginning at the weights the run was given."""
+    path = run.get("trajectory") if isinstance(run, dict) else None
+    if not isinstance(path, list) or len(path) != ITERATIONS + 1:
+        raise Fail(f"{what} did not give back the trained synapses.", detail=settings)
+    pairs = []
+    for entry in path:
+        if not isinstance(entry, (tuple, list)) or len(entry) != 2:
+            raise Fail(f"{what} did not give back the trained synapses.", detail=settings)
+        pair = []
+        for name, value, shape, other in (("synapse_0", entry[0], start_0.shape, start_1.shape),
+                                          ("synapse_1", entry[1], start_1.shape, start_0.shape)):
+            got = as_array(value, what=f"{name} during {what}")
+            hint = ("update_synapses must return (synapse_0, synapse_1) in that order"
+                    if got.shape == other else "update_synapses must return each synapse in the shape it was given")
+            pair.append(expect_shape(got, shape, what=f"{name} during {what}", hint=hint,
+                                     shape_name=f"the shape {name} started with", detail=settings).astype(float))
+        pairs.append(tuple(pair))
+    if not (np.array_equal(pairs[0][0], start_0) and np.array_equal(pairs[0][1], start_1)):
+        raise Fail(f"{what} did not start from the weights it was given, so it cannot be judged.",
+                   detail=settings)
+    return pairs
+
+
+def _same_pair(got, expected) -> bool:
+    return (isinstance(got, (tuple, list)) and len(got) == 2
+            and all(is_close(g, e, rtol=1e-9, atol=1e-12) for g, e in zip(got, expected)))
+
+
+def _step(student, s0, s1, X, y, alpha):
+    """One step of the notebook's loop, with the student's functions called directly: the
+    layers come from trusted code; each function gets what the loop would give it (the
+    arguments as the previous function left them, since a function may change its inputs)."""
+    layer_1, layer_2 = ref.forward(X, s0, s1)
+    layer_2_delta, (_, _) = student.call("compute_layer_2_delta", layer_2, y, return_args=True)
+    layer_1_delta, (layer_2_delta, s1, layer_1) = student.call(
+        "compute_layer_1_delta", layer_2_delta, s1, layer_1, return_args=True)
+    return student.call("update_synapses", s0, s1, X, layer_1, layer_1_delta, layer_2_delta, alpha)
+
+
+def confirm_steps(student, path, X, y, alpha, what, settings) -> None:
+    """Recompute the first step and one more, chosen here after the run, by calling the
+    student's functions directly; each must give the run's next synapses."""
+    for j in (0, int(rng.integers(1, len(path) - 1))):
+        try:
+            got = _step(student, path[j][0], path[j][1], X, y, alpha)
+        except StudentRaised:
+            got = None
+        if not _same_pair(got, path[j + 1]):
+            raise Fail(f"{what} could not be confirmed: called directly on the inputs of one of "
+                       "the run's steps, your functions gave a different step than inside the "
+                       "training loop, so the run earns nothing. Do your functions keep state "
+                       "between calls, or behave differently depending on who calls them?",
+                       detail=f"{settings}; step {j}")
+
+
+def _raised_in_loop(student, exc, X, y, alpha, start_0, start_1, what, settings) -> Fail:
+    """The loop stopped on an exception: name the function when the first step reproduces it."""
+    kind = safe_exception_name(exc.exc_type)
+    if exc.exc_type == "NotImplementedError":
+        return Fail(f"{what} stopped: one of your functions is not written yet (NotImplementedError).",
+                    kind="raised", detail=settings)
+    layer_1, layer_2 = ref.forward(X, start_0, start_1)
+    calls = (("compute_layer_2_delta", (layer_2, y)),
+             ("compute_layer_1_delta", (ref.compute_layer_2_delta(layer_2, y), start_1, layer_1)))
+    for name, args in calls:
+        try:
+            student.call(name, *args)
+        except StudentRaised as again:
+            if again.exc_type == exc.exc_type:
+                return Fail(f"{what} stopped: `{name}` raised {kind} inside the training loop.",
+                            kind="raised", detail=settings)
+        except Exception:
+            break
+    return Fail(f"{what} stopped: one of your functions raised {kind} inside the training loop.",
+                kind="raised", detail=settings)
+
+
+def _finding(path, errors, X, y, alpha) -> tuple[str, str]:
+    """What went wrong in a run that did not learn, and the advice that follows from it only.
+    Found from the trusted recomputation of the run's trajectory."""
+    start_0, start_1 = path[0]
+    if not all(np.all(np.isfinite(s0)) and np.all(np.isfinite(s1)) for s0, s1 in path) \
+            or not np.all(np.isfinite(errors)):
+        return ("the weights became NaN or infinite during training.",
+                "a step that grows without bound has the wrong sign or an extra factor; see q2-q4")
+    if all(np.array_equal(s0, start_0) and np.array_equal(s1, start_1) for s0, s1 in path):
+        return ("the weights never changed: after every step they were exactly the starting weights, "
+                "so the error never fell.",
+                "update_synapses must return the stepped synapses, and the deltas must not be all zero")
+    # The first step against the reference's gradient at the same weights.
+    layer_1, layer_2 = ref.forward(X, start_0, start_1)
+    layer_2_delta = ref.compute_layer_2_delta(layer_2, y)
+    gradient = np.concatenate([g.ravel() for g in ref.weight_gradients(
+        X, layer_1, ref.compute_layer_1_delta(layer_2_delta, start_1, layer_1), layer_2_delta)])
+    step = np.concatenate([(path[1][0] - start_0).ravel(), (path[1][1] - start_1).ravel()])
+    downhill = -float(np.dot(step, gradient))
+    size, expected_size = float(np.linalg.norm(step)), float(alpha * np.linalg.norm(gradient))
+    if downhill < 0:
+        return ("the steps go uphill: the first step moved the weights along the gradient, which "
+                "raises the error.", "check the sign of your update: synapse - alpha * gradient")
+    if errors[-1] > errors[0]:
+        return ("the error rose during training: it ended above the error of the starting weights.",
+                "the first step went downhill; later steps overshot: check the factors of your deltas")
+    if expected_size > 0 and size < 0.25 * expected_size:
+        return ("the steps are much shorter than alpha times the gradient, so the error falls too slowly.",
+                "a missing alpha or an extra small factor (an average, a slope applied twice) shortens every step")
+    if expected_size > 0 and size > 4 * expected_size:
+        return ("the steps are much longer than alpha times the gradient.",
+                "an extra factor (alpha applied twice, a missing slope) lengthens every step")
+    return ("the error fell, but far less than the reference's from the same starting weights in "
+            "the same number of steps.",
+            "each step goes downhill about as far as it should: compare your deltas with the contract's on several outputs")
 
 
 def public_mismatches(student) -> list[str]:
@@ -131,37 +254,10 @@ def public_mismatches(student) -> list[str]:
     return wrong
 
 
-def _finding(synapse_0, synapse_1, start_0, start_1, error, start) -> str:
-    """What went wrong in a run that did not learn, found from its (trusted) end point."""
-    if not (np.all(np.isfinite(synapse_0)) and np.all(np.isfinite(synapse_1))) or not np.isfinite(error):
-        return "the weights became NaN or infinite during training."
-    if np.array_equal(synapse_0, start_0) and np.array_equal(synapse_1, start_1):
-        return ("the weights never changed: after every step they were exactly the starting weights, "
-                "so the error never fell.")
-    if error > start:
-        return "the error rose during training: it ended above the error of the starting weights."
-    return ("the error fell, but far less than the reference's with the same starting weights in "
-            "the same number of steps.")
-
-
-def _advice(synapse_0, synapse_1, start_0, start_1, error, start) -> str | None:
-    """Advice that follows from the finding, and only then."""
-    if not (np.all(np.isfinite(synapse_0)) and np.all(np.isfinite(synapse_1))) or not np.isfinite(error):
-        return "a step that grows without bound usually has the wrong sign or an extra factor; see q2-q4"
-    if np.array_equal(synapse_0, start_0) and np.array_equal(synapse_1, start_1):
-        return "update_synapses must return the stepped synapses, and the deltas must not be all zero"
-    if error > start:
-        return "a rising error means the steps go uphill: check the sign of your update and of your deltas"
-    return "a step that is too short (a missing alpha or a slope factor too small) descends slowly; see q1-q4"
-
-
 def _record_curve(student, errors, reference_errors, label):
-    """The toy run's curves for the feedback picture; the student's list is only drawn, never judged."""
-    try:
-        values = [float(e) for e in list(errors)[:len(reference_errors)]]
-    except (TypeError, ValueError):
-        return
-    student.artifacts["training_curve"] = {"student": values, "label": f"{label}, alpha 10",
+    """The toy run's curves for the feedback picture: both recomputed here with trusted code."""
+    student.artifacts["training_curve"] = {"student": [float(e) for e in errors[:len(reference_errors)]],
+                                           "label": f"{label}, alpha 10",
                                            "reference": [float(e) for e in reference_errors]}
 
 

@@ -35,9 +35,12 @@ def _sigmoid(x):
 def train(namespace: dict, X, y, alpha, synapse_0, synapse_1, iterations, stop_on_divergence) -> dict:
     """The notebook's loop with the namespace's functions; call :func:`missing_functions` first.
 
-    Returns plain values: synapse_0, synapse_1 (float arrays), errors (list of float) and
-    stopped_at (iteration where the detector said stop, or None). The student's exceptions
-    propagate to the caller, which reports them as the student's.
+    Returns plain values: synapse_0, synapse_1 (float arrays), errors (list of float),
+    stopped_at (iteration where the detector said stop, or None) and trajectory: the pair of
+    synapses before every update and after the last one (``trajectory[j]`` is what update j
+    started from), so the grader can recompute steps of its choice with the student's functions
+    called directly, and confirm the run. The student's exceptions propagate to the caller,
+    which reports them as the student's.
     """
     step_2 = lookup(namespace, "compute_layer_2_delta")
     step_1 = lookup(namespace, "compute_layer_1_delta")
@@ -45,6 +48,8 @@ def train(namespace: dict, X, y, alpha, synapse_0, synapse_1, iterations, stop_o
     detect = lookup(namespace, DETECTOR) if stop_on_divergence else None
     layer_0 = X
     errors, stopped_at = [], None
+    # Copies: a student's update may change the synapses it is given in place (the contract allows it).
+    trajectory = [(np.array(synapse_0, dtype=float), np.array(synapse_1, dtype=float))]
     for j in range(iterations):
         layer_1 = _sigmoid(np.dot(layer_0, synapse_0))
         layer_2 = _sigmoid(np.dot(layer_1, synapse_1))
@@ -55,8 +60,9 @@ def train(namespace: dict, X, y, alpha, synapse_0, synapse_1, iterations, stop_o
         layer_2_delta = step_2(layer_2, y)
         layer_1_delta = step_1(layer_2_delta, synapse_1, layer_1)
         synapse_0, synapse_1 = update(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha)
+        trajectory.append((np.array(synapse_0, dtype=float), np.array(synapse_1, dtype=float)))
     return {"synapse_0": np.asarray(synapse_0, dtype=float), "synapse_1": np.asarray(synapse_1, dtype=float),
-            "errors": errors, "stopped_at": stopped_at}
+            "errors": errors, "stopped_at": stopped_at, "trajectory": trajectory}
 
 
 def run(namespace: dict, X, y, alpha, synapse_0, synapse_1, iterations, stop_on_divergence) -> dict:
