@@ -57,21 +57,43 @@ def run_autograder(root: Path, python=sys.executable) -> dict:
     return json.loads((root / "results" / "results.json").read_text())
 
 
+FORMATS = {"text", "html", "simple_format", "md", "ansi"}
+
+
 def assert_spec(results: dict) -> None:
-    """Gradescope's results.json format: a numeric score, and per test name/score/max_score/output/visibility."""
+    """Gradescope's results.json format (its autograder specification): a numeric top-level
+    score; per test an optional score/max_score (an unscored test is an informational check
+    with a status), name, output, visibility; every format one of Gradescope's."""
     assert isinstance(results["score"], (int, float)) and not isinstance(results["score"], bool)
     assert results.get("visibility", "visible") in VISIBILITY
     assert results.get("stdout_visibility", "hidden") in VISIBILITY
+    for key in ("output_format", "test_output_format", "test_name_format"):
+        assert results.get(key, "text") in FORMATS
     assert isinstance(results.get("output", ""), str)
     assert isinstance(results["tests"], list)
+    scored = [t for t in results["tests"] if "score" in t]
     for test in results["tests"]:
         assert isinstance(test["name"], str) and test["name"]
-        assert isinstance(test["score"], (int, float)) and isinstance(test["max_score"], (int, float))
-        assert 0 <= test["score"] <= test["max_score"]
-        assert isinstance(test["output"], str)
-        assert test["visibility"] in VISIBILITY
-    if results["tests"]:
-        assert results["score"] == pytest.approx(sum(t["score"] for t in results["tests"]))
+        assert isinstance(test.get("output", ""), str)
+        assert test.get("visibility", results.get("visibility", "visible")) in VISIBILITY
+        assert test.get("status", "passed") in ("passed", "failed")
+        if "score" in test:
+            assert isinstance(test["score"], (int, float)) and isinstance(test["max_score"], (int, float))
+            assert 0 <= test["score"] <= test["max_score"]
+        else:
+            assert "status" in test  # an unscored entry must say whether it passed
+    if scored:
+        assert results["score"] == pytest.approx(sum(t["score"] for t in scored))
+
+
+def visible_text(results: dict) -> str:
+    """Everything a student sees before grades are published: the top-level output and every
+    test shown at once (its own visibility, else the top level's)."""
+    shown = [results.get("output", "")]
+    for test in results["tests"]:
+        if test.get("visibility", results.get("visibility", "visible")) == "visible":
+            shown += [test["name"], test.get("output", "")]
+    return "\n".join(shown)
 
 
 def test_bundle_holds_the_kit_and_this_suite_but_no_solutions(bundle):
@@ -127,15 +149,31 @@ def test_scores_equal_gdkit_grade(bundle, tmp_path, kind):
     shutil.copy(notebook, root / "submission" / notebook.name)
     results = run_autograder(root)
     assert_spec(results)
-    assert {t["name"]: t["score"] for t in results["tests"]} == {
+    assert {t["name"]: t["score"] for t in results["tests"] if "score" in t} == {
         q: float(row[q]) for q in row if q.startswith("q")}
     assert results["score"] == float(row["total"])
+    assert results["output"] == "Graded My Notebook (2).ipynb (your only notebook)."
     if kind == "master":
         assert results["score"] == 100
-    else:
-        assert results["score"] < 100
-        q4 = next(t for t in results["tests"] if t["name"] == "q4_update_synapses")
-        assert q4["score"] < q4["max_score"] and "checks passed" in q4["output"]
+        return
+    # By default a student sees each question's score and the public example at once; each
+    # hidden check's name and outcome only once grades are published; never a hidden check's
+    # message (hidden sizes, alphas, thresholds) before that.
+    assert results["score"] < 100
+    q4 = next(t for t in results["tests"] if t["name"] == "q4_update_synapses")
+    assert q4["score"] < q4["max_score"] and q4["visibility"] == "visible"
+    assert "checks passed" in q4["output"] and "On a small example" in q4["output"]
+    checks = [t for t in results["tests"] if "score" not in t]
+    assert checks and {t["visibility"] for t in checks} == {"after_published"}
+    assert any(t["status"] == "failed" and t["name"].startswith("q4_update_synapses: ") for t in checks)
+    record = json.loads((tmp_path / "grade-out" / notebook.stem / "record.json").read_text())
+    messages = [t["message"] for q in record["questions"] for t in q["tests"] if not t["passed"]]
+    assert messages
+    shown = visible_text(results)
+    for message in messages:
+        assert message not in shown
+    for words in ("hidden units", "is accepted"):  # q5's hidden runs: their sizes and thresholds
+        assert words not in shown
 
 
 def test_ungradable_submissions_still_get_results(bundle, tmp_path):
@@ -145,11 +183,13 @@ def test_ungradable_submissions_still_get_results(bundle, tmp_path):
     results = run_autograder(root)
     assert_spec(results)
     assert results["score"] == 0 and "no notebook" in results["output"]
-    # a notebook cut short
+    # a notebook cut short: said once, not once per question or check
     (root / "submission" / "gradient_descent.ipynb").write_text('{"cells": [')
     results = run_autograder(root)
     assert_spec(results)
     assert results["score"] == 0 and "not valid JSON" in results["output"]
+    assert json.dumps(results).count("not valid JSON") == 1
+    assert all("score" in t and t["output"] == "" for t in results["tests"])
     # the grader itself cannot start (a broken bundle): the shell's fallback still answers
     results = run_autograder(root, python=str(tmp_path / "no-such-python"))
     assert_spec(results)
@@ -181,3 +221,59 @@ def test_the_seed_travels_in_the_bundle(tmp_path):
     assert json.loads((root / "source" / "bundle.json").read_text())["seed"] == 77
     assert bundle_seed(root) == 77
     assert gdkit("export", "gradescope", "--assignment", ASSIGNMENT, "--out", str(out), "--seed", "-1").returncode == 2
+
+
+def test_the_newest_notebook_of_the_right_name_is_graded(tmp_path):
+    from gdkit import assignments
+    from gdkit.export.gradescope_results import notebook_note
+    from gdkit.export.gradescope_run import find_notebook
+    from gdkit.record import Record
+
+    assignment = assignments.load(ASSIGNMENT, REPO)
+    sub = tmp_path / "submission"
+    files = {"old/gradient_descent.ipynb": 100, "GRADIENT_DESCENT.ipynb": 300, "scratch.ipynb": 400,
+             "__MACOSX/gradient_descent.ipynb": 500, ".ipynb_checkpoints/gradient_descent.ipynb": 600}
+    for name, when in files.items():
+        (sub / name).parent.mkdir(parents=True, exist_ok=True)
+        (sub / name).write_text("{}")
+        os.utime(sub / name, (when, when))
+    chosen = find_notebook(sub, assignment)
+    assert chosen.path == sub / "GRADIENT_DESCENT.ipynb"  # newer than old/, and scratch is not named so
+    assert chosen.ignored == ("old/gradient_descent.ipynb", "scratch.ipynb")
+    record = Record("x", ASSIGNMENT, notebook={"graded": "GRADIENT_DESCENT.ipynb", "why": chosen.why,
+                                              "ignored": list(chosen.ignored)})
+    assert notebook_note(record) == ("Graded GRADIENT_DESCENT.ipynb (the newest notebook named gradient_descent.ipynb); "
+                                     "ignored: old/gradient_descent.ipynb, scratch.ipynb.")
+    (sub / "GRADIENT_DESCENT.ipynb").unlink()
+    (sub / "old" / "gradient_descent.ipynb").unlink()
+    chosen = find_notebook(sub, assignment)
+    assert chosen.path == sub / "scratch.ipynb" and chosen.why == "your only notebook"
+    # a name a student chose is one line of plain text in the output
+    evil = Record("x", ASSIGNMENT, notebook={"graded": "a\nb<script>.ipynb", "ignored": ["c\rd.ipynb"]})
+    assert notebook_note(evil) == "Graded a b<script>.ipynb; ignored: c d.ipynb."
+
+
+@pytest.mark.slow
+def test_visibility_detail_and_time_limit_travel_in_the_bundle(tmp_path):
+    out = tmp_path / "strict.zip"
+    result = gdkit("export", "gradescope", "--assignment", ASSIGNMENT, "--out", str(out), "--visibility", "hidden",
+                   "--feedback", "full", "--timeout", "1")
+    assert result.returncode == 0, result.stderr
+    root = unpack(out, tmp_path / "autograder")
+    meta = json.loads((root / "source" / "bundle.json").read_text())
+    assert meta["visibility"]["checks"] == "hidden" and meta["feedback"] == "full"
+    assert meta["limits"]["timeout"] == 1.0 and meta["per_student"] is False
+    # a function that never returns: cut at the bundle's 1 s, reported on its checks only
+    answers = submissions.master_answers(ASSIGNMENT, REPO)
+    answers["sigmoid_output_to_derivative"] = "def sigmoid_output_to_derivative(output):\n    while True:\n        pass\n"
+    write_notebook(root / "submission" / f"{ASSIGNMENT}.ipynb", answers)
+    results = run_autograder(root)
+    assert_spec(results)
+    scores = {t["name"]: t["score"] for t in results["tests"] if "score" in t}
+    assert scores["q1_sigmoid_derivative"] == 0 and scores["q6_detect_divergence"] == 20
+    checks = [t for t in results["tests"] if "score" not in t]
+    assert {t["visibility"] for t in checks} == {"hidden"}
+    assert any("1 s" in t["output"] or "time" in t["output"] for t in checks if t["name"].startswith("q1_"))
+    for args, words in [(["--visibility", "soon"], "is not one of"), (["--timeout", "0"], "0")]:
+        bad = gdkit("export", "gradescope", "--assignment", ASSIGNMENT, "--out", str(out), *args)
+        assert bad.returncode == 2 and words in bad.stderr and len(bad.stderr.strip().splitlines()) == 1

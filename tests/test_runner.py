@@ -116,11 +116,13 @@ def test_results_json_feedback_and_junit(course, tmp_path):
     grade(course, out)
     results = json.loads((out / "ben" / "results.json").read_text())
     assert results["score"] == 70
-    assert [t["name"] for t in results["tests"]] == ["q1_double", "q2_halve"]
-    for t in results["tests"]:
+    scored = [t for t in results["tests"] if "score" in t]  # one per question; the checks follow, unscored
+    assert [t["name"] for t in scored] == ["q1_double", "q2_halve"]
+    for t in scored:
         assert set(t) >= {"name", "score", "max_score", "output", "visibility"}
-    assert "double(x) must double every entry" in results["tests"][0]["output"]
-    assert results["tests"][1]["output"] == "1 of 1 checks passed."
+    checks = [t for t in results["tests"] if "score" not in t]
+    assert any("double(x) must double every entry" in t["output"] and t["status"] == "failed" for t in checks)
+    assert scored[1]["output"] == "1 of 1 checks passed."
     html = (out / "ben" / "feedback.html").read_text()
     assert "<svg" in html and "double every entry" in html and "q1_double" in html
     md = (out / "ben" / "feedback.md").read_text()

@@ -376,12 +376,22 @@ def export():
               help="Where to write the autograder zip.")
 @click.option("--seed", type=click.IntRange(min=0), default=None,
               help="Seed of the hidden inputs, as given to gdkit grade (default: $GDKIT_SEED, else fixed).")
+@click.option("--visibility", type=click.Choice(["hidden", "after_due_date", "after_published", "visible"]),
+              default=None, help="When students see each hidden check's name and outcome "
+                                 "[default: the course's [gradescope] checks, else after_published].")
+@click.option("--feedback", type=click.Choice(["default", "full"]), default=None,
+              help="'full' also names hidden sizes, alphas and thresholds [default: the course's [feedback]].")
+@click.option("--per-student/--per-course", "per_student", default=None,
+              help="Draw hidden inputs per (seed, Gradescope student) [default: the course's [seed] per_student].")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds each call into the student's code may take [default: the course's [gradescope]/[limits]].")
 @_course_option
-def export_gradescope_command(assignment, out, seed, course_dir):
+def export_gradescope_command(assignment, out, seed, visibility, feedback, per_student, timeout, course_dir):
     """Write a Gradescope autograder zip (setup.sh, run_autograder, the kit, the hidden suite)."""
     from gdkit.export import gradescope
 
-    path = gradescope.export(assignment, out, root=_course(course_dir).root, seed=seed)
+    path = gradescope.export(assignment, out, root=_course(course_dir).root, seed=seed, visibility=visibility,
+                             feedback=feedback, per_student=per_student, timeout=timeout)
     click.echo(f"wrote {path}: upload it as the programming assignment's autograder on Gradescope")
 
 

@@ -80,11 +80,23 @@ def _title(test: TestResult) -> str:
     return (test.description or test.name).rstrip(".")
 
 
-def failed_check_lines(test: TestResult, *, bold: bool = False) -> list[str]:
+def message_of(test: TestResult, detail: str = "default") -> str:
+    """What a student reads about a check: its message, and only with the course's feedback
+    detail "full" the specifics of the hidden inputs (sizes, alpha values, thresholds)."""
+    return f"{test.message} ({test.detail})" if detail == "full" and test.detail else test.message
+
+
+def shown_failures(question) -> list[TestResult]:
+    """The failed checks worth a line: a notebook that could not be run is said once, in the
+    status line, not once per check."""
+    return [t for t in question.failed if t.kind != "unusable"]
+
+
+def failed_check_lines(test: TestResult, *, bold: bool = False, detail: str = "default") -> list[str]:
     """A failed check as text lines (feedback.md and Gradescope's output): what, why, the
     known mistake and its hint."""
     title = f"**{_title(test)}**" if bold else _title(test)
-    lines = [f"- {title}: {test.message}"]
+    lines = [f"- {title}: {message_of(test, detail)}"]
     if test.mistake:
         lines.append(f"  - Likely mistake: {test.mistake}")
     if test.hint:
@@ -98,8 +110,8 @@ def _curve(record: Record) -> tuple[str, str]:
     return svg, str(curve.get("label", ""))
 
 
-def render_markdown(record: Record) -> str:
-    """feedback.md for one student."""
+def render_markdown(record: Record, detail: str = "default") -> str:
+    """feedback.md for one student (``detail``: the course's feedback detail, see message_of)."""
     lines = [f"# Feedback: {record.assignment} — {record.student}", "",
              f"**Score: {_num(record.total)} / {_num(record.max_total)}**", "",
              f"Status: `{record.status}`. {_STATUS_TEXT.get(record.status, '')} {record.reason}".rstrip(),
@@ -107,11 +119,11 @@ def render_markdown(record: Record) -> str:
     for q in record.questions:
         lines.append(f"| {q.id} | {_num(q.score)} / {_num(q.points)} | {q.passed_checks} / {len(q.tests)} |")
     for q in record.questions:
-        if not q.failed:
+        if not shown_failures(q):
             continue
         lines += ["", f"## {q.id}"]
-        for t in q.failed:
-            lines += failed_check_lines(t, bold=True)
+        for t in shown_failures(q):
+            lines += failed_check_lines(t, bold=True, detail=detail)
             if t.example:
                 lines += ["", "  ```", *("  " + l for l in str(t.example).splitlines()), "  ```"]
     if record.cells:
@@ -133,7 +145,7 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .7rem;t
 pre{background:#f6f6f6;padding:.6rem;overflow-x:auto;white-space:pre-wrap}.hint{color:#225}"""
 
 
-def render_html(record: Record) -> str:
+def render_html(record: Record, detail: str = "default") -> str:
     """feedback.html for one student: self-contained, no scripts, no external resources."""
     e = html.escape
     rows = []
@@ -143,11 +155,11 @@ def render_html(record: Record) -> str:
                     f'<td>{q.passed_checks} / {len(q.tests)}</td></tr>')
     details = []
     for q in record.questions:
-        if not q.failed:
+        if not shown_failures(q):
             continue
         items = []
-        for t in q.failed:
-            item = f"<li><b>{e(_title(t))}</b>: {e(t.message)}"
+        for t in shown_failures(q):
+            item = f"<li><b>{e(_title(t))}</b>: {e(message_of(t, detail))}"
             if t.mistake:
                 item += f"<div class=hint>Likely mistake: {e(t.mistake)}</div>"
             if t.hint:
@@ -173,6 +185,6 @@ def render_html(record: Record) -> str:
             f"{curve}{''.join(details)}{cells}</body></html>\n")
 
 
-def render(record: Record) -> tuple[str, str]:
+def render(record: Record, detail: str = "default") -> tuple[str, str]:
     """(markdown, html) for one record."""
-    return render_markdown(record), render_html(record)
+    return render_markdown(record, detail), render_html(record, detail)

@@ -147,7 +147,8 @@ class Record:
 
     def regrade_key(self) -> dict:
         """What must match for this record to count as current (see ``gdkit.grading.runner``)."""
-        return {"assignment": self.assignment, "seed": self.seed, "sha256": self.sha256, "limits": self.limits}
+        return {"assignment": self.assignment, "seed": self.seed, "sha256": self.sha256, "limits": self.limits,
+                "inputs": self.extra.get("inputs", "per-course")}
 
     def to_json(self) -> dict:
         out: dict[str, Any] = {}

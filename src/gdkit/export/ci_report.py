@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 from gdkit.errors import GdkitError
+from gdkit.feedback import message_of
 from gdkit.grading import outputs
 from gdkit.record import Record
 
@@ -76,7 +77,7 @@ def _relative(path: str, workspace: Path | None) -> str:
     return p.as_posix()
 
 
-def annotations(records: list[Record], workspace: Path | None = None) -> list[str]:
+def annotations(records: list[Record], workspace: Path | None = None, detail: str = "default") -> list[str]:
     """``::error`` workflow commands: one per question that lost points, one per ungraded notebook."""
     lines = []
     for r in records:
@@ -87,7 +88,7 @@ def annotations(records: list[Record], workspace: Path | None = None) -> list[st
         for q in r.questions:
             if q.full:
                 continue
-            body = [f"{t.description or t.name}: {t.message}" + (f"\nHint: {t.hint}" if t.hint else "")
+            body = [f"{t.description or t.name}: {message_of(t, detail)}" + (f"\nHint: {t.hint}" if t.hint else "")
                     for t in q.failed]
             title = f"{q.id}: {outputs._num(q.score)} / {outputs._num(q.points)} points"
             lines.append(f"::error file={file},title={escape_property(title)}::"
@@ -95,7 +96,7 @@ def annotations(records: list[Record], workspace: Path | None = None) -> list[st
     return lines
 
 
-def report(outdir: Path, environ=None) -> tuple[list[Record], str, list[str]]:
+def report(outdir: Path, environ=None, detail: str | None = None) -> tuple[list[Record], str, list[str]]:
     """Write the summary and outputs where GitHub's variables say; returns (records, summary, annotations).
 
     A folder with no results (the Grade step failed before writing any) gives an empty list and
@@ -105,7 +106,11 @@ def report(outdir: Path, environ=None) -> tuple[list[Record], str, list[str]]:
     records = load_records(outdir)
     workspace = Path(environ["GITHUB_WORKSPACE"]) if environ.get("GITHUB_WORKSPACE") else None
     text = summary(records)
-    lines = annotations(records, workspace)
+    if detail is None:  # the course's feedback detail: hidden-input specifics only when "full"
+        from gdkit.export import settings
+
+        detail = settings.for_assignment(records[0].assignment).feedback if records else "default"
+    lines = annotations(records, workspace, detail)
     if environ.get("GITHUB_STEP_SUMMARY"):
         with open(environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as f:
             f.write(text)

@@ -47,10 +47,7 @@ def feedback_markdown(record, detail: str | None = None) -> str:
     """The student's feedback.md text without inline images (GitHub does not show data: images)."""
     from gdkit import feedback
 
-    try:
-        text = feedback.render_markdown(record, detail=detail)
-    except TypeError:  # a renderer without the detail switch
-        text = feedback.render_markdown(record)
+    text = feedback.render_markdown(record, detail or "default")
     text = _DATA_IMAGE.sub("(the training curve is in feedback.html)", text)
     if len(text) > MAX_BODY:
         text = text[:MAX_BODY] + "\n\n(feedback cut here: it is longer than GitHub allows)\n"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
+import os
 import sys
 import traceback
 import warnings
@@ -153,9 +154,16 @@ def question_tests(assignment: assignments.Assignment, qid: str) -> list[tuple[o
     return found
 
 
-def _passes(test, student: KernelStudent) -> bool:
+def kernel_student_id(assignment: str, cwd: Path | None = None) -> str | None:
+    """The student whose notebook this kernel runs: nbgrader's autograde runs it in
+    ``autograded/<student>/<assignment>/``, so the folder above the assignment's (None elsewhere)."""
+    cwd = Path(cwd or os.getcwd())
+    return cwd.parent.name if cwd.name == assignment and cwd.parent.name else None
+
+
+def _passes(test, student: KernelStudent, student_id: str | None = None) -> bool:
     # The same inputs as `gdkit grade` draws for this student and test (see randomness).
-    randomness.start_test(test_key(sys.modules[test.__module__].__file__, test.__name__))
+    randomness.start_test(test_key(sys.modules[test.__module__].__file__, test.__name__), student_id)
     try:
         test(student)
     except WorkerDied:  # cannot happen in a kernel; listed so the intent is plain
@@ -165,26 +173,35 @@ def _passes(test, student: KernelStudent) -> bool:
     return True
 
 
-def grade_question(assignment: str, qid: str, namespace: dict, *, seed: int | None = None) -> float:
+def grade_question(assignment: str, qid: str, namespace: dict, *, seed: int | None = None,
+                   student: str | None = None) -> float:
     """Points earned on question ``qid``: points x passed weight / total weight, as the plugin.
 
     ``seed`` chooses the hidden inputs exactly as ``gdkit grade`` does (default ``$GDKIT_SEED``,
-    else the assignment's fixed seed).
+    else the assignment's fixed seed). With the course's ``[seed] per_student``, ``student``
+    (default: nbgrader's student folder, see kernel_student_id) joins the seed.
     Whatever the tests or the student's code print, and every warning, is kept off the cell's
     output: nbgrader gives 0 to a grade cell that wrote anything to stderr.
     """
-    randomness.start_run(randomness.run_seed(assignment, seed))
+    from gdkit.export import settings
+
+    per_student = settings.for_assignment(assignment).per_student
+    student = student or (kernel_student_id(assignment) if per_student else None)
+    if per_student and not student:
+        raise ValueError("the course draws hidden inputs per student, but this kernel cannot tell "
+                         f"whose notebook it runs (nbgrader autograde runs in autograded/<student>/{assignment}/)")
+    randomness.start_run(randomness.run_seed(assignment, seed), per_student)
     definition = assignments.load(assignment)
     question = definition.question(qid)
     if question is None:
         raise ValueError(f"{assignment} has no question {qid!r}")
     tests = question_tests(definition, qid)
-    student = KernelStudent(namespace)
+    kernel = KernelStudent(namespace)
     results = []
     sink = io.StringIO()
     with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), \
             warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         for test, weight in tests:
-            results.append(TestResult(test.__name__, qid, weight, _passes(test, student)))
+            results.append(TestResult(test.__name__, qid, weight, _passes(test, kernel, student)))
     return question_score(question.points, results)

@@ -17,7 +17,6 @@ import tempfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from gdkit.feedback import failed_check_lines
 from gdkit.record import Record
 
 RECORD = "record.json"
@@ -49,22 +48,12 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise
 
 
-def gradescope_results(record: Record) -> dict:
-    """A record in Gradescope's results.json format: one test entry per question."""
-    tests = []
-    for q in record.questions:
-        failed = q.failed
-        lines = [f"{q.passed_checks} of {len(q.tests)} checks passed."] if q.tests else [
-            "Not graded: " + (record.reason or "the submission could not be run.")]
-        for t in failed:
-            lines += failed_check_lines(t)
-        tests.append({"name": q.id, "score": q.score, "max_score": q.points,
-                      "output": "\n".join(lines), "visibility": "visible"})
-    result = {"score": record.total, "tests": tests, "visibility": "visible",
-              "stdout_visibility": "hidden"}
-    if record.status != "ok":
-        result["output"] = f"Status: {record.status}. {record.reason}".strip()
-    return result
+def gradescope_results(record: Record, visibility=None, detail: str = "default") -> dict:
+    """A record in Gradescope's results.json format (see gdkit.export.gradescope_results)."""
+    from gdkit.export.gradescope_results import results_json
+    from gdkit.export.settings import Visibility
+
+    return results_json(record, visibility or Visibility(), detail)
 
 
 def student_dir(outdir: Path, student: str) -> Path:
@@ -72,10 +61,11 @@ def student_dir(outdir: Path, student: str) -> Path:
     return Path(outdir) / student
 
 
-def write_student(outdir: Path, record: Record, render=None) -> None:
-    """Write one student's files; the record goes last so its presence means 'done'."""
+def write_student(outdir: Path, record: Record, render=None, *, detail: str = "default", visibility=None) -> None:
+    """Write one student's files; the record goes last so its presence means 'done'.
+    ``detail`` and ``visibility``: the course's feedback detail and Gradescope visibility."""
     folder = student_dir(outdir, record.student)
-    write_atomic(folder / "results.json", json.dumps(gradescope_results(record), indent=2))
+    write_atomic(folder / "results.json", json.dumps(gradescope_results(record, visibility, detail), indent=2))
     if render is not None:
         markdown, html = render(record)
         write_atomic(folder / "feedback.md", markdown)

@@ -108,13 +108,14 @@ class GradingPlugin:
     """Registered with ``pytest.main(plugins=[...])`` by :mod:`gdkit.grading.session`."""
 
     def __init__(self, assignment: Assignment, submissions: list[Submission], *, limits: Limits,
-                 on_done, zygote: Zygote | None = None, seed: int | None = None):
+                 on_done, zygote: Zygote | None = None, seed: int | None = None, per_student: bool = False):
         self.assignment = assignment
         self.submissions = {s.student: s for s in submissions}
         self.limits = limits
         self.on_done = on_done
         self.zygote = zygote
         self.seed = randomness.run_seed(assignment.name, seed)
+        self.per_student = per_student  # hidden inputs drawn per (seed, student): see randomness
         self.progress: dict[str, _Progress] = {}
         self.grader_errors: list[str] = []
         self.worker_failures: list[str] = []  # for the instructor only (worker-failures.log)
@@ -124,7 +125,7 @@ class GradingPlugin:
         config.addinivalue_line("markers", f"{MARKER}(id, weight=1): the question a hidden test grades")
         if self.zygote is None:
             self.zygote = start_zygote()
-        randomness.start_run(self.seed)  # before the suites are imported: they draw at import
+        randomness.start_run(self.seed, self.per_student)  # before the suites are imported: they draw at import
 
     def pytest_unconfigure(self, config):
         if self.zygote is not None:
@@ -225,12 +226,14 @@ class GradingPlugin:
             worker_max_rss_kb=handle.max_rss_kb if handle else 0,
             worker_cpu_seconds=round(handle.cpu_seconds, 4) if handle else 0.0,
             grader_max_rss_kb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            extra={"inputs": "per-student"} if self.per_student else {},
         )
         return sanitize.within(record.rescore(), sanitize.RECORD_LIMIT)
 
     # -- per-test results
     def pytest_runtest_call(self, item):
-        randomness.start_test(test_key(item.path, item.originalname or item.name))
+        student = item.callspec.params.get("student") if hasattr(item, "callspec") else None
+        randomness.start_test(test_key(item.path, item.originalname or item.name), student)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):

@@ -11,6 +11,15 @@ draw comes from a generator seeded by the run's seed (the instructor's ``--seed`
 - ``keyed(*key)``: a generator for one shared, cached draw (another hidden size, the seed of a
   reference run), seeded from (seed, key) so it does not depend on the order of the tests.
 
+Per-student inputs (the course's ``[seed] per_student = true``): ``rng`` is reseeded from
+(seed, test, student id) instead, so each student's hidden inputs differ and a classmate's
+leaked values do not fit. The student id is what the platform calls the student (``gdkit
+grade``: the file stem or nbgrader folder; nbgrader's kernel: its student folder; Gradescope:
+the user's email or id from ``submission_metadata.json``), compared without case and outer
+spaces: the same student gets the same inputs on every platform only if each one spells the id
+the same way. ``keyed`` draws stay per run (they are shared and cached across the students of
+a grading session).
+
 Suites import them: ``from gdkit.grading.randomness import rng, keyed``.
 """
 from __future__ import annotations
@@ -45,22 +54,34 @@ def run_seed(assignment: str, given: int | None = None) -> int:
 
 
 rng = Reseedable(None)
-_run = {"seed": 0}
+_run = {"seed": 0, "per_student": False}
 
 
 def _crc(text: str) -> int:
     return zlib.crc32(text.encode("utf-8"))
 
 
-def start_run(seed: int) -> None:
+def student_key(student: str) -> str:
+    """The form of a student id that seeds their inputs: no outer spaces, lower case."""
+    return str(student).strip().lower()
+
+
+def start_run(seed: int, per_student: bool = False) -> None:
     """Called once per grading session, before the suites are imported."""
     _run["seed"] = int(seed)
+    _run["per_student"] = bool(per_student)
     rng.reseed([int(seed), 0])
 
 
-def start_test(test: str) -> None:
-    """Called before each test: its inputs depend on the run's seed and the test only."""
-    rng.reseed([_run["seed"], _crc(test)])
+def start_test(test: str, student: str | None = None) -> None:
+    """Called before each test: its inputs depend on the run's seed and the test, and with
+    per-student inputs on the student id too (ValueError when it is missing)."""
+    entropy = [_run["seed"], _crc(test)]
+    if _run["per_student"]:
+        if not student or not student_key(student):
+            raise ValueError("per-student hidden inputs need the student's id")
+        entropy.append(_crc(student_key(student)))
+    rng.reseed(entropy)
 
 
 def keyed(*key) -> np.random.Generator:

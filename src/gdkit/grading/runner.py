@@ -153,7 +153,7 @@ class _PlainProgress:
 
 
 def _run_chunks(assignment, chunks, outdir: Path, limits: Limits, jobs: int, bar,
-                seed: int | None = None) -> None:
+                seed: int | None = None, options=None) -> None:
     """Run the grader processes, at most ``jobs`` at a time, feeding the progress bar."""
     pending = list(chunks)
     selector = selectors.DefaultSelector()
@@ -163,6 +163,9 @@ def _run_chunks(assignment, chunks, outdir: Path, limits: Limits, jobs: int, bar
             read_fd, write_fd = os.pipe()
             spec = {"assignment": assignment.name, "root": str(assignment.root), "outdir": str(outdir),
                     "limits": limits.to_json(), "progress_fd": write_fd, "seed": seed,
+                    "feedback": options.feedback if options else "default",
+                    "visibility": options.visibility.to_json() if options else None,
+                    "per_student": bool(options and options.per_student),
                     "submissions": [[f.student, str(f.path)] for f in chunk]}
             spec_path = Path(tmp) / f"chunk-{index}.json"
             spec_path.write_text(json.dumps(spec))
@@ -204,7 +207,8 @@ def grade_submissions(assignment_name: str, paths: list[Path] | None = None, *, 
                       jobs: int = 1, limits: Limits = DEFAULT, force: bool = False,
                       shard: tuple[int, int] | None = None, quiet: bool = False,
                       root: Path | None = None, seed: int | None = None,
-                      timeout: float | None = None, memory_mb: int | None = None) -> list[Record]:
+                      timeout: float | None = None, memory_mb: int | None = None,
+                      per_student: bool | None = None) -> list[Record]:
     """Grade submissions and write every output; returns one record per submission.
 
     ``paths`` defaults to the bundled ``examples/submissions``. Students already graded in
@@ -212,6 +216,8 @@ def grade_submissions(assignment_name: str, paths: list[Path] | None = None, *, 
     ``force``. ``seed`` fixes the hidden suites' random inputs (default ``$GDKIT_SEED``, else
     derived from the assignment), so a submission gets the same points in any run, shard or
     platform. ``timeout``/``memory_mb`` are shorthands for the same fields of ``limits``.
+    ``per_student`` (default: the course's ``[seed] per_student``) draws the hidden inputs per
+    (seed, student id).
     Raises GdkitError for bad input.
     """
     assignment = assignments.load(assignment_name, root)
@@ -231,20 +237,26 @@ def grade_submissions(assignment_name: str, paths: list[Path] | None = None, *, 
         paths = [assignment.root / "examples" / "submissions"]
     found = [f for f in find_submissions(paths, assignment) if in_shard(f.student, shard)]
     late_policy = late.policy(late.course_config(assignment.root), assignment.name, assignment.root)
+    from gdkit.export import settings as course_settings  # feedback detail, visibility, seed policy
+    options = course_settings.for_assignment(assignment.name, root=assignment.root)
+    if per_student is not None:
+        options = course_settings.with_overrides(options, per_student=per_student)
     outdir = Path(outdir).resolve()
     _prepare_outdir(outdir)
     try:
-        return _grade_locked(assignment, found, outdir, jobs, limits, force, quiet, seed, late_policy)
+        return _grade_locked(assignment, found, outdir, jobs, limits, force, quiet, seed, late_policy, options)
     except OSError as exc:  # e.g. the disk filled up mid-run: files already written are whole
         raise GdkitError(f"cannot write to {outdir} ({exc.strerror or exc}); free some space or "
                          "choose another --out, then run again to finish") from None
 
 
-def _grade_locked(assignment, found, outdir, jobs, limits, force, quiet, seed, late_policy=None) -> list[Record]:
+def _grade_locked(assignment, found, outdir, jobs, limits, force, quiet, seed, late_policy=None,
+                  options=None) -> list[Record]:
+    inputs = "per-student" if options is not None and options.per_student else "per-course"
     with _Lock(outdir):
-        # A record is current for this notebook, assignment, seed and limits only.
+        # A record is current for this notebook, assignment, seed, seed policy and limits only.
         expect = {f.student: {"assignment": assignment.name, "seed": seed, "limits": limits.to_json(),
-                              "sha256": outputs.file_digest(f.path)} for f in found}
+                              "sha256": outputs.file_digest(f.path), "inputs": inputs} for f in found}
         todo = [f for f in found if force or _needs_grading(outdir, f.student, expect[f.student])]
         if todo:
             from gdkit.sandbox import protections
@@ -253,7 +265,7 @@ def _grade_locked(assignment, found, outdir, jobs, limits, force, quiet, seed, l
             chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
             bar = _progress_bar(len(todo), quiet)
             try:
-                _run_chunks(assignment, chunks, outdir, limits, jobs, bar, seed)
+                _run_chunks(assignment, chunks, outdir, limits, jobs, bar, seed, options)
             finally:
                 if bar is not None:
                     bar.close()

@@ -34,14 +34,19 @@ def run(spec: dict, zygote=None) -> int:
     outdir = Path(spec["outdir"])
     progress_fd = spec.get("progress_fd")
 
+    from gdkit.export.settings import Visibility
+
+    detail = spec.get("feedback", "default")  # the course's feedback detail (hidden-input specifics or not)
+    visibility = Visibility.from_json(spec.get("visibility"))
+
     def on_done(record: Record) -> None:
-        outputs.write_student(outdir, record, render)
+        outputs.write_student(outdir, record, lambda r: render(r, detail), detail=detail, visibility=visibility)
         if progress_fd is not None:
             os.write(progress_fd, f"done {record.student}\n".encode())
 
     plugin = GradingPlugin(
         assignment, [Submission(s, p) for s, p in spec["submissions"]], limits=Limits.from_json(spec["limits"]),
-        on_done=on_done, zygote=zygote, seed=spec.get("seed"))
+        on_done=on_done, zygote=zygote, seed=spec.get("seed"), per_student=bool(spec.get("per_student")))
     with tempfile.TemporaryDirectory(prefix="gdkit-session-") as tmp:
         ini = Path(tmp) / "pytest.ini"
         ini.write_text("[pytest]\n")
