@@ -100,7 +100,7 @@ def test_bundle_holds_the_kit_and_this_suite_but_no_solutions(bundle):
     with zipfile.ZipFile(bundle) as zf:
         names = zf.namelist()
         modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in zf.infolist()}
-        text = b"".join(zf.read(n) for n in names)
+        notebooks = b"".join(zf.read(n) for n in names if n.endswith(".ipynb"))
     assert {"setup.sh", "run_autograder"} <= set(names)  # at the zip's root, as the spec requires
     assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
     assert "kit/pyproject.toml" in names and "kit/src/gdkit/grading/runner.py" in names
@@ -109,7 +109,8 @@ def test_bundle_holds_the_kit_and_this_suite_but_no_solutions(bundle):
     assert not [n for n in names if n.startswith("solutions/") or "/solutions/" in n]
     assert not [n for n in names if n.startswith("course/") and "/tuning/" in n]
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
-    assert b"### BEGIN SOLUTION" not in text  # no master notebook slipped in
+    # no master notebook slipped in (the kit's scaffold templates for `gdkit new` may quote the markers)
+    assert notebooks and b"### BEGIN SOLUTION" not in notebooks
 
 
 def test_setup_sh_is_valid_bash(bundle, tmp_path):
@@ -174,6 +175,11 @@ def test_scores_equal_gdkit_grade(bundle, tmp_path, kind):
         assert message not in shown
     for words in ("hidden units", "is accepted"):  # q5's hidden runs: their sizes and thresholds
         assert words not in shown
+    # and the specifics of hidden inputs (each check's detail) appear nowhere, published or not
+    details = [t["detail"] for q in record["questions"] for t in q["tests"] if t.get("detail")]
+    assert details
+    for detail in details:
+        assert detail not in json.dumps(results)
 
 
 def test_ungradable_submissions_still_get_results(bundle, tmp_path):
