@@ -476,6 +476,17 @@ def build(dest: Path | None, *, root: Path, victim_notebook: Path, outdir: Path)
                     " for i in range(5000))\n")
     nb("load_report_flood", "process", _after(master, "detect_divergence", flood_report), baseline="master")
 
+    # A hidden input's value carried out by what the grader reports about an answer: its length
+    # as a string, the shape of an empty array (a 4-digit number from the input's first entry).
+    nb("string_length_from_hidden_input", "stolen", _with(master, "sigmoid_output_to_derivative",
+       "def sigmoid_output_to_derivative(output):\n"
+       "    return 'x' * (1000 + int(1e6 * abs(float(np.ravel(output)[0]))) % 9000)\n"),
+       baseline="master", relation="at_most", zero_questions=("q1_sigmoid_derivative",))
+    nb("empty_shape_from_hidden_input", "stolen", _with(master, "sigmoid_output_to_derivative",
+       "def sigmoid_output_to_derivative(output):\n"
+       "    return np.zeros((0, 1000 + int(1e6 * abs(float(np.ravel(output)[0]))) % 9000))\n"),
+       baseline="master", relation="at_most", zero_questions=("q1_sigmoid_derivative",))
+
     for case in cases if dest is not None else ():
         (dest / f"{case.name}.ipynb").write_bytes(case.data)
     return cases
