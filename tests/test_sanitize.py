@@ -142,7 +142,8 @@ def test_markdown_shows_text_as_typed():
 # ------------------------------------------------------------------ end to end: what reaches a student
 
 CHANNELS = ("base_master", "exit_status_from_hidden_input", "dtype_named_with_a_sentence",
-            "exception_named_with_a_sentence", "load_report_flood")
+            "exception_named_with_a_sentence", "load_report_flood", "string_length_from_hidden_input",
+            "empty_shape_from_hidden_input")
 
 
 @pytest.fixture(scope="module")
@@ -203,6 +204,22 @@ def test_names_chosen_by_the_student_are_not_shown(graded, name):
     text = _shown(graded["out"], name) + (graded["out"] / name / "record.json").read_text()
     assert "Full marks" not in text and "\x1b" not in text and "\u202e" not in text
     assert graded["records"][name].total < 100
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["string_length_from_hidden_input", "empty_shape_from_hidden_input"])
+def test_a_length_or_shape_chosen_on_hidden_inputs_is_not_shown(graded, name):
+    """The student's answer encodes a hidden entry as a 4-digit length (of a string, of an empty
+    array's axis): what a student reads says the kind of the answer, never that number."""
+    import re
+
+    record = graded["records"][name]
+    failed = [t for q in record.questions for t in q.tests if not t.passed and t.question == "q1_sigmoid_derivative"]
+    assert failed
+    for t in failed:
+        shown = " ".join(filter(None, (t.message, t.example, t.mistake, t.hint)))
+        assert not re.search(r"\d{4}", shown), shown
+    assert not re.search(r"\d{4}", record.reason)
 
 
 @pytest.mark.slow
