@@ -485,7 +485,7 @@ def build(dest: Path | None, *, root: Path, victim_notebook: Path, outdir: Path)
     nb("empty_shape_from_hidden_input", "stolen", _with(master, "sigmoid_output_to_derivative",
        "def sigmoid_output_to_derivative(output):\n"
        "    return np.zeros((0, 1000 + int(1e6 * abs(float(np.ravel(output)[0]))) % 9000))\n"),
-       baseline="master", relation="at_most", zero_questions=("q1_sigmoid_derivative",))
+       baseline="master", relation="at_most")  # its input stays untouched: that check it passes
 
     for case in cases if dest is not None else ():
         (dest / f"{case.name}.ipynb").write_bytes(case.data)
