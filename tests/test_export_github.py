@@ -259,6 +259,8 @@ def test_course_workflow_grades_the_class_at_the_deadline(exported, classroom, t
         assert chosen["ann"]["commit"] == ids["ann"][0]  # the last commit at or before the deadline
         assert chosen["ben"]["path"] == "work/Gradient_Descent.ipynb" and chosen["ben"]["ignored"] == ["scratch.ipynb"]
         assert chosen["cat"]["status"] == "no-commit" and chosen["dan"]["status"] == "ok"
+        times = (runner.artifacts["collected"] / "times.csv").read_text().splitlines()
+        assert times[0] == "student,submitted_at" and times[1] == f"ann,{BEFORE}" and len(times) == 4
         assert TOKEN not in json.dumps(manifest)
 
         # the merged grades equal one `gdkit grade` of the notebooks each commit held

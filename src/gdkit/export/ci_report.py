@@ -18,8 +18,6 @@ from gdkit.feedback import message_of
 from gdkit.grading import outputs
 from gdkit.record import Record
 
-ARTIFACT = "gdkit-feedback"
-
 
 def escape_data(text: str) -> str:
     """A workflow command's message: %, CR and LF escaped."""
@@ -62,8 +60,7 @@ def summary(records: list[Record]) -> str:
             mark = "✅" if q.full else ("🟡" if q.score > 0 else "❌")
             parts.append(f"| {mark} | {_cell(q.id)} | {outputs._num(q.score)} / {outputs._num(q.points)} "
                          f"| {q.passed_checks} / {len(q.tests)} |")
-        parts += ["", f"What failed and why: the `{ARTIFACT}` artifact of this run "
-                      f"(`{_cell(r.student)}/feedback.html`).", ""]
+        parts += ["", f"What failed and why: `{_cell(r.student)}/feedback.html` in the grading folder.", ""]
     return "\n".join(parts) + "\n"
 
 

@@ -12,7 +12,8 @@ For each repository it takes the last commit on the branch (default: the reposit
 branch) whose committer date is not after the deadline, and copies the assignment's notebook
 of that commit to ``OUT/submissions/<student>.ipynb``; ``OUT/manifest.json`` records for every
 student the repository, commit, date and what happened (``ok``, ``no-commit``, ``no-notebook``,
-``clone-failed``, ...). Clones are bare (no checkout, no hooks run) and authenticate with
+``clone-failed``, ...), and ``OUT/times.csv`` each graded commit's time for the course's late
+rule (``[late] source = "roster"``). Clones are bare (no checkout, no hooks run) and authenticate with
 ``$GDKIT_GITHUB_TOKEN`` through git's environment configuration, never the command line.
 
 Committer dates are written by the student's machine: a student can backdate a commit. Running
@@ -42,6 +43,7 @@ from gdkit.export import github_api
 from gdkit.grading import outputs
 
 MANIFEST = "manifest.json"
+TIMES = "times.csv"
 SUBMISSIONS = "submissions"
 MAX_NOTEBOOK_BYTES = 20 << 20   # a larger file is not a notebook a student wrote by hand
 CLONE_TIMEOUT = 300.0
@@ -304,6 +306,13 @@ def collect(assignment_name: str, sources: list[Source], out: Path, deadline: da
                     "collected_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                     "students": [asdict(i) for i in items]}
         outputs.write_atomic(staging / MANIFEST, json.dumps(manifest, indent=1))
+        # Each graded commit's time, in the form the course's late rule reads
+        # ([late] source = "roster", roster = "<out>/times.csv").
+        times = io.StringIO()
+        writer = csv.writer(times, lineterminator="\n")
+        writer.writerow(["student", "submitted_at"])
+        writer.writerows([i.student, i.committed_at] for i in items if i.status == "ok")
+        outputs.write_atomic(staging / TIMES, times.getvalue())
         shutil.rmtree(work)
         # Replace the previous collection whole: a student dropped from the roster leaves no file behind.
         old = out / SUBMISSIONS
@@ -311,6 +320,7 @@ def collect(assignment_name: str, sources: list[Source], out: Path, deadline: da
             shutil.rmtree(old)
         os.replace(staging / SUBMISSIONS, old)
         os.replace(staging / MANIFEST, out / MANIFEST)
+        os.replace(staging / TIMES, out / TIMES)
     except OSError as exc:
         raise GdkitError(f"cannot write to {out} ({exc.strerror or exc}); choose a writable --out") from None
     finally:
