@@ -239,6 +239,8 @@ def test_scan_counts_values_outside_strings_only():
     assert protocol.loads(json.dumps({"message": text}).encode(), protocol.Bounds(max_values=10)) == {"message": text}
     with pytest.raises(protocol.ProtocolError, match="values"):
         protocol.loads(json.dumps({"v": [0] * 11}).encode(), protocol.Bounds(max_values=10))
+    digits = "7" * 5000  # a long run of digits inside a string is text, not a number
+    assert protocol.loads(json.dumps({"s": digits}).encode(), protocol.REPLY) == {"s": digits}
     tricky = json.dumps({"m": 'a "quoted" \\ [ backslash', "v": [[[1]]]}).encode()
     assert protocol.loads(tricky, protocol.Bounds(max_json_depth=4))["v"] == [[[1]]]
     with pytest.raises(protocol.ProtocolError, match="nested"):
@@ -359,8 +361,8 @@ def test_a_hostile_reply_costs_the_grader_little_memory(name, tmp_path):
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     print(name, result)
-    # 8 MB of reply read back as at most ~64 MB of Python objects (old format: 45 MB -> 2 GB)
-    assert result["grew_mb"] < 96, result
+    # 8 MB of reply read back in about 50 MB at worst (the old format: 45 MB -> 2 GB)
+    assert result["grew_mb"] < 72, result
     if name.startswith(("45MB", "too_many", "deep", "huge")):
         assert result["outcome"].startswith("refused"), result
     if name.startswith(("most", "strings")):  # brackets and commas inside strings count for nothing

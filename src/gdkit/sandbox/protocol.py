@@ -30,7 +30,6 @@ from __future__ import annotations
 import base64
 import json
 import math
-import re
 import socket
 import struct
 import time
@@ -321,49 +320,69 @@ def decode(data: Any, *, bounds: Bounds = REQUEST) -> Any:
 # dropped before the scan's arrays are made, so honest payloads (mostly base64) cost little.
 _KEPT = b'"[]{},:0123456789'
 _DROPPED = bytes(sorted(set(range(256)) - set(_KEPT)))
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
 _STEP = np.zeros(256, dtype=np.int8)
 _STEP[list(b"[{")] = 1
 _STEP[list(b"]}")] = -1
-_LONG_NUMBER = re.compile(rb"[0-9]{%d}" % (MAX_DIGITS + 1))
+_DIGIT_OR_NOT = bytes(0x30 if c in b"0123456789" else 0x20 for c in range(256))  # digits -> "0", else " "
+_LONG_NUMBER = b"0" * (MAX_DIGITS + 1)
 
 
-def _outside_strings(payload: bytes | bytearray) -> np.ndarray:
-    """The payload's structural bytes and digits outside JSON strings (uint8, in order).
+def _long_number(data: bytes | bytearray) -> bool:
+    """Whether ``data`` holds a run of more than MAX_DIGITS digits (C loops, not a regex)."""
+    return len(data) > MAX_DIGITS and _LONG_NUMBER in data.translate(_DIGIT_OR_NOT)
+
+
+def _outside_strings(payload: bytes | bytearray) -> bytes:
+    """The payload's structural bytes and digits outside JSON strings, in order.
 
     Brackets, commas and digits inside a string count for nothing, and nothing json.loads
-    reads as structure can hide in what this takes for a string. C loops only: memory is a few
-    copies of the payload whatever it holds.
+    reads as structure can hide in what this takes for a string. C loops only; at most about
+    three copies of the payload exist at once, whatever it holds.
     """
     # Escapes first, as JSON reads them left to right: escaped backslashes, then escaped quotes;
     # every quote left delimits a string.
-    unescaped = payload.replace(b"\\\\", b"").replace(b'\\"', b"")
-    kept = np.frombuffer(unescaped.translate(None, _DROPPED), dtype=np.uint8)
-    inside = (kept == ord('"')).view(np.uint8)
-    np.bitwise_xor.accumulate(inside, out=inside)  # 1 from an opening quote up to its closing one
-    return kept[inside == 0]
+    kept = np.frombuffer(payload.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _DROPPED),
+                         dtype=np.uint8)
+    outside = (kept == ord('"')).view(np.uint8)
+    np.bitwise_xor.accumulate(outside, out=outside)  # 1 from an opening quote up to its closing one
+    np.logical_not(outside, out=outside.view(bool))
+    return kept[outside.view(bool)].tobytes()
+
+
+def _counts(data: bytes | bytearray) -> tuple[int, int, int]:
+    """(values, opening brackets, closing brackets) counted in ``data``."""
+    opened = data.count(b"[") + data.count(b"{")
+    # Every JSON value but the first follows one of these: ",", ":", "[" or "{".
+    return 1 + data.count(b",") + data.count(b":") + opened, opened, data.count(b"]") + data.count(b"}")
 
 
 def scan(payload: bytes | bytearray, bounds: Bounds) -> None:
     """Refuse a payload over ``bounds`` before it is parsed; ProtocolError says which bound.
 
-    Costs a few copies of the payload's bytes, whatever the payload holds.
+    Counted on the raw bytes first: those counts bound the real ones from above (brackets
+    inside strings count too), and nesting cannot be deeper than the number of brackets, so
+    most messages are done here. Otherwise the exact count, outside strings, decides.
+    Costs a few copies of the payload's bytes at most, whatever the payload holds.
     """
     if len(payload) > bounds.max_bytes:
         raise ProtocolError(f"message of {len(payload)} bytes is over the {bounds.max_bytes} byte limit")
     if not payload.isascii():
         raise ProtocolError("message is not ASCII JSON")
+    values, opened, _ = _counts(payload)
+    if values <= bounds.max_values and opened <= bounds.max_json_depth and not _long_number(payload):
+        return
     outside = _outside_strings(payload)
-    count = np.bincount(outside, minlength=256)
-    opened = int(count[ord("[")] + count[ord("{")])
-    # Every JSON value but the first follows one of these: ",", ":", "[" or "{".
-    if 1 + int(count[ord(",")] + count[ord(":")]) + opened > bounds.max_values:
+    values, opened, closed = _counts(outside)
+    if values > bounds.max_values:
         raise ProtocolError(f"message holds more than {bounds.max_values} values")
-    if int(count[ord("]")] + count[ord("}")]) != opened:
+    if closed != opened:
         raise ProtocolError("message is not valid JSON (unbalanced brackets)")
-    if _LONG_NUMBER.search(outside):  # type: ignore[call-overload]  # a uint8 array is bytes-like
+    if _long_number(outside):
         raise ProtocolError(f"a number of more than {MAX_DIGITS} digits")
-    steps = _STEP[outside]
-    depth = int(np.cumsum(steps[steps != 0], dtype=np.int32).max(initial=0))
+    # At most 2 x max_values brackets are left by now: the running depth is cheap.
+    steps = _STEP[np.frombuffer(outside.translate(None, _NOT_BRACKETS), dtype=np.uint8)]
+    depth = int(np.cumsum(steps, dtype=np.int32).max(initial=0))
     if depth > bounds.max_json_depth:
         raise ProtocolError(f"message nested deeper than {bounds.max_json_depth} levels")
 
