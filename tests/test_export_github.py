@@ -78,6 +78,17 @@ def test_both_workflows_pass_actionlint(exported, tmp_path):
     for repo in ("student", "course"):
         result = actionlint(exported / repo)
         assert result.returncode == 0, f"{repo}: {result.stdout}{result.stderr}"
+    # the other shape of the course workflow: a Classroom prefix, no schedule, feedback as issues
+    other = tmp_path / "other"
+    result = gdkit("export", "github-actions", "--assignment", ASSIGNMENT, "--out", str(other), "--kit-spec",
+                   "git+https://github.com/example/gdkit@v0.1.0", "--course-kit-spec", ".", "--classroom",
+                   "course-org/gd", "--schedule", "", "--publish", "issue")
+    assert result.returncode == 0, result.stderr
+    result = actionlint(other / "course")
+    assert result.returncode == 0, result.stdout + result.stderr
+    workflow = load(course_workflow_path(other))
+    assert "schedule" not in workflow[True] and workflow["env"]["GDKIT_SPEC"] == "."
+    assert workflow["env"]["GDKIT_CLASSROOM"] == "course-org/gd"
     # The linter really looks: an output of an unknown step, an unquoted variable and an old
     # action are each reported in a copy of the course workflow.
     broken = tmp_path / "broken"
@@ -421,6 +432,7 @@ def test_escaping_of_workflow_commands():
     assert ci_report.escape_property("q1: a, b") == "q1%3A a%2C b"
 
 
+@pytest.mark.slow
 def test_ci_report_of_a_grading_folder(tmp_path):
     out = tmp_path / "grades"
     assert gdkit("grade", str(EXAMPLES / "carol.ipynb"), "--out", str(out), "--quiet").returncode == 0

@@ -136,6 +136,7 @@ def grade_csv_row(notebook: Path, out: Path) -> dict:
         return next(csv.DictReader(f))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["master", "buggy"])
 def test_scores_equal_gdkit_grade(bundle, tmp_path, kind):
     answers = submissions.master_answers(ASSIGNMENT, REPO)
@@ -182,6 +183,7 @@ def test_scores_equal_gdkit_grade(bundle, tmp_path, kind):
         assert detail not in json.dumps(results)
 
 
+@pytest.mark.slow
 def test_ungradable_submissions_still_get_results(bundle, tmp_path):
     root = unpack(bundle, tmp_path / "autograder")
     # no notebook at all
