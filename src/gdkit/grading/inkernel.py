@@ -2,9 +2,12 @@
 
 The masters' test cells end (in a hidden region nbgrader restores when autograding) with
 ``grade_question(assignment, question, globals())`` as the cell's last expression. It runs the
-hidden suite's tests of that question against the notebook's namespace, with :class:`KernelStudent`
-standing in for the ``student`` fixture, and returns the points earned with the plugin's formula,
-so nbgrader records the same partial credit ``gdkit grade`` gives.
+hidden suite with ``pytest.main`` in this process, exactly as ``gdkit grade`` does (the same
+arguments and the same :class:`gdkit.grading.plugin.SuitePlugin`: markers, ``parametrize``,
+fixtures, seeding, results, scoring), keeping only that question's tests, with the ``student``
+fixture calling the notebook's functions through :class:`KernelStudent`; it returns the points
+earned, so nbgrader records the same partial credit ``gdkit grade`` gives. The grade cell runs
+when the notebook reaches it: the namespace holds what is defined up to that cell.
 
 Nothing here is isolated: the tests run in the student's process (see README, "nbgrader").
 The stand-in mirrors the sandbox client's contract so the suites behave the same: arguments
@@ -14,22 +17,27 @@ of values that are not plain data), and the training loop is the one the worker 
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
-import importlib.util
 import io
 import os
+import shutil
 import sys
+import tempfile
 import traceback
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 
 from gdkit import assignments
-from gdkit.grading import randomness, training
-from gdkit.grading.plugin import MARKER, test_key
-from gdkit.record import TestResult, question_score
-from gdkit.grading.student import _SUBSTITUTE_PREAMBLE, MissingFunction, StudentRaised, WorkerDied, training_start
+from gdkit.grading import training
+from gdkit.grading.plugin import SuitePlugin, pytest_args
+from gdkit.grading.student import _SUBSTITUTE_PREAMBLE, MissingFunction, StudentRaised, training_start
+from gdkit.record import TestResult
 from gdkit.sandbox import protocol
 from gdkit.sandbox.calls import lookup, substituted
 
@@ -66,8 +74,11 @@ def _copy_in(values):
 class KernelStudent:
     """The ``student`` fixture's API (gdkit.grading.student.Student) over a live namespace."""
 
-    def __init__(self, namespace: dict):
+    def __init__(self, namespace: dict, errstate: dict | None = None):
         self.namespace = namespace
+        # numpy's floating-point settings as the notebook left them: its functions run with
+        # them, as in the worker, while the grader's own code runs with numpy's defaults.
+        self.errstate = dict(errstate) if errstate is not None else np.geterr()
         self.artifacts: dict = {}
 
     def public(self) -> "KernelStudent":
@@ -86,7 +97,7 @@ class KernelStudent:
         args, kwargs = _copy_in(list(args)), _copy_in(kwargs)
         sources = {k: _SUBSTITUTE_PREAMBLE + v for k, v in (substitute or {}).items()}
         try:
-            with substituted(self.namespace, sources):
+            with substituted(self.namespace, sources), np.errstate(**self.errstate):
                 value = function(*args, **kwargs)
         except (Exception, SystemExit) as exc:  # the student's exception, whatever it is
             raise _raised(exc) from None
@@ -100,7 +111,8 @@ class KernelStudent:
         for args in _copy_in([list(c) for c in calls]):
             try:
                 try:
-                    value = function(*args)
+                    with np.errstate(**self.errstate):
+                        value = function(*args)
                 except (Exception, SystemExit) as exc:
                     raise _raised(exc) from None
                 out.append(_through_the_wire(value))
@@ -117,8 +129,9 @@ class KernelStudent:
             raise MissingFunction(", ".join(missing))
         args = _copy_in({"X": X, "y": y, "synapse_0": synapse_0, "synapse_1": synapse_1})
         try:
-            result = training.train(self.namespace, args["X"], args["y"], float(alpha), args["synapse_0"],
-                                args["synapse_1"], int(iterations), bool(stop_on_divergence))
+            with np.errstate(**self.errstate):
+                result = training.train(self.namespace, args["X"], args["y"], float(alpha), args["synapse_0"],
+                                        args["synapse_1"], int(iterations), bool(stop_on_divergence))
         except (Exception, SystemExit) as exc:
             raise _raised(exc) from None
         return _through_the_wire(result)
@@ -128,30 +141,83 @@ class KernelStudent:
         return lookup(self.namespace, name) is not None
 
 
-def _suite_module(path: Path):
-    # One import per kernel: a suite's module-level setup (bug zoo, rng) is shared by its tests.
-    name = f"_gdkit_inkernel_{path.parent.name}_{path.stem}"
-    module = sys.modules.get(name)
-    if module is None or getattr(module, "__file__", None) != str(path):
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return module
+class GraderError(RuntimeError):
+    """The hidden suite could not grade this question: a failure of the grader, not a score.
+
+    Raised in the grade cell, so nbgrader shows it (with no points) in the autograded notebook
+    where the instructor looks; ``gdkit grade`` on the same notebook logs the details.
+    """
 
 
-def question_tests(assignment: assignments.Assignment, qid: str) -> list[tuple[object, float]]:
-    """The hidden suite's tests of one question, in file order: [(test function, weight)]."""
-    found = []
-    for path in sorted(assignment.suite_dir.glob("test_*.py")):
-        module = _suite_module(path.resolve())
-        for name, function in vars(module).items():
-            if not (name.startswith("test") and callable(function)):
-                continue
-            for mark in getattr(function, "pytestmark", []):
-                if mark.name == MARKER and mark.args and mark.args[0] == qid:
-                    found.append((function, float(mark.kwargs.get("weight", 1))))
-    return found
+class KernelPlugin(SuitePlugin):
+    """The shared suite plugin with the ``student`` fixture over the kernel's namespace."""
+
+    def __init__(self, assignment: assignments.Assignment, namespace: dict, question: str, *,
+                 seed: int | None = None, student: str | None = None, per_student: bool = False):
+        super().__init__(assignment, seed=seed, question=question, per_student=per_student)
+        self.kernel_student = KernelStudent(namespace)
+        self.student_id = student or ""
+        self.tests: list[TestResult] = []
+
+    @pytest.fixture(scope="session")
+    def student(self):
+        return self.kernel_student
+
+    def results_for(self, item) -> list[TestResult]:
+        return self.tests
+
+    def label(self, item) -> str:
+        return self.student_id
+
+
+@dataclass
+class _Reuse:
+    """What one kernel keeps between its grade cells, so only the first pays for importing the
+    suite: pytest's empty ini file and which suite (folder, seed, file versions) is imported.
+
+    The suite's modules stay in ``sys.modules`` (pytest's importlib mode takes them from there);
+    they are dropped and imported afresh when the folder, the seed or a file changes, since a
+    suite draws some inputs when imported.
+    """
+
+    ini: Path | None = None
+    loaded: tuple | None = None   # (suite folder, seed, its files' versions)
+
+    def ini_file(self) -> Path:
+        if self.ini is None or not self.ini.is_file():
+            folder = tempfile.mkdtemp(prefix="gdkit-kernel-")
+            atexit.register(shutil.rmtree, folder, True)
+            self.ini = Path(folder) / "pytest.ini"
+            self.ini.write_text("[pytest]\n")
+        return self.ini
+
+    def prepare(self, suite_dir: Path, seed: int) -> None:
+        """Keep the imported suite if it is this one, else forget every suite imported before."""
+        suite_dir = suite_dir.resolve()
+        key = (str(suite_dir), seed, _versions(suite_dir))
+        if key == self.loaded:
+            return
+        folders = {str(suite_dir)} | ({self.loaded[0]} if self.loaded else set())
+        for name, module in list(sys.modules.items()):
+            file = getattr(module, "__file__", None)
+            if isinstance(file, str) and any(_inside(os.path.realpath(file), f) for f in folders):
+                del sys.modules[name]
+        self.loaded = key
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path.startswith(folder + os.sep)
+
+
+def _versions(folder: Path) -> tuple:
+    out = []
+    for path in sorted(folder.rglob("*.py")):
+        stat = path.stat()
+        out.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(out)
+
+
+_REUSE = _Reuse()
 
 
 def kernel_student_id(assignment: str, cwd: Path | None = None) -> str | None:
@@ -161,47 +227,56 @@ def kernel_student_id(assignment: str, cwd: Path | None = None) -> str | None:
     return cwd.parent.name if cwd.name == assignment and cwd.parent.name else None
 
 
-def _passes(test, student: KernelStudent, student_id: str | None = None) -> bool:
-    # The same inputs as `gdkit grade` draws for this student and test (see randomness).
-    randomness.start_test(test_key(sys.modules[test.__module__].__file__, test.__name__), student_id)
-    try:
-        test(student)
-    except WorkerDied:  # cannot happen in a kernel; listed so the intent is plain
-        return False
-    except Exception:  # a Fail, the student's exception, a missing function: the test failed
-        return False
-    return True
-
-
 def grade_question(assignment: str, qid: str, namespace: dict, *, seed: int | None = None,
-                   student: str | None = None) -> float:
-    """Points earned on question ``qid``: points x passed weight / total weight, as the plugin.
+                   student: str | None = None, course=None) -> float:
+    """Points earned on question ``qid``: the hidden suite's tests of it run on ``namespace``,
+    scored as ``gdkit grade`` scores them (points x passed weight / total weight).
 
     ``seed`` chooses the hidden inputs exactly as ``gdkit grade`` does (default ``$GDKIT_SEED``,
     else the assignment's fixed seed). With the course's ``[seed] per_student``, ``student``
-    (default: nbgrader's student folder, see kernel_student_id) joins the seed.
-    Whatever the tests or the student's code print, and every warning, is kept off the cell's
-    output: nbgrader gives 0 to a grade cell that wrote anything to stderr.
+    (default: nbgrader's student folder, see kernel_student_id) joins the seed. ``course`` is
+    the course folder (default: found as every command finds it, e.g. ``$GDKIT_COURSE``). Whatever the tests, pytest or the
+    student's code print, and every warning, is kept off the cell's output: nbgrader gives 0
+    to a grade cell that wrote anything to stderr. :class:`GraderError` when the suite cannot
+    grade (an error in the suite, not the student's); KeyboardInterrupt passes through.
     """
     from gdkit.export import settings
 
-    per_student = settings.for_assignment(assignment).per_student
+    root = Path(course) if course is not None else None
+    per_student = settings.for_assignment(assignment, root=root).per_student
     student = student or (kernel_student_id(assignment) if per_student else None)
     if per_student and not student:
-        raise ValueError("the course draws hidden inputs per student, but this kernel cannot tell "
-                         f"whose notebook it runs (nbgrader autograde runs in autograded/<student>/{assignment}/)")
-    randomness.start_run(randomness.run_seed(assignment, seed), per_student)
-    definition = assignments.load(assignment)
-    question = definition.question(qid)
-    if question is None:
-        raise ValueError(f"{assignment} has no question {qid!r}")
-    tests = question_tests(definition, qid)
-    kernel = KernelStudent(namespace)
-    results = []
+        raise ValueError("the course draws hidden inputs per student, but this kernel cannot tell whose "
+                         f"notebook it runs (nbgrader autograde runs in autograded/<student>/{assignment}/)")
+    definition = assignments.load(assignment, root)
+    if definition.question(qid) is None:
+        raise ValueError(f"{assignment} has no question {qid!r}; check the grade cell's grade_question call")
+    plugin = KernelPlugin(definition, namespace, qid, seed=seed, student=student, per_student=per_student)
+    _REUSE.prepare(definition.suite_dir, plugin.seed)
+    args = pytest_args(definition.suite_dir, _REUSE.ini_file())
     sink = io.StringIO()
-    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), \
-            warnings.catch_warnings(), np.errstate(all="ignore"):
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), warnings.catch_warnings(), \
+            np.errstate(**_NUMPY_DEFAULTS):
         warnings.simplefilter("ignore")
-        for test, weight in tests:
-            results.append(TestResult(test.__name__, qid, weight, _passes(test, kernel, student)))
-    return question_score(question.points, results)
+        code = pytest.main(args, plugins=[plugin])
+    if plugin.interrupted:
+        raise KeyboardInterrupt
+    if plugin.grader_errors or code not in _GRADED:
+        _REUSE.loaded = None  # import the suite afresh next time
+        raise GraderError(_grader_error_line(assignment, qid, plugin, int(code))) from None
+    (question,) = plugin.questions(plugin.tests)
+    return question.score
+
+
+# pytest's exit codes after which the tests ran: all passed, some failed, none of this question.
+_GRADED = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED)
+_NUMPY_DEFAULTS: dict[str, Any] = {"divide": "warn", "over": "warn", "under": "ignore", "invalid": "warn"}
+
+
+def _grader_error_line(assignment: str, qid: str, plugin: KernelPlugin, code: int) -> str:
+    """One line for the instructor: what failed and its exception type, never a traceback or an
+    exception's text (the autograded notebook may become the student's feedback)."""
+    what = "; ".join(plugin.broken[:3]) + (f"; and {len(plugin.broken) - 3} more" if len(plugin.broken) > 3 else "")
+    return (f"the hidden suite of {assignment} could not grade {qid} (pytest exit {code}"
+            f"{': ' + what if what else ''}); this is the grader's failure, not a score: run `gdkit grade` "
+            "on this notebook for the details")

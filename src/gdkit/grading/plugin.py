@@ -1,34 +1,39 @@
-"""The pytest plugin that runs a hidden suite against many submissions in one session.
+"""The pytest plugin every grading path shares: how a hidden suite is run and scored.
 
-Each test asks for the ``student`` fixture; the plugin parametrizes it with the session's
-submissions at session scope, so pytest runs every test for one student, then the next, and
-the worker of a student is torn down (and their result written) before the next one starts.
+Two paths run an assignment's hidden suite (``autograder/<name>/test_*.py``), each with a real
+``pytest.main`` over the suite folder and a subclass of :class:`SuitePlugin`; they differ only
+in what the ``student`` fixture is:
+
+- ``gdkit grade`` (:mod:`gdkit.grading.sandboxed`): a sandbox worker per submission, the
+  fixture parametrized over a chunk of submissions at session scope;
+- ``nbgrader autograde`` (:mod:`gdkit.grading.inkernel`): the student's live kernel namespace,
+  one question's tests per grade cell.
+
+Everything else is here, so a suite written once (markers, weights, ``parametrize``, fixtures)
+scores the same on both: the ``question`` marker and its check, the seeding of each test's
+random inputs, one :class:`gdkit.record.TestResult` per test case with student-safe text, and
+the score through :meth:`gdkit.record.QuestionResult.scored`.
 
 What a student may read about a test comes only from trusted sources: a checks ``Fail``'s
-fields, or a fixed sentence for sandbox outcomes. Test code, hidden inputs and pytest's
-tracebacks are never copied into a result; an unexpected grader exception is logged for the
-instructor and reported to the student as a grader error.
+fields, or a fixed sentence for sandbox outcomes. Test code, hidden inputs (parameter values
+included) and pytest's tracebacks are never copied into a result; an unexpected grader
+exception is kept for the instructor (``grader_errors``) and reported to the student as a
+grader error.
 """
 from __future__ import annotations
 
-import resource
-import time
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from gdkit.assignments import Assignment
-from gdkit.notebook import read_submission, graded_code_cells
-from gdkit.errors import GdkitError
-from gdkit.grading import outputs, randomness, sanitize
-from gdkit.grading.student import (MissingFunction, SandboxFailed, Student, StudentRaised, WorkerDied, Zygote,
-                                   start_zygote)
-from gdkit.record import GRADER_ERROR, QuestionResult, Record, TestResult
-from gdkit.sandbox.limits import Limits
+from gdkit.grading import randomness, sanitize
+from gdkit.grading.student import MissingFunction, SandboxFailed, StudentRaised, WorkerDied
+from gdkit.record import GRADER_ERROR, QuestionResult, TestResult
 
 MARKER = "question"
+STUDENT = "student"  # the fixture every hidden test asks for
 # What a student reads when a worker hung or died: what happened, never the worker's details.
 # An exit status, a signal or a byte count may have been chosen by the student's code from a
 # hidden input; the details go to the instructor's worker-failures.log.
@@ -44,25 +49,6 @@ class SubmissionUnusable(Exception):
         super().__init__(reason)
         self.status = status
         self.reason = reason
-
-
-@dataclass
-class Submission:
-    student: str
-    path: str
-
-
-@dataclass
-class _Progress:
-    """What the session learns about one student while their tests run."""
-
-    submission: Submission
-    started: float = field(default_factory=time.monotonic)
-    status: str = "ok"
-    reason: str = ""
-    tests: list[TestResult] = field(default_factory=list)
-    handle: Student | None = None
-    digest: str | None = None  # sha256 of the file as it was read for grading
 
 
 def student_message(exc: BaseException | None) -> dict:
@@ -104,189 +90,160 @@ def student_message(exc: BaseException | None) -> dict:
                                                "your instructor has the details."}
 
 
-class GradingPlugin:
-    """Registered with ``pytest.main(plugins=[...])`` by :mod:`gdkit.grading.session`."""
+def test_key(path, name: str) -> str:
+    """A test case's key for seeding (``file stem::case name``): the same on every path."""
+    return f"{Path(path).stem}::{name}"
 
-    def __init__(self, assignment: Assignment, submissions: list[Submission], *, limits: Limits,
-                 on_done, zygote: Zygote | None = None, seed: int | None = None, per_student: bool = False):
+
+test_key.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test of the kit's own
+
+
+def pytest_args(suite_dir: Path, ini: Path) -> list[str]:
+    """``pytest.main`` arguments that run a hidden suite, the same on every path.
+
+    ``ini`` is an empty ``pytest.ini``: no configuration of the course or the machine applies,
+    conftest files count only inside the suite folder, and the pytest plugins installed on the
+    machine are not loaded (one of them runs ``git`` at every start). Trimmed to what grading
+    needs: no terminal (results go to records), no assertion rewriting (checks raise Fail with
+    their own messages), no cache, and no end-of-session garbage-collection sweep for
+    unraisable exceptions (~0.3 s per session).
+    """
+    return [str(suite_dir), "-c", str(ini), "--rootdir", str(suite_dir), "--confcutdir", str(suite_dir),
+            "--disable-plugin-autoload", "-p", "no:cacheprovider", "-p", "no:terminal",
+            "-p", "no:unraisableexception", "-p", "no:threadexception", "--assert=plain", "--capture=no",
+            "--import-mode=importlib", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+
+
+class SuitePlugin:
+    """What every path does with a hidden suite; a subclass provides the ``student`` fixture.
+
+    A subclass says where a test's result goes (:meth:`results_for`), whose test it is
+    (:meth:`label`) and may act after each test's teardown (:meth:`after_teardown`).
+    ``question`` keeps only that question's tests; ``per_student`` draws hidden inputs per
+    (seed, student) (see :mod:`gdkit.grading.randomness`).
+    """
+
+    def __init__(self, assignment: Assignment, *, seed: int | None = None, question: str | None = None,
+                 per_student: bool = False):
         self.assignment = assignment
-        self.submissions = {s.student: s for s in submissions}
-        self.limits = limits
-        self.on_done = on_done
-        self.zygote = zygote
         self.seed = randomness.run_seed(assignment.name, seed)
-        self.per_student = per_student  # hidden inputs drawn per (seed, student): see randomness
-        self.progress: dict[str, _Progress] = {}
-        self.grader_errors: list[str] = []
-        self.worker_failures: list[str] = []  # for the instructor only (worker-failures.log)
+        self.question = question
+        self.per_student = per_student
+        self.grader_errors: list[str] = []   # tracebacks of the grader's own failures, for the instructor
+        self.broken: list[str] = []          # the same, one short line each: what failed and its exception type
+        self.interrupted = False             # a KeyboardInterrupt stopped the session
+        self._failed: dict[str, BaseException | None] = {}  # nodeid -> its first failure's exception
+        self._cases: dict[str, str] = {}              # nodeid -> case name, for parametrized tests
+        self._counted: dict[tuple, int] = {}          # (student, test) -> cases collected so far
+
+    # -- what a subclass provides
+    def results_for(self, item) -> list[TestResult] | None:
+        """The list this test case's result is appended to; None: not recorded."""
+        raise NotImplementedError
+
+    def after_teardown(self, item) -> None:
+        """Called once a test case is torn down and its result recorded."""
+
+    def questions(self, tests: list[TestResult]) -> list[QuestionResult]:
+        """Every question of the assignment (or the one kept), scored from ``tests``."""
+        kept = [q for q in self.assignment.questions if self.question in (None, q.id)]
+        return [QuestionResult.scored(q.id, q.points, [t for t in tests if t.question == q.id]) for q in kept]
 
     # -- configuration and collection
     def pytest_configure(self, config):
         config.addinivalue_line("markers", f"{MARKER}(id, weight=1): the question a hidden test grades")
-        if self.zygote is None:
-            self.zygote = start_zygote()
         randomness.start_run(self.seed, self.per_student)  # before the suites are imported: they draw at import
-
-    def pytest_unconfigure(self, config):
-        if self.zygote is not None:
-            self.zygote.close()
-
-    def pytest_generate_tests(self, metafunc):
-        if "student" in metafunc.fixturenames:
-            ids = list(self.submissions)
-            metafunc.parametrize("student", ids, indirect=True, scope="session", ids=ids)
 
     def pytest_collection_modifyitems(self, session, config, items):
         for item in items:
             # pytest renders a failure's traceback with source excerpts (~50 ms each); no
-            # student ever sees it and grader errors are logged from the exception itself.
+            # student ever sees it and grader errors are kept from the exception itself.
             item.repr_failure = _no_traceback
             item._repr_failure_py = _no_traceback
             marker = item.get_closest_marker(MARKER)
             if marker is None or not marker.args or self.assignment.question(marker.args[0]) is None:
-                raise pytest.UsageError(f"hidden test {item.nodeid} must be marked with a question id "
-                                        f"of {self.assignment.name}")
+                problem = f"hidden test {item.nodeid} must be marked with a question id of {self.assignment.name}"
+                self._grader_error(problem, problem, "UsageError")
+                raise pytest.UsageError(problem)
+        if self.question is not None:
+            kept = [i for i in items if i.get_closest_marker(MARKER).args[0] == self.question]
+            dropped = [i for i in items if i.get_closest_marker(MARKER).args[0] != self.question]
+            if dropped:
+                config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
 
-    # -- the fixture
-    @pytest.fixture(scope="session")
-    def student(self, request):
-        submission = self.submissions[request.param]
-        progress = _Progress(submission)
-        self.progress[submission.student] = progress
-        try:
-            handle = self._start(submission, progress)
-            yield handle
-        finally:
-            self._finish(progress)
+    def pytest_collectreport(self, report):
+        if report.failed:  # a suite file that does not import: nothing of it can grade
+            self._grader_error(f"collecting {report.nodeid}", f"collecting {report.nodeid}:\n{report.longreprtext}",
+                               "CollectError")
 
-    def _start(self, submission: Submission, progress: _Progress):
-        progress.digest = outputs.file_digest(submission.path)
-        try:
-            notebook = read_submission(submission.path)
-            cells = graded_code_cells(notebook)
-        except GdkitError as exc:
-            progress.status = getattr(exc, "status", "invalid-notebook")
-            progress.reason = sanitize.line(str(exc))
-            return _Unusable(progress.status, progress.reason)
-        handle = Student(self.zygote, cells, limits=self.limits)
-        progress.handle = handle
-        try:
-            handle.start()
-        except SandboxFailed as exc:  # not the student's doing: reported, regraded on the next run
-            progress.status = GRADER_ERROR
-            progress.reason = sanitize.line(f"the sandbox failed before the notebook ran ({exc.detail})")
-            handle.close()
-            return _Unusable(progress.status, progress.reason)
-        except WorkerDied as exc:
-            progress.status = _status(exc.reason)
-            where = "while loading the notebook"
-            # Before the first call: no hidden input yet, so the details are the student's own.
-            progress.reason = sanitize.line(f"{exc.detail or exc.reason} {where}")
-            handle.close()
-            return _Unusable(progress.status, progress.reason)
-        return handle
+    def pytest_itemcollected(self, item):
+        # Items come in the order of their parameter sets, whatever the student's place in them.
+        callspec = getattr(item, "callspec", None)
+        if callspec is None or not any(name != STUDENT for name in callspec.params):
+            return
+        base = getattr(item, "originalname", None) or item.name
+        key = (self.label(item), item.parent.nodeid if item.parent is not None else "", base)
+        position = self._counted.get(key, 0)
+        self._counted[key] = position + 1
+        self._cases[item.nodeid] = f"{base}[{position}]"
 
-    def _finish(self, progress: _Progress) -> None:
-        handle = progress.handle
-        if handle is not None:
-            handle.close()
-            if progress.status == "ok" and handle.failures:
-                first = handle.failures[0]
-                progress.status = _status(first.reason)
-                progress.reason = (f"{len(handle.failures)} worker failure(s); first: "
-                                   f"{DIED.get(first.reason, 'crashed')} (see worker-failures.log)")
-            self.worker_failures += [sanitize.line(f"{progress.submission.student}: {f.reason}: {f.detail}", 500)
-                                     for f in handle.failures]
-        self.on_done(self._record(progress))
+    def case_name(self, item) -> str:
+        """A test case's name in records and seeds: the function's name, and for a parametrized
+        test its case's position (``test_x[2]``), never its parameters' values (they may be
+        hidden inputs) nor the student: every path and every student name it alike."""
+        return self._cases.get(item.nodeid) or getattr(item, "originalname", None) or item.name
 
-    def _record(self, progress: _Progress) -> Record:
-        broken = sum(t.kind == GRADER_ERROR for t in progress.tests)
-        if broken:  # the suite, not the student: never a final grade, regraded on the next run
-            progress.status = GRADER_ERROR
-            progress.reason = f"the grader failed on {broken} check(s); see grader-errors.log"
-        by_question: dict[str, list[TestResult]] = {q.id: [] for q in self.assignment.questions}
-        for test in progress.tests:
-            by_question[test.question].append(test)
-        handle = progress.handle
-        record = Record(
-            student=progress.submission.student,
-            assignment=self.assignment.name,
-            path=progress.submission.path,
-            seed=self.seed,
-            sha256=progress.digest,
-            limits=self.limits.to_json(),
-            status=progress.status,
-            reason=progress.reason,
-            questions=[QuestionResult.scored(q.id, q.points, by_question[q.id]) for q in self.assignment.questions],
-            max_total=self.assignment.max_total,
-            cells=sanitize.load_errors(handle.load_report if handle else []),
-            output=sanitize.text(handle.output, sanitize.OUTPUT_LIMIT) if handle else "",
-            artifacts=handle.artifacts if handle else {},
-            seconds=round(time.monotonic() - progress.started, 4),
-            worker_max_rss_kb=handle.max_rss_kb if handle else 0,
-            worker_cpu_seconds=round(handle.cpu_seconds, 4) if handle else 0.0,
-            grader_max_rss_kb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-            extra={"inputs": "per-student"} if self.per_student else {},
-        )
-        return sanitize.within(record.rescore(), sanitize.RECORD_LIMIT)
+    def pytest_keyboard_interrupt(self, excinfo):
+        self.interrupted = True
 
-    # -- per-test results
-    def pytest_runtest_call(self, item):
-        student = item.callspec.params.get("student") if hasattr(item, "callspec") else None
-        randomness.start_test(test_key(item.path, item.originalname or item.name), student)
+    def _grader_error(self, what: str, details: str, exc_type: str) -> None:
+        self.grader_errors.append(details)
+        self.broken.append(f"{what} ({exc_type})")
+
+    # -- per-test seeding and results
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item):
+        # Before the fixtures are set up, so a test's fixtures draw its inputs too.
+        randomness.start_test(test_key(item.path, self.case_name(item)), self.label(item) or None)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
         report = outcome.get_result()
-        if report.when == "setup" and report.passed:
+        if report.failed or report.skipped:
+            self._failed.setdefault(item.nodeid, call.excinfo.value if call.excinfo is not None else None)
+        if report.when != "teardown":
             return
-        if report.when == "teardown" and report.passed:
-            return
-        student_id = item.callspec.params.get("student") if hasattr(item, "callspec") else None
-        progress = self.progress.get(student_id)
-        if progress is None:
-            return
-        exc = call.excinfo.value if call.excinfo is not None else None
-        if report.when == "call" or not report.passed:
+        # One result per test case, when all of it (setup, call, teardown) has run.
+        passed = item.nodeid not in self._failed
+        exc = self._failed.pop(item.nodeid, None)
+        results = self.results_for(item) if STUDENT in getattr(item, "fixturenames", ()) else None
+        if results is not None:
             marker = item.get_closest_marker(MARKER)
-            info = student_message(exc if not report.passed else None)
-            if info["kind"] == "grader-error":
-                self.grader_errors.append(f"{student_id} {item.nodeid}:\n" +
-                                          "".join(traceback.format_exception(exc)))
-            progress.tests.append(TestResult(
-                name=item.originalname or item.name,
+            if not passed and exc is None:  # failed without an exception: pytest's own doing
+                exc = RuntimeError(f"{item.nodeid} did not pass ({report.outcome} at {report.when})")
+            info = student_message(exc)
+            if info["kind"] == GRADER_ERROR:
+                self._grader_error(item.nodeid, f"{self.label(item)} {item.nodeid}:\n"
+                                   + "".join(traceback.format_exception(exc)), type(exc).__name__)
+            results.append(TestResult(
+                name=self.case_name(item),
                 question=marker.args[0],
                 weight=float(marker.kwargs.get("weight", 1)),
-                passed=bool(report.passed),
+                passed=passed,
                 description=_first_doc_line(item),
                 **sanitize.result_fields(info),
             ))
+        self.after_teardown(item)
 
-
-def _status(reason: str) -> str:
-    """A record's status for a WorkerDied reason."""
-    return {"gave-up": "crashed", "budget": "timeout"}.get(reason, reason)
-
-
-def test_key(path, name: str) -> str:
-    """A test's name for seeding: the same in the grader and in the kernel path."""
-    return f"{Path(path).stem}::{name}"
+    def label(self, item) -> str:
+        """Whose test this is (the student id; "" when unknown)."""
+        return ""
 
 
 def _no_traceback(excinfo, style=None) -> str:
     return f"{excinfo.typename}"
-
-
-class _Unusable:
-    """Stands in for a Student whose submission cannot run: every use fails with the reason."""
-
-    def __init__(self, status: str, reason: str):
-        self.status, self.reason = status, reason
-        self.artifacts: dict = {}
-
-    def __getattr__(self, name):
-        raise SubmissionUnusable(self.status, self.reason)
 
 
 def _first_doc_line(item) -> str:

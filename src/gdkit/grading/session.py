@@ -26,7 +26,8 @@ def run(spec: dict, zygote=None) -> int:
     from gdkit import assignments
     from gdkit.feedback import render
     from gdkit.grading import outputs
-    from gdkit.grading.plugin import GradingPlugin, Submission
+    from gdkit.grading.plugin import pytest_args
+    from gdkit.grading.sandboxed import GradingPlugin, Submission
     from gdkit.record import Record
     from gdkit.sandbox.limits import Limits
 
@@ -50,14 +51,7 @@ def run(spec: dict, zygote=None) -> int:
     with tempfile.TemporaryDirectory(prefix="gdkit-session-") as tmp:
         ini = Path(tmp) / "pytest.ini"
         ini.write_text("[pytest]\n")
-        args = [str(assignment.suite_dir), "-c", str(ini), "--rootdir", str(assignment.suite_dir),
-                # Trimmed to what grading needs: no terminal (results go to files), no assertion
-                # rewriting (checks raise Fail with their own messages), and no end-of-session
-                # garbage-collection sweep for unraisable exceptions (~0.3 s per session).
-                "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:unraisableexception",
-                "-p", "no:threadexception", "--assert=plain", "--capture=no",
-                "--import-mode=importlib", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
-        code = pytest.main(args, plugins=[plugin])
+        code = pytest.main(pytest_args(assignment.suite_dir, ini), plugins=[plugin])
     if plugin.grader_errors:
         log = outdir / "grader-errors.log"
         with open(log, "a") as f:

@@ -1,0 +1,195 @@
+"""``gdkit grade``'s pytest plugin: the ``student`` fixture is a sandbox worker per submission.
+
+The fixture is parametrized with the session's submissions at session scope, so pytest runs
+every test for one student, then the next, and a student's worker is torn down (and their
+record handed to ``on_done``) before the next one's starts. Markers, seeding, per-test results
+and scoring are the shared :class:`gdkit.grading.plugin.SuitePlugin`'s.
+"""
+from __future__ import annotations
+
+import resource
+import time
+from dataclasses import dataclass, field
+
+import pytest
+
+from gdkit.assignments import Assignment
+from gdkit.errors import GdkitError
+from gdkit.grading import outputs, sanitize
+from gdkit.grading.plugin import DIED, STUDENT, SubmissionUnusable, SuitePlugin
+from gdkit.notebook import graded_code_cells, read_submission
+from gdkit.grading.student import SandboxFailed, Student, WorkerDied, Zygote, start_zygote
+from gdkit.record import GRADER_ERROR, Record, TestResult
+from gdkit.sandbox.limits import Limits
+
+
+@dataclass
+class Submission:
+    student: str
+    path: str
+
+
+@dataclass
+class _Progress:
+    """What the session learns about one student while their tests run."""
+
+    submission: Submission
+    started: float = field(default_factory=time.monotonic)
+    status: str = "ok"
+    reason: str = ""
+    tests: list[TestResult] = field(default_factory=list)
+    handle: Student | None = None
+    digest: str | None = None  # sha256 of the file as it was read for grading
+    finished: float | None = None  # when the student's fixture was torn down (time.monotonic)
+    grader_max_rss_kb: int = 0
+
+
+class GradingPlugin(SuitePlugin):
+    """Registered with ``pytest.main(plugins=[...])`` by :mod:`gdkit.grading.session`."""
+
+    def __init__(self, assignment: Assignment, submissions: list[Submission], *, limits: Limits,
+                 on_done, zygote: Zygote | None = None, seed: int | None = None, per_student: bool = False):
+        super().__init__(assignment, seed=seed, per_student=per_student)
+        self.submissions = {s.student: s for s in submissions}
+        self.limits = limits
+        self.on_done = on_done
+        self.zygote = zygote
+        self.progress: dict[str, _Progress] = {}
+        self.worker_failures: list[str] = []  # for the instructor only (worker-failures.log)
+
+    # -- configuration
+    def pytest_configure(self, config):
+        super().pytest_configure(config)
+        if self.zygote is None:
+            self.zygote = start_zygote()
+
+    def pytest_unconfigure(self, config):
+        if self.zygote is not None:
+            self.zygote.close()
+
+    def pytest_generate_tests(self, metafunc):
+        if STUDENT in metafunc.fixturenames:
+            ids = list(self.submissions)
+            metafunc.parametrize(STUDENT, ids, indirect=True, scope="session", ids=ids)
+
+    # -- the fixture
+    @pytest.fixture(scope="session")
+    def student(self, request):
+        submission = self.submissions[request.param]
+        progress = _Progress(submission)
+        self.progress[submission.student] = progress
+        try:
+            handle = self._start(submission, progress)
+            yield handle
+        finally:
+            self._finish(progress)
+
+    def _start(self, submission: Submission, progress: _Progress):
+        progress.digest = outputs.file_digest(submission.path)
+        try:
+            notebook = read_submission(submission.path)
+            cells = graded_code_cells(notebook)
+        except GdkitError as exc:
+            progress.status = getattr(exc, "status", "invalid-notebook")
+            progress.reason = sanitize.line(str(exc))
+            return _Unusable(progress.status, progress.reason)
+        assert self.zygote is not None  # started in pytest_configure
+        handle = Student(self.zygote, cells, limits=self.limits)
+        progress.handle = handle
+        try:
+            handle.start()
+        except SandboxFailed as exc:  # not the student's doing: reported, regraded on the next run
+            progress.status = GRADER_ERROR
+            progress.reason = sanitize.line(f"the sandbox failed before the notebook ran ({exc.detail})")
+            handle.close()
+            return _Unusable(progress.status, progress.reason)
+        except WorkerDied as exc:
+            progress.status = _status(exc.reason)
+            where = "while loading the notebook"
+            # Before the first call: no hidden input yet, so the details are the student's own.
+            progress.reason = sanitize.line(f"{exc.detail or exc.reason} {where}")
+            handle.close()
+            return _Unusable(progress.status, progress.reason)
+        return handle
+
+    def _finish(self, progress: _Progress) -> None:
+        handle = progress.handle
+        if handle is not None:
+            handle.close()
+            if progress.status == "ok" and handle.failures:
+                first = handle.failures[0]
+                progress.status = _status(first.reason)
+                progress.reason = (f"{len(handle.failures)} worker failure(s); first: "
+                                   f"{DIED.get(first.reason, 'crashed')} (see worker-failures.log)")
+            self.worker_failures += [sanitize.line(f"{progress.submission.student}: {f.reason}: {f.detail}", 500)
+                                     for f in handle.failures]
+        # The record is made once the last test's result is in (see after_teardown).
+        progress.finished = time.monotonic()
+        progress.grader_max_rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    # -- results
+    def results_for(self, item) -> list[TestResult] | None:
+        progress = self.progress.get(self.label(item))
+        return progress.tests if progress is not None else None
+
+    def label(self, item) -> str:
+        callspec = getattr(item, "callspec", None)
+        return str(callspec.params.get(STUDENT, "")) if callspec is not None else ""
+
+    def after_teardown(self, item) -> None:
+        # pytest tears a student's fixture down at the next student's first setup, or at the
+        # end of the session: after that student's last result is in.
+        self._emit_finished()
+
+    @pytest.hookimpl(trylast=True)  # after pytest's own teardown of what is left
+    def pytest_sessionfinish(self, session):
+        self._emit_finished()
+
+    def _emit_finished(self) -> None:
+        for student in [s for s, p in self.progress.items() if p.finished is not None]:
+            self.on_done(self._record(self.progress.pop(student)))
+
+    def _record(self, progress: _Progress) -> Record:
+        broken = sum(t.kind == GRADER_ERROR for t in progress.tests)
+        if broken:  # the suite, not the student: never a final grade, regraded on the next run
+            progress.status = GRADER_ERROR
+            progress.reason = f"the grader failed on {broken} check(s); see grader-errors.log"
+        handle = progress.handle
+        ended = progress.finished if progress.finished is not None else time.monotonic()
+        record = Record(
+            student=progress.submission.student,
+            assignment=self.assignment.name,
+            path=progress.submission.path,
+            seed=self.seed,
+            sha256=progress.digest,
+            limits=self.limits.to_json(),
+            status=progress.status,
+            reason=progress.reason,
+            questions=self.questions(progress.tests),
+            max_total=self.assignment.max_total,
+            cells=sanitize.load_errors(handle.load_report if handle else []),
+            output=sanitize.text(handle.output, sanitize.OUTPUT_LIMIT) if handle else "",
+            artifacts=handle.artifacts if handle else {},
+            seconds=round(ended - progress.started, 4),
+            worker_max_rss_kb=handle.max_rss_kb if handle else 0,
+            worker_cpu_seconds=round(handle.cpu_seconds, 4) if handle else 0.0,
+            grader_max_rss_kb=progress.grader_max_rss_kb,
+            extra={"inputs": "per-student"} if self.per_student else {},
+        )
+        return sanitize.within(record.rescore(), sanitize.RECORD_LIMIT)
+
+
+def _status(reason: str) -> str:
+    """A record's status for a WorkerDied reason."""
+    return {"gave-up": "crashed", "budget": "timeout"}.get(reason, reason)
+
+
+class _Unusable:
+    """Stands in for a Student whose submission cannot run: every use fails with the reason."""
+
+    def __init__(self, status: str, reason: str):
+        self.status, self.reason = status, reason
+        self.artifacts: dict = {}
+
+    def __getattr__(self, name):
+        raise SubmissionUnusable(self.status, self.reason)
