@@ -46,6 +46,7 @@ def _gdkit_points(record):
     return record.scores()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("student", HONEST)
 def test_same_points_per_question(both, student):
     # Both paths draw the hidden inputs from the same seed, student id and test name, so even
@@ -54,6 +55,7 @@ def test_same_points_per_question(both, student):
     assert autograded.scores[student] == pytest.approx(_gdkit_points(gdkit[student]), abs=1e-6)
 
 
+@pytest.mark.slow
 def test_partial_credit_flows_through_nbgrader(both):
     # Points strictly between 0 and the maximum can only come from the grade cell's numeric
     # result (nbgrader gives all or nothing otherwise), and every honest grade cell shows it.
@@ -73,6 +75,7 @@ def test_partial_credit_flows_through_nbgrader(both):
             assert value == pytest.approx(autograded.scores[student][qid])
 
 
+@pytest.mark.slow
 def test_broken_file_is_ungraded_by_nbgrader_and_invalid_for_gdkit(both):
     _, autograded, gdkit = both
     assert BROKEN not in autograded.scores
@@ -81,6 +84,7 @@ def test_broken_file_is_ungraded_by_nbgrader_and_invalid_for_gdkit(both):
     assert gdkit[BROKEN].status == "invalid-json" and gdkit[BROKEN].total == 0
 
 
+@pytest.mark.slow
 def test_autograde_wall_time_is_measured(both):
     _, autograded, _ = both
     assert 0 < autograded.seconds < 600

@@ -13,13 +13,13 @@ import sys
 import nbformat
 import numpy as np
 import pytest
+from minicourse import notebook, write_course
 
 from gdkit.grading import randomness
 from gdkit.grading.inkernel import GraderError, grade_question
 from gdkit.grading.runner import grade_submissions
 from gdkit.nbgrader_course import make_course
 from gdkit.notebook import graded_code_cells, read_submission
-from minicourse import notebook, write_course
 
 NAME = "pmini"
 POINTS = {"q1_double": 10.0, "q2_scale": 12.0}
