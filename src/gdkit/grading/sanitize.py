@@ -207,13 +207,19 @@ def _cut_examples(record: Record, limit: int) -> None:
                     setattr(t, key, text(getattr(t, key), limit) if limit else None)
 
 
+def _cut_messages(record: Record, limit: int) -> None:
+    for q in record.questions:
+        for t in q.tests:
+            t.message = line(t.message, limit)
+
+
 # Ways to make an oversized record smaller, least loss first; each keeps every score.
 _SHRINK = (
     lambda r: _cut_examples(r, 300),
     lambda r: setattr(r, "output", text(r.output, 200)),
     lambda r: setattr(r, "cells", r.cells[:5]),
     lambda r: _cut_examples(r, 0),
-    lambda r: [setattr(t, "message", line(t.message, 120)) for q in r.questions for t in q.tests],
+    lambda r: _cut_messages(r, 120),
 )
 
 

@@ -33,8 +33,9 @@ import math
 import socket
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Literal
 
 import numpy as np
 
@@ -53,7 +54,7 @@ _REAL_TYPES = (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uin
                np.uint64, np.float16, np.float32, np.float64, np.longdouble)
 ALLOWED_DTYPES = frozenset(np.dtype(t).name for t in _REAL_TYPES)
 # dtype string on the wire -> dtype; both byte orders, so an array comes back bit for bit.
-WIRE_DTYPES = {d.str: d for t in _REAL_TYPES for order in "<>" for d in [np.dtype(t).newbyteorder(order)]}
+WIRE_DTYPES = {d.str: d for t in _REAL_TYPES for d in (np.dtype(t).newbyteorder("<"), np.dtype(t).newbyteorder(">"))}
 # What a refused array holds, in words: a fixed phrase, never the dtype's own text (a
 # structured dtype's field names are the student's words).
 _KIND_WORDS = {"c": "complex numbers", "O": "Python objects", "V": "structured records", "U": "strings",
@@ -81,7 +82,7 @@ class Bounds:
     max_json_depth: int = 3 * MAX_DEPTH + 32  # a dict level is 3 JSON levels; room for the envelope
     max_array_bytes: int = MAX_MESSAGE  # the sum of the decoded arrays' bytes
 
-    def fit(self, max_bytes: int) -> "Bounds":
+    def fit(self, max_bytes: int) -> Bounds:
         """These bounds with the byte limits lowered to ``max_bytes`` (never raised)."""
         return Bounds(min(self.max_bytes, max_bytes), self.max_values, self.max_json_depth,
                       min(self.max_array_bytes, max_bytes))
@@ -119,7 +120,7 @@ def _container(depth: int) -> None:
 def _encode_array(value: np.ndarray, _depth: int) -> dict:
     array = np.asarray(value)  # subclasses (matrix, masked, memmap) travel as plain arrays
     _refuse_dtype(array.dtype, "an array")
-    order = "F" if array.ndim > 1 and array.flags.f_contiguous and not array.flags.c_contiguous else "C"
+    order: Literal["C", "F"] = "F" if array.ndim > 1 and array.flags.f_contiguous and not array.flags.c_contiguous else "C"
     return {"__nd__": [array.dtype.str, list(array.shape), order, _b64(array.tobytes(order=order))]}
 
 
@@ -156,7 +157,7 @@ _ENCODERS: dict[type, Callable[[Any, int], Any]] = {
 }
 # A subclass of a builtin (an IntEnum, a namedtuple, an OrderedDict) travels as its base type.
 _BASES: dict[type, Callable[[Any], Any]] = {
-    int: int.__index__, str: str.__str__, float: float.__float__, list: list, tuple: tuple, dict: dict,
+    int: int.__index__, float: float.__float__, list: list, tuple: tuple, dict: dict,
 }
 
 
@@ -172,8 +173,13 @@ def _encoder(kind: type) -> Callable[[Any, int], Any]:
         return _encode_scalar
     for base in kind.__mro__:
         if base in _BASES:
-            return lambda value, depth, base=base: _ENCODERS[base](_BASES[base](value), depth)
+            return _as_base(base)
     raise TypeError(f"a value of type {kind.__name__} cannot be graded")
+
+
+def _as_base(base: type) -> Callable[[Any, int], Any]:
+    convert, encoder = _BASES[base], _ENCODERS[base]
+    return lambda value, depth: encoder(convert(value), depth)
 
 
 def encode(value: Any, _depth: int = 0) -> Any:
@@ -291,7 +297,7 @@ def _read_array(body: Any, reader: _Reader, _depth: int) -> np.ndarray:
     reader.spend(nbytes)
     raw = _raw(b64, nbytes, dtype)
     # A copy that owns its memory and keeps the sender's order: writable like any fresh array.
-    return np.frombuffer(raw, dtype=dtype).reshape(shape, order=order).copy(order="K")
+    return np.frombuffer(raw, dtype=dtype).reshape(tuple(shape), order="F" if order == "F" else "C").copy(order="K")
 
 
 _TAGS: dict[str, Callable[[Any, _Reader, int], Any]] = {
@@ -443,7 +449,7 @@ def _recv_exact(sock: socket.socket, n: int, deadline: float | None) -> bytearra
             sock.settimeout(None)
         try:
             count = sock.recv_into(view[got:], min(n - got, 1 << 20))
-        except socket.timeout:
+        except TimeoutError:  # socket.timeout
             raise Timeout() from None
         except (ConnectionResetError, BrokenPipeError):
             raise Closed() from None
