@@ -136,3 +136,29 @@ def test_the_same_student_draws_the_same_inputs_on_every_platform(course, tmp_pa
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ValueError, match="cannot tell whose notebook"):
         grade_question("mini", "q1", namespace)
+
+
+@pytest.mark.slow
+def test_nbgrader_autograde_draws_per_student_as_gdkit_grade(tmp_path):
+    """Real nbgrader autograde on the kit's course with per-student inputs: its kernels find
+    the student's id in their folder (a kernel that could not would fail its grade cells), and
+    the points equal `gdkit grade`'s with the same policy."""
+    from gdkit.grading.runner import grade_submissions
+    from gdkit.nbgrader_course import make_course
+
+    repo = Path(__file__).resolve().parents[1]
+    kit = tmp_path / "kit"
+    for part in ("solutions", "autograder", "assignments"):
+        shutil.copytree(repo / part / "gradient_descent", kit / part / "gradient_descent",
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    (kit / "gdkit.toml").write_text((repo / "gdkit.toml").read_text() + "\n[seed]\nper_student = true\n")
+    examples = repo / "examples" / "submissions"
+    submissions = {name: examples / f"{name}.ipynb" for name in ("alice", "erin")}
+    course = make_course(tmp_path / "nbgrader", "gradient_descent", submissions, kit_root=kit)
+    autograded = course.autograde(timeout=120)
+    records = grade_submissions("gradient_descent", list(submissions.values()), outdir=tmp_path / "gdkit",
+                                quiet=True, root=kit)
+    assert all(r.extra.get("inputs") == "per-student" for r in records)
+    for record in records:
+        assert autograded.scores[record.student] == pytest.approx(record.scores(), abs=1e-6), record.student
+    assert sum(autograded.scores["alice"].values()) == 100
