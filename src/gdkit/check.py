@@ -1,24 +1,33 @@
 """`gdkit check`: what a student runs before handing in — the visible tests, nothing hidden.
 
-The student's code runs in a sandbox worker exactly as it will when graded (same cells, same
-limits); then each visible test cell of the *release* (the pristine copy, so an edited test
-cell in the student's notebook cannot make a check pass) runs in that namespace. The hidden
-suite is never loaded here, so nothing of it can leak.
+On Linux the student's code runs in a sandbox worker exactly as it will when graded (same
+cells, same limits); then each visible test cell of the *release* (the pristine copy, so an
+edited test cell in the student's notebook cannot make a check pass) runs in that namespace.
+Elsewhere (macOS, Windows), or with ``sandbox=False``, the same cells run in a plain child
+Python with a time limit per cell (:mod:`gdkit.check_child`): the cage protects graders, not a
+student checking their own code. The hidden suite is never loaded here, so nothing of it can leak.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import os
+import queue
+import subprocess
 import sys
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
-from gdkit import assignments
+from gdkit.checksum import cell_checksum
 from gdkit.course import Course, locate, resolve
 from gdkit.errors import GdkitError
 from gdkit.notebook import graded_code_cells, is_test_cell, read_submission, to_plain_python
-from gdkit.grading.student import MissingFunction, SandboxFailed, Student, StudentRaised, WorkerDied, start_zygote
 from gdkit.sandbox.limits import DEFAULT, Limits
+
+EDITED = "this test cell was edited: restore it from the release (the grader uses the original)"
+NOT_WRITTEN = "not written yet (the stub still raises NotImplementedError)"
 
 
 @dataclass
@@ -66,18 +75,23 @@ def _own_tests(nb) -> dict:
     """A student without the course (only the release was handed out): the notebook's own test
     cells, each checked against the checksum nbgrader locked it with, so an edited test cell is
     reported instead of trusted."""
-    sys.modules.setdefault("rfc3987_syntax", None)  # see grading/session.py: a 1 s import for nothing
-    from nbgrader.utils import compute_checksum
-
     tests = {}
     for cell in nb.cells:
         if cell.get("cell_type") != "code" or not is_test_cell(cell):
             continue
         meta = cell.metadata["nbgrader"]
         edited = None
-        if meta.get("checksum") and compute_checksum(cell) != meta["checksum"]:
-            edited = "this test cell was edited: restore it from the release (the grader uses the original)"
-        tests[str(meta.get("grade_id"))] = (to_plain_python(cell.source), float(meta.get("points") or 0), edited)
+        if meta.get("checksum"):
+            try:
+                intact = cell_checksum(cell) == meta["checksum"]
+            except (KeyError, TypeError, ValueError, AttributeError):  # metadata nbgrader could not read either
+                intact = False
+            edited = None if intact else EDITED
+        try:
+            points = float(meta.get("points") or 0)
+        except (TypeError, ValueError):
+            points, edited = 0.0, EDITED
+        tests[str(meta.get("grade_id"))] = (to_plain_python(cell.source), points, edited)
     if not tests:
         raise GdkitError("this notebook has no visible test cells and no course is at hand; "
                          "open the notebook handed out by your course (its test cells are needed), "
@@ -85,13 +99,27 @@ def _own_tests(nb) -> dict:
     return tests
 
 
+def sandboxed_by_default() -> bool:
+    """The sandbox (Landlock, seccomp, a fork server) is Linux's; elsewhere checks run unsandboxed."""
+    return sys.platform.startswith("linux")
+
+
+def _failure_message(exc_type: str, message: str) -> str:
+    if exc_type == "NotImplementedError":
+        return NOT_WRITTEN
+    if exc_type == "AssertionError":
+        return message or "an assertion failed"
+    return f"{exc_type}: {message}"
+
+
 def check_notebook(path, assignment_name: str | None = None, limits: Limits = DEFAULT,
-                   course=None) -> list[CheckResult]:
-    """Run the visible tests against a student's notebook, in the sandbox.
+                   course=None, sandbox: bool | None = None) -> list[CheckResult]:
+    """Run the visible tests against a student's notebook.
 
     Inside a course (``course``: a Course or its folder; default: found from the current folder)
     the release's pristine test cells are used; with only the notebook at hand, its own test
-    cells, provided nbgrader's checksum shows they were not edited.
+    cells, provided nbgrader's checksum shows they were not edited. ``sandbox``: run in the
+    sandbox worker (default on Linux) or in a plain child Python with a time limit.
     """
     path = Path(path)
     if path.is_dir():
@@ -103,6 +131,12 @@ def check_notebook(path, assignment_name: str | None = None, limits: Limits = DE
     else:
         course = resolve(course)
     tests = _course_tests(path, nb, assignment_name, course) or _own_tests(nb)
+    if sandbox is None:
+        sandbox = sandboxed_by_default()
+    if not sandbox:
+        return _check_unsandboxed(path, graded_code_cells(nb), tests, limits)
+    from gdkit.grading.student import MissingFunction, SandboxFailed, Student, StudentRaised, WorkerDied, start_zygote
+
     zygote = start_zygote()
     student = Student(zygote, graded_code_cells(nb), limits=limits)
     results = []
@@ -119,22 +153,70 @@ def check_notebook(path, assignment_name: str | None = None, limits: Limits = DE
             if edited:
                 results.append(CheckResult(qid, points, False, edited))
                 continue
-            q = assignments.Question(qid, points, ())
             try:
-                student.run_cell(source, label=f"<cell: visible test {q.id}>")
-                results.append(CheckResult(q.id, q.points, True))
+                student.run_cell(source, label=f"<cell: visible test {qid}>")
+                results.append(CheckResult(qid, points, True))
             except StudentRaised as exc:
-                message = exc.message or "an assertion failed"
-                if exc.exc_type == "NotImplementedError":
-                    message = "not written yet (the stub still raises NotImplementedError)"
-                elif exc.exc_type != "AssertionError":
-                    message = f"{exc.exc_type}: {message}"
-                results.append(CheckResult(q.id, q.points, False, message))
+                results.append(CheckResult(qid, points, False, _failure_message(exc.exc_type, exc.message)))
             except (WorkerDied, MissingFunction) as exc:
-                results.append(CheckResult(q.id, q.points, False, str(exc)))
+                results.append(CheckResult(qid, points, False, str(exc)))
     finally:
         student.close()
         zygote.close()
+    return results
+
+
+def _check_unsandboxed(path: Path, cells, tests: dict, limits: Limits) -> list[CheckResult]:
+    """The same cells and visible tests in a plain child Python (:mod:`gdkit.check_child`):
+    each step interrupted after ``limits.timeout`` s, the child killed if that does not stop it."""
+    job = {"cells": [list(cell) for cell in cells], "timeout": limits.timeout,
+           "tests": [[qid, source] for qid, (source, _, edited) in tests.items() if not edited]}
+    child = subprocess.Popen([sys.executable, str(Path(__file__).with_name("check_child.py"))],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             cwd=path.resolve().parent, env={**os.environ, "MPLBACKEND": "Agg"})
+    lines: queue.Queue = queue.Queue()
+
+    def read() -> None:  # a thread, not select(): pipes cannot be polled on Windows
+        for line in child.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    outcome, stalled = {}, None
+    try:
+        child.stdin.write(json.dumps(job).encode("utf-8"))
+        child.stdin.close()
+        while True:
+            try:
+                line = lines.get(timeout=limits.timeout + 5)  # the child's own watchdog fires first
+            except queue.Empty:
+                stalled = f"your notebook did not finish within {limits.timeout:g} s per cell, even when interrupted"
+                break
+            if line is None:
+                stalled = "your notebook ended the check early (it exited or crashed)"
+                break
+            message = json.loads(line)
+            if message.get("done"):
+                break
+            if "test" in message:
+                outcome[message["test"]] = message
+    except BrokenPipeError:
+        stalled = "your notebook ended the check early (it exited or crashed)"
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait()
+    results = []
+    for qid, (_, points, edited) in tests.items():
+        if edited:
+            results.append(CheckResult(qid, points, False, edited))
+        elif qid not in outcome:
+            results.append(CheckResult(qid, points, False, stalled or "not run"))
+        elif outcome[qid]["ok"]:
+            results.append(CheckResult(qid, points, True))
+        else:
+            results.append(CheckResult(qid, points, False,
+                                       _failure_message(outcome[qid]["exc_type"], outcome[qid]["message"])))
     return results
 
 

@@ -354,12 +354,27 @@ def validate_command(assignment_names, jobs, course_dir, **options):
 @click.option("--assignment", "-a", default=None, help="Which assignment (default: guessed from the notebook).")
 @_limit_options
 @_course_option
-def check_command(notebook, assignment, course_dir, **options):
+@click.option("--no-sandbox", is_flag=True,
+              help="Run your notebook in a plain child Python with a time limit (the default off Linux).")
+def check_command(notebook, assignment, course_dir, no_sandbox, **options):
     """Run the visible tests on your notebook (exit 1 when one fails)."""
-    from gdkit import check
+    import platform
 
-    course = _course(course_dir) if course_dir is not None else None
-    results = check.check_notebook(notebook, assignment, _limits(options, course), course=course)
+    from gdkit import check
+    from gdkit.course import Course, locate
+
+    if course_dir is not None:
+        course = _course(course_dir)
+    else:  # a student may have no course at all: then the notebook's own test cells are used
+        found = locate()
+        course = Course.at(found, marker=False) if found else None
+    limits = _limits(options, course)
+    sandbox = check.sandboxed_by_default() and not no_sandbox
+    if not sandbox:
+        system = "asked for" if no_sandbox else f"{platform.system() or sys.platform} has none"
+        click.echo(f"gdkit check: no sandbox ({system}): your notebook runs in a plain child Python, "
+                   f"{limits.timeout:g} s per cell; the grader runs it in its sandbox", err=True)
+    results = check.check_notebook(notebook, assignment, limits, course=course, sandbox=sandbox)
     click.echo(check.report(results))
     if not all(r.passed for r in results):
         click.get_current_context().exit(1)
