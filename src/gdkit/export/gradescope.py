@@ -6,7 +6,7 @@ leave ``/autograder/results/results.json``. The bundle carries everything gradin
 nothing more::
 
     setup.sh, run_autograder           the two scripts Gradescope requires at the zip's root
-    kit/                                the kit's own source (pyproject.toml + src/gdkit), pip-installed
+    kit/                                the running kit's source (gdkit.packaging.kit_files), pip-installed
     course/autograder/<name>/           the hidden suite of this one assignment
     course/assignments/<name>/          its student release (what students were given)
     bundle.json                         which assignment and kit version the bundle grades, its
@@ -34,16 +34,6 @@ from gdkit.grading import randomness
 _EPOCH = (2020, 1, 1, 0, 0, 0)
 _SKIP_DIRS = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
 _SKIP_SUFFIXES = (".pyc", ".pyo")
-
-
-def _kit_source() -> tuple[Path, Path]:
-    """(package dir, checkout root holding pyproject.toml) of the running kit."""
-    package = Path(gdkit.__file__).resolve().parent
-    checkout = package.parents[1]
-    if not (checkout / "pyproject.toml").is_file():
-        raise GdkitError(f"the bundle carries the kit's source, but {package} is not inside a checkout with "
-                         "pyproject.toml; run from a clone of the kit installed with 'pip install -e .'")
-    return package, checkout
 
 
 def _files(folder: Path):
@@ -99,7 +89,9 @@ def bundle_bytes(assignment_name: str, root: Path | None = None, seed: int | Non
     release = assignment.root / "assignments" / assignment.name
     if not (release / assignment.notebook).is_file():
         raise GdkitError(f"no release {release / assignment.notebook}; run 'gdkit release {assignment.name}' first")
-    package, checkout = _kit_source()
+    from gdkit.packaging import kit_files
+
+    kit = kit_files()  # the running kit, from a wheel or a checkout, without course content
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
         _add(zf, "setup.sh", templating.render("gradescope-setup.sh.j2", assignment=assignment.name).encode(),
@@ -107,11 +99,8 @@ def bundle_bytes(assignment_name: str, root: Path | None = None, seed: int | Non
         _add(zf, "run_autograder", templating.render("gradescope-run_autograder.j2",
                                                      assignment=assignment.name).encode(), executable=True)
         _add(zf, "bundle.json", json.dumps(meta, indent=1).encode())
-        for name in ("pyproject.toml", "README.md"):  # setuptools needs the readme pyproject names
-            if (checkout / name).is_file():
-                _add(zf, f"kit/{name}", (checkout / name).read_bytes())
-        for path, rel in _files(package):
-            _add(zf, f"kit/src/gdkit/{rel.as_posix()}", path.read_bytes())
+        for rel, data in kit.items():
+            _add(zf, f"kit/{rel}", data)
         for path, rel in _files(assignment.suite_dir):
             _add(zf, f"course/autograder/{assignment.name}/{rel.as_posix()}", path.read_bytes())
         for path, rel in _files(release):
