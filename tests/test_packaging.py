@@ -130,7 +130,7 @@ def test_the_installed_wheel_copies_grades_and_exports_the_example_course(kit_ve
         names = zf.namelist()
         assert "kit/pyproject.toml" in names and "kit/src/gdkit/grading/runner.py" in names
         assert "kit/LICENSE" in names
-        assert not [n for n in names if "bundled_course" in n or "scaffold" in n or "solutions" in n]
+        assert not [n for n in names if "bundled_course" in n or "templates/scaffold" in n or "solutions" in n]
         assert b"### BEGIN SOLUTION" not in b"".join(zf.read(n) for n in names)
         zf.extractall(autograder / "source")
     (autograder / "submission").mkdir()
