@@ -145,3 +145,37 @@ def test_the_installed_wheel_copies_grades_and_exports_the_example_course(kit_ve
     results = json.loads((autograder / "results" / "results.json").read_text())
     graded = {row.split(",")[0]: row.split(",")[7] for row in text.splitlines()[1:]}
     assert results["score"] == pytest.approx(float(graded["carol"]))
+
+
+INSTRUCTOR_ONLY = ("nbgrader", "matplotlib", "jupytext", "nbclient", "yaml", "jinja2", "notebook", "jupyterlab",
+                   "ipykernel", "IPython")
+
+
+def lean_env(tmp_path: Path) -> dict:
+    """An environment where the instructor extra's packages refuse to import (stand-in packages
+    first on the path), as in `pip install gdkit` without [instructor]."""
+    blocked = tmp_path / "blocked"
+    for name in INSTRUCTOR_ONLY:
+        (blocked / name).mkdir(parents=True)
+        (blocked / name / "__init__.py").write_text(f"raise ImportError('{name} is not in the lean install')\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("GDKIT_COURSE", "GDKIT_ROOT")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(blocked), env.get("PYTHONPATH", "")]))
+    return env
+
+
+def test_grade_and_check_need_only_the_lean_core(tmp_path):
+    env = lean_env(tmp_path)
+    probe = subprocess.run([sys.executable, "-c", "import nbgrader"], capture_output=True, text=True, env=env)
+    assert "not in the lean install" in probe.stderr  # the stand-ins work
+    notebook = REPO / "examples" / "submissions" / "carol.ipynb"
+    done = subprocess.run([sys.executable, "-m", "gdkit.cli", "grade", str(notebook), "--out", str(tmp_path / "g"),
+                           "--course", str(REPO)], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "carol" in done.stdout and (tmp_path / "g" / "carol" / "feedback.html").is_file()
+    done = subprocess.run([sys.executable, "-m", "gdkit.cli", "check", str(notebook)], capture_output=True,
+                          text=True, env=env, cwd=REPO, timeout=300)
+    assert done.returncode == 1 and "4 of 6 questions pass" in done.stdout, done.stdout + done.stderr
+    done = subprocess.run([sys.executable, "-m", "gdkit.cli", "release", "--check"], capture_output=True,
+                          text=True, env=env, cwd=REPO, timeout=300)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1  # instructor commands: a one-line error
+    assert "pip install 'gdkit[instructor]'" in done.stderr

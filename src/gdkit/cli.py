@@ -658,6 +658,11 @@ def main(argv=None) -> int:
     except GdkitError as exc:
         click.echo(f"gdkit: error: {exc}", err=True)
         return 2
+    except ImportError as exc:  # a lean install (pip install gdkit) running an instructor command
+        missing = getattr(exc, "name", None) or str(exc).split("\n")[0]
+        click.echo(f"gdkit: error: this command needs a package that is not installed ({missing}); "
+                   "install the instructor tools with: pip install 'gdkit[instructor]'", err=True)
+        return 2
     except BrokenPipeError:
         return 1
     return status if isinstance(status, int) else 0
