@@ -187,7 +187,7 @@ def test_off_linux_the_check_is_unsandboxed_by_default(tmp_path, release, answer
 
     monkeypatch.setattr(sys, "platform", "darwin")
     monkeypatch.setattr("platform.system", lambda: "Darwin")
-    monkeypatch.setattr("gdkit.sandbox.client.Zygote", None)  # the sandbox must not even be started
+    monkeypatch.setattr("gdkit.grading.student.start_zygote", None)  # the sandbox must not even be started
     assert main(["check", str(write(tmp_path, submissions.fill_solutions(release, answers)))]) == 0
     out, err = capsys.readouterr()
     assert "6 of 6 questions pass" in out

@@ -18,13 +18,15 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-
+from gdkit import startup
 from gdkit.checksum import cell_checksum
 from gdkit.course import Course, locate, resolve
 from gdkit.errors import GdkitError
-from gdkit.notebook import graded_code_cells, is_test_cell, read_submission, to_plain_python
 from gdkit.sandbox.limits import DEFAULT, Limits
+
+# Notebook reading (nbformat) is imported only once the sandbox has started, so that the two
+# overlap: `gdkit check` is a command a student waits for.
+startup.skip_unused_imports()
 
 EDITED = "this test cell was edited: restore it from the release (the grader uses the original)"
 NOT_WRITTEN = "not written yet (the stub still raises NotImplementedError)"
@@ -39,10 +41,21 @@ class CheckResult:
 
 
 def _visible_tests(release: Path) -> dict[str, str]:
-    """grade_id -> source of each visible test cell in the release."""
-    nb = nbformat.read(release, as_version=4)
-    return {c.metadata["nbgrader"]["grade_id"]: to_plain_python(c.source)
-            for c in nb.cells if c.cell_type == "code" and is_test_cell(c)}
+    """grade_id -> source of each visible test cell in the release (the course's own file, written
+    by ``gdkit release``: read as plain JSON, without a schema check)."""
+    from gdkit.notebook import is_test_cell, to_plain_python
+
+    try:
+        cells = json.loads(release.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise GdkitError(f"the release {release} cannot be read ({exc}); run 'gdkit release' again") from None
+    tests = {}
+    for cell in cells:
+        if cell.get("cell_type") == "code" and is_test_cell(cell):
+            source = cell.get("source", "")
+            tests[cell["metadata"]["nbgrader"]["grade_id"]] = to_plain_python(
+                "".join(source) if isinstance(source, list) else source)
+    return tests
 
 
 def guess_assignment(path: Path, nb, course: Course) -> str:
@@ -72,6 +85,8 @@ def _course_tests(path: Path, nb, assignment_name: str | None, course: Course | 
 
 
 def _own_tests(nb) -> dict:
+    from gdkit.notebook import is_test_cell, to_plain_python
+
     """A student without the course (only the release was handed out): the notebook's own test
     cells, each checked against the checksum nbgrader locked it with, so an edited test cell is
     reported instead of trusted."""
@@ -124,6 +139,23 @@ def check_notebook(path, assignment_name: str | None = None, limits: Limits = DE
     path = Path(path)
     if path.is_dir():
         raise GdkitError(f"{path} is a folder; give the notebook file (e.g. {path / 'gradient_descent.ipynb'})")
+    if sandbox is None:
+        sandbox = sandboxed_by_default()
+    zygote = None
+    if sandbox and path.is_file():
+        from gdkit.grading.student import start_zygote
+
+        zygote = start_zygote()  # starts now (its own Python, numpy, the kernel probes) while we read
+    try:
+        return _check(path, assignment_name, limits, course, zygote)
+    finally:
+        if zygote is not None:
+            zygote.close()
+
+
+def _check(path: Path, assignment_name, limits: Limits, course, zygote) -> list[CheckResult]:
+    from gdkit.notebook import graded_code_cells, read_submission
+
     nb = read_submission(path)
     if course is None:
         found = locate()
@@ -131,13 +163,10 @@ def check_notebook(path, assignment_name: str | None = None, limits: Limits = DE
     else:
         course = resolve(course)
     tests = _course_tests(path, nb, assignment_name, course) or _own_tests(nb)
-    if sandbox is None:
-        sandbox = sandboxed_by_default()
-    if not sandbox:
+    if zygote is None:
         return _check_unsandboxed(path, graded_code_cells(nb), tests, limits)
-    from gdkit.grading.student import MissingFunction, SandboxFailed, Student, StudentRaised, WorkerDied, start_zygote
+    from gdkit.grading.student import MissingFunction, SandboxFailed, Student, StudentRaised, WorkerDied
 
-    zygote = start_zygote()
     student = Student(zygote, graded_code_cells(nb), limits=limits)
     results = []
     try:
@@ -162,7 +191,6 @@ def check_notebook(path, assignment_name: str | None = None, limits: Limits = DE
                 results.append(CheckResult(qid, points, False, str(exc)))
     finally:
         student.close()
-        zygote.close()
     return results
 
 

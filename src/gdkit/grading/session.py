@@ -13,10 +13,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-# jsonschema (under nbformat) imports rfc3987_syntax when present, which builds a parser
-# grammar at import: about a second per grader process, for a URI format check that notebook
-# reading never uses. Marking it absent makes jsonschema skip that one format.
-sys.modules.setdefault("rfc3987_syntax", None)
+# jsonschema (under nbformat) imports every optional format library it finds (rfc3987_syntax
+# alone builds a parser grammar: about a second per grader process) for format checks that
+# notebook reading never uses: marked absent before nbformat is imported (gdkit.startup).
+from gdkit import startup  # noqa: E402
+
+startup.skip_unused_imports()
 
 
 def run(spec: dict, zygote=None) -> int:
