@@ -30,3 +30,16 @@ def test_ci_runs_the_readme_test_command_verbatim():
 def test_main_job_options_exist():
     result = CliRunner().invoke(cli, ["grade", "--help"])
     assert result.exit_code == 0 and "--out" in result.output
+
+
+def test_the_first_screen_says_how_to_use_it_for_a_course():
+    text = (ROOT / "README.md").read_text()
+    first_screen = "\n".join(text.splitlines()[:45])
+    assert "## Use it for your course" in first_screen
+    section = first_screen.split("## Use it for your course", 1)[1]
+    commands = re.search(r"```bash\n(.*?)```", section, re.S).group(1)
+    for word in ("pip install", "gdkit init", "gdkit new", "gdkit release", "gdkit validate"):
+        assert word in commands
+    for command in ("init", "new"):
+        result = CliRunner().invoke(cli, [command, "--help"])
+        assert result.exit_code == 0, result.output
