@@ -169,3 +169,18 @@ def test_shards_graded_with_different_seeds_are_refused(course, tmp_path):
 
     with pytest.raises(GdkitError, match="seed"):
         merge(shards, tmp_path / "merged", root=root)
+
+
+def test_shards_graded_with_different_limits_are_refused(course, tmp_path):
+    root, subs = course
+    shards = []
+    for k, timeout in ((1, 5.0), (2, 6.0)):
+        out = tmp_path / f"shard{k}"
+        runner.grade_submissions("mini", [subs], outdir=out, root=root, quiet=True, shard=(k, 2), timeout=timeout)
+        shards.append(out)
+    from gdkit.errors import GdkitError
+    from gdkit.merge import merge
+
+    with pytest.raises(GdkitError, match="set of limits"):
+        merge(shards, tmp_path / "merged", root=root)
+    assert not (tmp_path / "merged").exists()

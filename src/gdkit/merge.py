@@ -25,6 +25,11 @@ from gdkit.grading import outputs, runner
 from gdkit.record import Record
 
 
+# What the shards of one grading run share, in the order a difference is reported.
+_SIGNATURE = ("assignment", "assignment definition (questions or points)", "seed (other hidden inputs)",
+              "input policy (other hidden inputs)", "set of limits (--timeout, --memory-mb, ...)")
+
+
 def _shard_records(folder: Path) -> tuple[dict[str, Record], set[str]]:
     """({student: record}, students listed in the shard's grades.csv) of one shard folder."""
     if not folder.is_dir():
@@ -52,17 +57,17 @@ def collect(shards: list[Path], expect: list[Path] | None = None,
     if len({p.resolve() for p in shards}) != len(shards):
         raise GdkitError("the same shard folder is given twice; give each once")
     merged: dict[str, tuple[Path, Record]] = {}
-    signature = None  # (assignment, question ids, points): shards must agree on all of it
+    signature = None  # (assignment, questions and points, seed, input policy, limits): shards agree on all
     for shard in shards:
         records, listed = _shard_records(shard)
         for student, record in records.items():
-            mine = (record.assignment, tuple((q.id, q.points) for q in record.questions), record.seed)
+            key = record.regrade_key()
+            mine = (record.assignment, tuple((q.id, q.points) for q in record.questions), record.seed,
+                    key["inputs"], key["limits"])
             if signature is None:
                 signature, first = mine, (shard, student)
             elif mine != signature:
-                what = ("assignment" if mine[0] != signature[0] else
-                        "assignment definition (questions or points)" if mine[1] != signature[1] else
-                        f"seed ({mine[2]} vs {signature[2]}: other hidden inputs)")
+                what = next(name for name, a, b in zip(_SIGNATURE, mine, signature) if a != b)
                 raise GdkitError(f"{shard / student} was graded with a different {what} ({mine[0]}) than "
                                  f"{first[0] / first[1]} ({signature[0]}); merge shards of one grading run only")
             if student in merged:
@@ -76,7 +81,7 @@ def collect(shards: list[Path], expect: list[Path] | None = None,
                              "rerun that shard, then merge")
     if signature is None:
         raise GdkitError("the shards hold no graded students; nothing to merge")
-    name, questions, _ = signature
+    name, questions = signature[0], signature[1]
     if expect:
         assignment = assignments.load(name, root)
         wanted = {f.student for f in runner.find_submissions(list(expect), assignment)}
