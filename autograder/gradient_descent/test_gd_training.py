@@ -1,9 +1,9 @@
 """Hidden tests for q5 (convergence with the student's own functions) and q6 (divergence).
 
 q5 runs the kit's loop with the student's four functions; the loop returns the synapses before
-every step, and everything judged is recomputed here: the errors with trusted code, and two
-steps (the first and one chosen after the run) by calling the student's functions directly on
-the same inputs, which must give the same next synapses (a function that answers the loop
+every step, and everything judged is recomputed here: the errors with trusted code, and three
+steps (the first, the last and one chosen after the run) by calling the student's functions
+directly on the same inputs, which must give the same next synapses (a function that answers the loop
 differently from a direct call gains nothing). The bar is the reference's own run on the same
 data, seed and size, plus a margin. A run whose weights never change, or whose error rises,
 scores nothing; the feedback says which of these it found.
@@ -82,7 +82,7 @@ def check_convergence(student, X, y, alpha, hidden, seed, *, label, curve=False)
     """Train with the student's functions, confirm the run, and judge its end point.
 
     Everything judged is recomputed here from the run's trajectory (the synapses before every
-    step): the errors with trusted code, and two of the steps, chosen after the run, with the
+    step): the errors with trusted code, and three of the steps, chosen after the run, with the
     student's functions called directly on the same inputs. A run that cannot be confirmed
     earns nothing, so a function that answers the loop differently from a direct call gains
     nothing.
@@ -97,14 +97,14 @@ def check_convergence(student, X, y, alpha, hidden, seed, *, label, curve=False)
     try:
         run = student.train(X, y, alpha, hidden, ITERATIONS, seed)
     except StudentRaised as exc:
-        raise _raised_in_loop(student, exc, X_f, y_f, alpha, start_0, start_1, what, settings) from None
+        raise _raised_in_loop(student, exc, X_f, y_f, start_0, start_1, what, settings) from None
     path = trajectory_of(run, start_0, start_1, what, settings)
-    confirm_steps(student, path, X_f, y_f, alpha, what, settings)
-    errors = [final_error(X_f, y_f, s0, s1) for s0, s1 in path]
+    errors = trusted_errors(path, X_f, y_f)
     if curve:
         _record_curve(student, errors, reference.errors, label)
-    error = errors[-1]
+    error = float(errors[-1])
     if np.isfinite(error) and error <= threshold:
+        confirm_steps(student, path, X_f, y_f, alpha, what, settings)  # only a passing run needs it
         return
     numbers = (f"{settings}: your functions ended with error {fmt(error)}; the reference reaches "
                f"{fmt(bar)} from {fmt(start)}, and at most {fmt(threshold)} is accepted")
@@ -116,29 +116,43 @@ def check_convergence(student, X, y, alpha, hidden, seed, *, label, curve=False)
     raise Fail(f"{what}: {finding}", detail=numbers, hint=advice)
 
 
-def trajectory_of(run, start_0, start_1, what, settings) -> list:
-    """The run's synapses before every step and after the last, checked: pairs of real arrays
-    of the starting shapes, one per step plus one, beginning at the weights the run was given."""
-    path = run.get("trajectory") if isinstance(run, dict) else None
-    if not isinstance(path, list) or len(path) != ITERATIONS + 1:
+def trajectory_of(run, start_0, start_1, what, settings) -> tuple:
+    """The run's synapses before every step and after the last, checked: two real arrays of
+    shapes (steps + 1, i, h) and (steps + 1, h, k), beginning at the weights the run was given."""
+    if not isinstance(run, dict):
         raise Fail(f"{what} did not give back the trained synapses.", detail=settings)
-    pairs = []
-    for entry in path:
-        if not isinstance(entry, (tuple, list)) or len(entry) != 2:
+    path = run.get("trajectory")
+    if path is None:  # a step changed the synapses' shape: say how, from the last synapses
+        for name, start, other in (("synapse_0", start_0, start_1), ("synapse_1", start_1, start_0)):
+            got = as_array(run.get(name), what=f"{name} after {what}")
+            hint = ("update_synapses must return (synapse_0, synapse_1) in that order" if got.shape == other.shape
+                    else "update_synapses must return each synapse in the shape it was given")
+            expect_shape(got, start.shape, what=f"{name} after {what}", hint=hint, detail=settings,
+                         shape_name=f"the shape {name} started with")
+        raise Fail(f"{what}: the synapses changed shape during training.", detail=settings,
+                   hint="update_synapses must return each synapse in the shape it was given")
+    if not isinstance(path, (tuple, list)) or len(path) != 2:
+        raise Fail(f"{what} did not give back the trained synapses.", detail=settings)
+    stacks = []
+    for name, value, start in (("synapse_0", path[0], start_0), ("synapse_1", path[1], start_1)):
+        stack = as_array(value, what=f"{name} during {what}")
+        if stack.shape != (ITERATIONS + 1,) + start.shape:
             raise Fail(f"{what} did not give back the trained synapses.", detail=settings)
-        pair = []
-        for name, value, shape, other in (("synapse_0", entry[0], start_0.shape, start_1.shape),
-                                          ("synapse_1", entry[1], start_1.shape, start_0.shape)):
-            got = as_array(value, what=f"{name} during {what}")
-            hint = ("update_synapses must return (synapse_0, synapse_1) in that order"
-                    if got.shape == other else "update_synapses must return each synapse in the shape it was given")
-            pair.append(expect_shape(got, shape, what=f"{name} during {what}", hint=hint,
-                                     shape_name=f"the shape {name} started with", detail=settings).astype(float))
-        pairs.append(tuple(pair))
-    if not (np.array_equal(pairs[0][0], start_0) and np.array_equal(pairs[0][1], start_1)):
+        stacks.append(stack.astype(float))
+    if not (np.array_equal(stacks[0][0], start_0) and np.array_equal(stacks[1][0], start_1)):
         raise Fail(f"{what} did not start from the weights it was given, so it cannot be judged.",
                    detail=settings)
-    return pairs
+    return tuple(stacks)
+
+
+def trusted_errors(path, X, y) -> np.ndarray:
+    """The error before every step and after the last, recomputed here: the notebook's forward
+    pass for every step's synapses at once."""
+    synapses_0, synapses_1 = path
+    with np.errstate(all="ignore"):
+        layer_1 = ref.sigmoid(np.matmul(X, synapses_0))          # (steps + 1, n, h)
+        layer_2 = ref.sigmoid(np.matmul(layer_1, synapses_1))    # (steps + 1, n, k)
+        return np.mean(np.abs(layer_2 - y), axis=(1, 2))
 
 
 def _same_pair(got, expected) -> bool:
@@ -146,34 +160,32 @@ def _same_pair(got, expected) -> bool:
             and all(is_close(g, e, rtol=1e-9, atol=1e-12) for g, e in zip(got, expected)))
 
 
-def _step(student, s0, s1, X, y, alpha):
-    """One step of the notebook's loop, with the student's functions called directly: the
-    layers come from trusted code; each function gets what the loop would give it (the
-    arguments as the previous function left them, since a function may change its inputs)."""
-    layer_1, layer_2 = ref.forward(X, s0, s1)
-    layer_2_delta, (_, _) = student.call("compute_layer_2_delta", layer_2, y, return_args=True)
-    layer_1_delta, (layer_2_delta, s1, layer_1) = student.call(
-        "compute_layer_1_delta", layer_2_delta, s1, layer_1, return_args=True)
-    return student.call("update_synapses", s0, s1, X, layer_1, layer_1_delta, layer_2_delta, alpha)
-
-
 def confirm_steps(student, path, X, y, alpha, what, settings) -> None:
-    """Recompute the first step and one more, chosen here after the run, by calling the
-    student's functions directly; each must give the run's next synapses."""
-    for j in (0, int(rng.integers(1, len(path) - 1))):
-        try:
-            got = _step(student, path[j][0], path[j][1], X, y, alpha)
-        except StudentRaised:
-            got = None
-        if not _same_pair(got, path[j + 1]):
+    """Recompute the first step, the last and one in between, chosen here after the run, by
+    calling the student's functions directly (one round trip per function; the layers come
+    from trusted code); each must give the run's next synapses."""
+    synapses_0, synapses_1 = path
+    steps = sorted({0, int(rng.integers(1, ITERATIONS - 1)), ITERATIONS - 1})
+    layers = [ref.forward(X, synapses_0[j], synapses_1[j]) for j in steps]
+    news = [None] * len(steps)
+    deltas_2 = student.call_many("compute_layer_2_delta", [(layer_2, y) for _, layer_2 in layers])
+    if not any(isinstance(d, Exception) for d in deltas_2):  # a raise here is a different step
+        deltas_1 = student.call_many("compute_layer_1_delta", [
+            (d2, synapses_1[j], layer_1) for j, (layer_1, _), d2 in zip(steps, layers, deltas_2)])
+        if not any(isinstance(d, Exception) for d in deltas_1):
+            news = student.call_many("update_synapses", [
+                (synapses_0[j], synapses_1[j], X, layer_1, d1, d2, alpha)
+                for j, (layer_1, _), d1, d2 in zip(steps, layers, deltas_1, deltas_2)])
+    for j, new in zip(steps, news):
+        if not _same_pair(new, (synapses_0[j + 1], synapses_1[j + 1])):
             raise Fail(f"{what} could not be confirmed: called directly on the inputs of one of "
                        "the run's steps, your functions gave a different step than inside the "
-                       "training loop, so the run earns nothing. Do your functions keep state "
-                       "between calls, or behave differently depending on who calls them?",
-                       detail=f"{settings}; step {j}")
+                       "training loop, so the run earns nothing. Do they keep state between "
+                       "calls, change the arrays they are given, or behave differently depending "
+                       "on who calls them?", detail=f"{settings}; step {j}")
 
 
-def _raised_in_loop(student, exc, X, y, alpha, start_0, start_1, what, settings) -> Fail:
+def _raised_in_loop(student, exc, X, y, start_0, start_1, what, settings) -> Fail:
     """The loop stopped on an exception: name the function when the first step reproduces it."""
     kind = safe_exception_name(exc.exc_type)
     if exc.exc_type == "NotImplementedError":
@@ -198,12 +210,12 @@ def _raised_in_loop(student, exc, X, y, alpha, start_0, start_1, what, settings)
 def _finding(path, errors, X, y, alpha) -> tuple[str, str]:
     """What went wrong in a run that did not learn, and the advice that follows from it only.
     Found from the trusted recomputation of the run's trajectory."""
-    start_0, start_1 = path[0]
-    if not all(np.all(np.isfinite(s0)) and np.all(np.isfinite(s1)) for s0, s1 in path) \
-            or not np.all(np.isfinite(errors)):
+    synapses_0, synapses_1 = path
+    start_0, start_1 = synapses_0[0], synapses_1[0]
+    if not (np.all(np.isfinite(synapses_0)) and np.all(np.isfinite(synapses_1)) and np.all(np.isfinite(errors))):
         return ("the weights became NaN or infinite during training.",
                 "a step that grows without bound has the wrong sign or an extra factor; see q2-q4")
-    if all(np.array_equal(s0, start_0) and np.array_equal(s1, start_1) for s0, s1 in path):
+    if np.all(synapses_0 == start_0) and np.all(synapses_1 == start_1):
         return ("the weights never changed: after every step they were exactly the starting weights, "
                 "so the error never fell.",
                 "update_synapses must return the stepped synapses, and the deltas must not be all zero")
@@ -212,7 +224,7 @@ def _finding(path, errors, X, y, alpha) -> tuple[str, str]:
     layer_2_delta = ref.compute_layer_2_delta(layer_2, y)
     gradient = np.concatenate([g.ravel() for g in ref.weight_gradients(
         X, layer_1, ref.compute_layer_1_delta(layer_2_delta, start_1, layer_1), layer_2_delta)])
-    step = np.concatenate([(path[1][0] - start_0).ravel(), (path[1][1] - start_1).ravel()])
+    step = np.concatenate([(synapses_0[1] - start_0).ravel(), (synapses_1[1] - start_1).ravel()])
     downhill = -float(np.dot(step, gradient))
     size, expected_size = float(np.linalg.norm(step)), float(alpha * np.linalg.norm(gradient))
     if downhill < 0:

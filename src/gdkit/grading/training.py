@@ -36,11 +36,12 @@ def train(namespace: dict, X, y, alpha, synapse_0, synapse_1, iterations, stop_o
     """The notebook's loop with the namespace's functions; call :func:`missing_functions` first.
 
     Returns plain values: synapse_0, synapse_1 (float arrays), errors (list of float),
-    stopped_at (iteration where the detector said stop, or None) and trajectory: the pair of
-    synapses before every update and after the last one (``trajectory[j]`` is what update j
-    started from), so the grader can recompute steps of its choice with the student's functions
-    called directly, and confirm the run. The student's exceptions propagate to the caller,
-    which reports them as the student's.
+    stopped_at (iteration where the detector said stop, or None) and trajectory: the synapses
+    before every update and after the last one, stacked, ``(synapses_0, synapses_1)`` of shapes
+    (steps + 1, i, h) and (steps + 1, h, k) (entry j is what update j started from), or None
+    when a step changed their shape. The grader recomputes steps of its choice with the
+    student's functions called directly, and so confirms the run. The student's exceptions
+    propagate to the caller, which reports them as the student's.
     """
     step_2 = lookup(namespace, "compute_layer_2_delta")
     step_1 = lookup(namespace, "compute_layer_1_delta")
@@ -62,7 +63,16 @@ def train(namespace: dict, X, y, alpha, synapse_0, synapse_1, iterations, stop_o
         synapse_0, synapse_1 = update(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha)
         trajectory.append((np.array(synapse_0, dtype=float), np.array(synapse_1, dtype=float)))
     return {"synapse_0": np.asarray(synapse_0, dtype=float), "synapse_1": np.asarray(synapse_1, dtype=float),
-            "errors": errors, "stopped_at": stopped_at, "trajectory": trajectory}
+            "errors": errors, "stopped_at": stopped_at, "trajectory": _stacked(trajectory)}
+
+
+def _stacked(trajectory: list):
+    """Every step's synapses stacked into two arrays (two values to send, not hundreds), or None
+    when their shapes changed on the way."""
+    try:
+        return np.stack([pair[0] for pair in trajectory]), np.stack([pair[1] for pair in trajectory])
+    except ValueError:
+        return None
 
 
 def run(namespace: dict, X, y, alpha, synapse_0, synapse_1, iterations, stop_on_divergence) -> dict:
