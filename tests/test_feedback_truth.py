@@ -21,6 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "submissions"
 # What a message (the student-safe text) must never hold: hidden sizes, alpha values of hidden
 # inputs, pass thresholds, counts of entries (a function of the hidden sizes).
+PUBLIC_EXAMPLE_NEVER = re.compile(r"\d+ rows|\d+ hidden units|at most|is accepted|\d+ of \d+ entries")
 pytestmark = pytest.mark.slow
 HIDDEN_WORDS = re.compile(r"\d+ rows|\d+ hidden units|alpha = \d+\.\d|at most|is accepted|\d+ of \d+ entries"
                           r"|shape \(\d|length \d|iterations\)|seed \d{3,}")
@@ -83,8 +84,10 @@ def test_messages_hold_no_hidden_specifics_but_details_do(graded):
     details = []
     for student, record in records.items():
         for test in _failed(record):
-            for field in ("message", "example", "mistake", "hint"):
+            for field in ("message", "mistake", "hint"):
                 assert not HIDDEN_WORDS.search(test.get(field) or ""), (student, field, test.get(field))
+            # the example is public: its own alpha may be named, hidden sizes and thresholds not
+            assert not PUBLIC_EXAMPLE_NEVER.search(test.get("example") or ""), (student, test.get("example"))
             details.append(test.get("detail") or "")
     joined = "\n".join(details)
     assert "hidden units" in joined and "is accepted" in joined and "alpha = " in joined
