@@ -112,3 +112,44 @@ def test_a_function_that_answers_the_loop_differently_gains_nothing():
     honest = namespace("gradient_descent", update_synapses=TWO_FACED.replace('== "train" else -1', 'else 1'))
     assert grade_question("gradient_descent", "q4_update_synapses", honest) == 20
     assert grade_question("gradient_descent", "q5_convergence", honest) == 20
+
+
+def _training_suite():
+    from pathlib import Path
+
+    from gdkit.grading.diagnose import load_module
+    return load_module(Path(__file__).resolve().parents[1] / "autograder" / "gradient_descent" / "test_gd_training.py",
+                       "suite")
+
+
+def test_the_q5_metric_is_the_mean_absolute_error_of_every_step():
+    suite = _training_suite()
+    rng = np.random.default_rng(5)
+    X, y = ref.X.astype(float), ref.y.astype(float)
+    path = (rng.normal(size=(6, 3, 4)), rng.normal(size=(6, 4, 1)))
+    errors = suite.trusted_errors(path, X, y)
+    expected = [ref.mean_abs_error(ref.forward(X, path[0][j], path[1][j])[1], y) for j in range(6)]
+    np.testing.assert_allclose(errors, expected, rtol=1e-12)
+    # Untrained weights that output 0.5 everywhere against targets 0, 1, 1, 0: the misses cancel
+    # in a signed mean (0), not in the metric (0.5), so weights that never move never pass.
+    s0, s1 = np.zeros((1, 3, 4)), np.zeros((1, 4, 1))
+    assert np.mean(ref.forward(X, s0[0], s1[0])[1] - y) == 0
+    assert suite.trusted_errors((s0, s1), X, y)[0] == 0.5
+
+
+PLAIN_NUMBER = """
+def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha):
+    label = f"alpha = {alpha}"
+    assert isinstance(alpha, (int, float)) and not isinstance(alpha, bool), label
+    step = float(alpha)
+    if alpha > 1:
+        step = float(label.split(" = ")[1])
+    return synapse_0 - step * (layer_0.T @ layer_1_delta), synapse_1 - step * (layer_1.T @ layer_2_delta)
+"""
+
+
+def test_alpha_arrives_as_the_plain_number_the_notebook_passes():
+    # float(alpha), alpha > 1 and f"{alpha}" all need a Python number, as train(X, y, 10) gives.
+    space = namespace("gradient_descent", update_synapses=PLAIN_NUMBER)
+    assert grade_question("gradient_descent", "q4_update_synapses", space) == 20
+    assert grade_question("gradient_descent", "q5_convergence", space) == 20
