@@ -1,9 +1,13 @@
 """The hostile corpus (tests/hostile/corpus.py) graded in ONE run, then judged case by case.
 
 One ``grade_submissions`` call (jobs=2, 2 s timeout) grades every case plus a victim student
-graded earlier into the same output folder. The kit's grading files are a private copy so that
-a vandal that got through would show up in its hashes, not damage the checkout. The victim's
-own run stands in for a kernel without Landlock, to see the warning such a run prints.
+graded earlier into the same output folder, with the attacks ordered so that honest bystanders
+are graded after them by the same grader session and zygote. The whole corpus is graded twice:
+with the workers' audit hook, and without it (``GDKIT_TEST_NO_AUDIT_HOOK=1``), where only the
+kernel stands in the way; both runs must give every case the same outcome. The kit's grading
+files are a private copy so that a vandal that got through would show up in its hashes, not
+damage the checkout. The victim's own run stands in for a kernel without Landlock, to see the
+warning such a run prints.
 """
 import contextlib
 import csv
@@ -14,8 +18,12 @@ import json
 import os
 import re
 import resource
+import fcntl
+import math
 import shutil
+import socket
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -24,7 +32,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 from hostile import corpus  # noqa: E402
 
 from gdkit.grading import runner  # noqa: E402
-from gdkit.sandbox import protections  # noqa: E402
+from gdkit.grading.student import NO_AUDIT_HOOK_ENV  # noqa: E402
+from gdkit.sandbox import cleanup, protections  # noqa: E402
+
+pytestmark = pytest.mark.slow
+MODES = ("hook", "kernel")  # with the audit hook, and with the kernel's protections alone
+JOBS = 2
 
 KIT = Path(__file__).resolve().parents[1]
 PACKAGE = KIT / "src" / "gdkit"
@@ -68,9 +81,47 @@ def _descendants(pid):
     return out
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    base = tmp_path_factory.mktemp("hostile")
+def _in_order(cases, subs: Path) -> list[Path]:
+    """The case files in grading order: each grader session grades its attacks, then bystanders.
+
+    ``grade_submissions`` keeps the order of files it is given and splits the students into
+    ``JOBS`` consecutive chunks (at most runner.CHUNK each), one grader session and zygote each.
+    """
+    first = [c for c in cases if c.order == "first"]
+    attacks = first + [c for c in cases if c.order == "attack"]
+    last = [c for c in cases if c.order == "last"]
+    size = max(1, min(runner.CHUNK, math.ceil(len(cases) / JOBS)))
+    assert math.ceil(len(cases) / size) == JOBS and len(last) >= 2 * JOBS, "re-balance the corpus"
+    order, share = [], len(last) // JOBS
+    for k in range(JOBS):
+        mine = last[k * share:(k + 1) * share] if k < JOBS - 1 else last[k * share:]
+        take = size - len(mine) if k < JOBS - 1 else len(attacks)
+        order += attacks[:take] + mine
+        attacks = attacks[take:]
+    assert len(order) == len(cases) and order[size - 1].order == "last" and order[-1].order == "last"
+    return [subs / f"{c.name}.ipynb" for c in order]
+
+
+def _stale_worker_folders(base: str) -> list[str]:
+    """Worker folders under ``base`` whose run is over (their lock is free): left behind."""
+    left = []
+    for entry in os.scandir(base):
+        if entry.name.startswith(cleanup.PREFIX):
+            try:
+                fd = os.open(os.path.join(entry.path, cleanup.LOCK), os.O_RDWR)
+            except OSError:
+                continue  # no lock: not a run folder of this version of the kit
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                left.append(entry.path)
+            except OSError:
+                pass  # a live run's (another grader on this machine)
+            finally:
+                os.close(fd)
+    return left
+
+
+def _grade_corpus(base: Path, mode: str) -> dict:
     root = base / "kit"
     for folder in ("autograder", "assignments", "solutions"):
         shutil.copytree(KIT / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
@@ -78,34 +129,62 @@ def graded(tmp_path_factory):
     subs.mkdir()
     victims.mkdir()
     victim = victims / "victim.ipynb"
-    cases = corpus.build(subs, root=root, victim_notebook=victim, outdir=out)
+    listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.setblocking(False)
+    cases = corpus.build(subs, root=root, victim_notebook=victim, outdir=out, udp_port=listener.getsockname()[1])
     shutil.copy(subs / "base_master.ipynb", victim)
     victim_stderr = io.StringIO()
-    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stderr(victim_stderr):
-        patch.setattr(protections, "probe", lambda: {"seccomp": True, "landlock": 0})
-        runner.grade_submissions(corpus.ASSIGNMENT, [victim], outdir=out, timeout=2.0, memory_mb=MEMORY_MB,
-                                 quiet=True, root=root)
+    with pytest.MonkeyPatch.context() as patch:
+        if mode == "kernel":
+            patch.setenv(NO_AUDIT_HOOK_ENV, "1")  # read by the grader, handed to each zygote
+        with contextlib.redirect_stderr(victim_stderr):
+            patch.setattr(protections, "probe", lambda: {"seccomp": True, "landlock": 0})
+            runner.grade_submissions(corpus.ASSIGNMENT, [victim], outdir=out, timeout=2.0, memory_mb=MEMORY_MB,
+                                     quiet=True, root=root)
+            patch.undo()
+        if mode == "kernel":
+            patch.setenv(NO_AUDIT_HOOK_ENV, "1")
 
-    watched = ([p for p in root.rglob("*") if p.is_file()] + list(subs.iterdir()) + [victim]
-               + list((out / "victim").iterdir()) + [p for p in PACKAGE.rglob("*.py")]
-               + [Path(json.__file__), Path(os.__file__)])
-    before = _hashes(watched)
-    children_before = _descendants(os.getpid())
-    run_stderr = io.StringIO()
-    with contextlib.redirect_stderr(run_stderr):
-        records = runner.grade_submissions(corpus.ASSIGNMENT, [subs, victim], outdir=out, jobs=2, timeout=2.0,
-                                           memory_mb=MEMORY_MB, quiet=True, root=root)
+        watched = ([p for p in root.rglob("*") if p.is_file()] + list(subs.iterdir()) + [victim]
+                   + list((out / "victim").iterdir()) + [p for p in PACKAGE.rglob("*.py")]
+                   + [Path(json.__file__), Path(os.__file__)])
+        before = _hashes(watched)
+        children_before = _descendants(os.getpid())
+        folders_before = set(_stale_worker_folders(tempfile.gettempdir()))
+        run_stderr = io.StringIO()
+        with contextlib.redirect_stderr(run_stderr):
+            records = runner.grade_submissions(corpus.ASSIGNMENT, _in_order(cases, subs) + [victim], outdir=out,
+                                               jobs=JOBS, timeout=2.0, memory_mb=MEMORY_MB, quiet=True, root=root)
     planted = [p for p in corpus.planted(root, out) if p.exists()]
     for path in planted:  # a .pth in site-packages would outlive the test: remove it, then fail
         path.unlink()
     rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    datagrams = []
+    while True:
+        try:
+            datagrams.append(listener.recv(4096))
+        except BlockingIOError:
+            break
+    listener.close()
     with open(out / "grades.csv") as f:
         rows = {r["student"]: r for r in csv.DictReader(f)}
     return {"cases": {c.name: c for c in cases}, "rows": rows, "records": {r.student: r for r in records},
             "out": out, "root": root, "subs": subs, "before": before, "after": _hashes(watched),
             "rss_mb": rss_mb, "planted": planted, "stderr": (victim_stderr.getvalue(), run_stderr.getvalue()),
-            "survivors": _marked_processes(corpus.MARKER),
+            "survivors": _marked_processes(corpus.MARKER), "datagrams": datagrams,
+            "left_behind": sorted(set(_stale_worker_folders(tempfile.gettempdir())) - folders_before),
             "new_children": _descendants(os.getpid()) - children_before}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    return {mode: _grade_corpus(tmp_path_factory.mktemp(f"hostile-{mode}"), mode) for mode in MODES}
+
+
+@pytest.fixture(params=MODES)
+def graded(runs, request):
+    return runs[request.param]
 
 
 def test_corpus_is_large_and_covers_every_kind():
@@ -231,3 +310,56 @@ def test_stolen_reads_were_refused(graded):
                  "readline_read_solutions", "gc_walk_paths"):
         assert graded["rows"][name]["q1_sigmoid_derivative"] == graded["rows"]["base_wrong"]["q1_sigmoid_derivative"]
 
+
+
+def test_bystanders_after_the_attacks_score_full_marks(graded):
+    for name, case in graded["cases"].items():
+        if case.order == "last":
+            assert float(graded["rows"][name]["total"]) == 100, name
+
+
+def test_both_runs_give_every_case_the_same_outcome(runs):
+    """What the audit hook refuses, the kernel refuses too: switching it off changes no grade."""
+    hook, kernel = (runs[m]["rows"] for m in MODES)
+    differ = {name: (_scores(hook[name]), _scores(kernel[name])) for name in hook
+              if _scores(hook[name]) != _scores(kernel[name])}
+    assert differ == {}
+
+
+def test_no_datagram_left_the_workers(graded):
+    assert graded["datagrams"] == []
+
+
+def test_nothing_is_left_in_tmp(graded):
+    assert graded["left_behind"] == []
+
+
+def test_budget_bounds_a_submission_answering_just_in_time(graded):
+    record = graded["records"]["budget_hog"]
+    # 2 s per call, 8 s for all of a submission's calls (and 8 s for its public examples)
+    assert record.seconds < 30, record.seconds
+    messages = [t.message for q in record.questions for t in q.tests]
+    assert any("time allowed for all its checks" in m for m in messages), messages
+
+
+def test_load_errors_are_bounded(graded):
+    record = graded["records"]["load_error_flood"]
+    assert 50 <= len(record.cells) <= 51 and all(len(c.get("message", "")) <= 500 for c in record.cells)
+    assert (graded["out"] / "load_error_flood" / "record.json").stat().st_size < 300_000
+
+
+def test_a_slow_untagged_cell_is_skipped_with_a_notice(graded):
+    record = graded["records"]["slow_untagged_cell"]
+    assert record.total == 100
+    skipped = [c for c in record.cells if c.get("error") == "Skipped"]
+    assert len(skipped) == 1 and "ran past the 2 s limit" in skipped[0]["message"]
+    assert "ran past the 2 s limit" in (graded["out"] / "slow_untagged_cell" / "feedback.md").read_text()
+
+
+def test_grader_peak_memory_is_reported(graded, capsys):
+    """The grader sessions' own peak (each record's ``grader_max_rss_kb``), whatever students did."""
+    peak_mb = max(r.grader_max_rss_kb for r in graded["records"].values()) / 1024
+    assert 0 < peak_mb < RSS_BOUND_MB
+    with capsys.disabled():
+        print(f"\nhostile corpus: grader session peak RSS {peak_mb:.0f} MB; "
+              f"any process of the run {graded['rss_mb']:.0f} MB")

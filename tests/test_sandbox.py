@@ -732,3 +732,146 @@ def test_budget_bounds_a_submission_that_answers_just_in_time(zygote):
             s.call("f", i)
     assert info.value.reason == "budget"
     s.close()
+
+
+def _memory_holds(pid: int, needle: bytes) -> bool:
+    """Whether any readable mapping of process ``pid`` contains ``needle`` (read as root)."""
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", buffering=0) as mem:
+        for line in maps:
+            fields = line.split()
+            low, high = (int(x, 16) for x in fields[0].split("-"))
+            if "r" not in fields[1] or high - low > (1 << 30) or fields[-1] in ("[vvar]", "[vsyscall]"):
+                continue
+            try:
+                mem.seek(low)
+                if needle in mem.read(high - low):
+                    return True
+            except OSError:
+                continue
+    return False
+
+
+def test_no_process_ever_holds_an_earlier_students_code(zygote):
+    """The zygote never receives a student's cells, so neither it nor a later worker (forked from
+    it) holds an earlier student's code anywhere in memory, freed or not."""
+    need_root()
+    marker = "donor-" + os.urandom(6).hex()
+    donor = Student(zygote, [(0, f"# {marker}\ndef f():\n    return '{marker[::-1]}'\n" + "x = 1\n" * 300)],
+                    limits=limits())
+    donor.start()
+    assert donor.call("f") == marker[::-1]
+    assert _memory_holds(donor._pid, marker.encode())  # the check can see a worker's code
+    donor.close()
+    later = make(zygote, "def g():\n    return 1\n")
+    assert later.call("g") == 1
+    assert not _memory_holds(zygote.process.pid, marker.encode())
+    assert not _memory_holds(later._pid, marker.encode())
+    later.close()
+
+
+# ------------------------------------------------------------------ the audit hook's handlers, one by one
+
+@pytest.fixture
+def cage(tmp_path):
+    from gdkit.sandbox import cage as cages
+    private = tmp_path / "private"
+    private.mkdir()
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "banned").mkdir()
+    box = cages.Cage(str(private), readable=[str(tmp_path / "lib")], forbidden=[str(tmp_path / "lib" / "banned")],
+                     banned_packages=["gdkit", "secret_pkg"])
+    box.armed = True
+    return box, tmp_path
+
+
+def test_hook_refuses_nothing_until_armed(cage):
+    box, root = cage
+    box.armed = False
+    box.hook("os.fork", ())  # before the first student cell: the worker's own setup
+    box.armed = True
+    with pytest.raises(PermissionError):
+        box.hook("os.fork", ())
+
+
+def test_hook_open(cage):
+    from gdkit.sandbox import cage as cages
+    box, root = cage
+    cages.on_open(box, "open", ("notes.txt", "w", os.O_WRONLY))  # the private dir: writable
+    cages.on_open(box, "open", (str(root / "lib" / "x.py"), "r", os.O_RDONLY))  # readable tree
+    cages.on_open(box, "open", (3, "r", os.O_RDONLY))  # an open descriptor: checked when opened
+    for path, mode, flags in [(str(root / "lib" / "x.py"), "r", os.O_RDONLY | os.O_TRUNC),  # a write
+                              (str(root / "lib" / "banned" / "a.py"), "r", os.O_RDONLY),     # carved out
+                              ("/etc/passwd", "r", os.O_RDONLY), (str(root / "lib"), "r", os.O_RDONLY)]:  # dir fd
+        with pytest.raises(PermissionError):
+            cages.on_open(box, "open", (path, mode, flags))
+
+
+def test_hook_import(cage):
+    from gdkit.sandbox import cage as cages
+    box, _ = cage
+    cages.on_import(box, "import", ("numpy",))
+    cages.on_import(box, "import", ("gdkitx",))  # a prefix of a name is not the package
+    for name in ("gdkit", "gdkit.network", "secret_pkg.sub"):
+        with pytest.raises(ImportError):
+            cages.on_import(box, "import", (name,))
+
+
+def test_hook_path_events(cage):
+    from gdkit.sandbox import cage as cages
+    box, root = cage
+    cages.on_path_write(box, "os.rename", ("a", "b"))
+    with pytest.raises(PermissionError):
+        cages.on_path_write(box, "os.rename", ("a", str(root / "lib" / "b")))
+    cages.on_path_read(box, "os.listdir", (str(root / "lib"),))
+    with pytest.raises(PermissionError):
+        cages.on_path_read(box, "os.listdir", ("/etc",))
+
+
+def test_hook_sqlite(cage):
+    from gdkit.sandbox import cage as cages
+    box, root = cage
+    cages.on_sqlite_connect(box, "sqlite3.connect", (":memory:",))
+    cages.on_sqlite_connect(box, "sqlite3.connect", ("file:local.db?mode=rwc",))
+    with pytest.raises(PermissionError):
+        cages.on_sqlite_connect(box, "sqlite3.connect", (str(root / "lib" / "x.db"),))
+
+
+@pytest.mark.parametrize("event", ["os.system", "subprocess.Popen", "socket.__new__", "socket.sendto", "os.kill",
+                                   "resource.prlimit", "ctypes.dlopen", "ctypes.cdata", "sqlite3.load_extension"])
+def test_hook_refuses_process_socket_and_native_events(cage, event):
+    box, _ = cage
+    with pytest.raises(PermissionError):
+        box.hook(event, ())
+
+
+def test_hook_table_covers_every_event_class():
+    from gdkit.sandbox import cage as cages
+    assert cages.HANDLERS["open"] is cages.on_open and cages.HANDLERS["import"] is cages.on_import
+    assert all(cages.HANDLERS[e] is cages.refuse for e in cages.PROCESS_EVENTS)
+    assert cages.PREFIX_HANDLERS["ctypes."] is cages.refuse
+
+
+def test_seccomp_refuses_calls_on_other_processes():
+    """In a plain child (no namespaces): the filter alone keeps it to itself."""
+    script = ("import os, resource, socket, errno\nfrom gdkit.sandbox import seccomp\n"
+              "other = os.getppid()\n"
+              "assert seccomp.install(os.getpid())\n"
+              "out = []\n"
+              "for act in (lambda: resource.prlimit(other, resource.RLIMIT_NOFILE),\n"
+              "            lambda: os.setpriority(os.PRIO_PROCESS, other, 5),\n"
+              "            lambda: os.setpriority(os.PRIO_USER, 0, 5),\n"
+              "            lambda: os.sched_getaffinity(other), lambda: os.getpgid(other),\n"
+              "            lambda: socket.socket(), lambda: socket.socketpair()):\n"
+              "    try:\n"
+              "        act()\n"
+              "        out.append('done')\n"
+              "    except OSError as exc:\n"
+              "        out.append(errno.errorcode[exc.errno])\n"
+              "resource.prlimit(0, resource.RLIMIT_NOFILE)\n"
+              "os.setpriority(os.PRIO_PROCESS, 0, 1)\n"
+              "os.sched_getaffinity(0)\n"
+              "print(' '.join(out))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    if not protections.probe()["seccomp"]:
+        need(False, "needs seccomp (x86_64)")
+    assert done.stdout.split() == ["EPERM"] * 7, (done.stdout, done.stderr)

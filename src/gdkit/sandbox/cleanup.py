@@ -86,7 +86,14 @@ class RunFolder:
         os.chmod(self.path, 0o711)  # an unprivileged worker must reach its own folder inside
 
     def close(self) -> list[str]:
-        left = remove_tree(self.path)
+        """Remove the folder; what stays keeps the (now free) lock, so the next run sweeps it."""
+        try:
+            left = sweep_contents(self.path)
+            if not left:
+                os.unlink(os.path.join(self.path, LOCK))
+                os.rmdir(self.path)
+        except OSError:
+            left = _walk(self.path)
         os.close(self._lock_fd)
         return left
 
@@ -111,7 +118,22 @@ def sweep_stale(base: str) -> list[str]:
             os.close(fd)
             continue  # a live run
         try:
-            left += remove_tree(entry.path)
+            stuck = sweep_contents(entry.path)
+            if not stuck:
+                os.unlink(os.path.join(entry.path, LOCK))
+                os.rmdir(entry.path)
+            left += stuck
+        except OSError:
+            left.append(entry.path)
         finally:
             os.close(fd)
+    return left
+
+
+def sweep_contents(folder: str) -> list[str]:
+    """Remove everything in a run folder but its lock; returns what is left."""
+    left = []
+    for entry in os.scandir(folder):
+        if entry.name != LOCK:
+            left += remove_tree(entry.path)
     return left
