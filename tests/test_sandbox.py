@@ -875,3 +875,18 @@ def test_seccomp_refuses_calls_on_other_processes():
     if not protections.probe()["seccomp"]:
         need(False, "needs seccomp (x86_64)")
     assert done.stdout.split() == ["EPERM"] * 7, (done.stdout, done.stderr)
+
+
+def test_the_sandbox_imports_nothing_else_of_the_kit():
+    """sandbox/ is a generic layer: what it runs (and bans) is its caller's business."""
+    import ast
+    folder = os.path.join(KIT, "src", "gdkit", "sandbox")
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".py"):
+            tree = ast.parse(open(os.path.join(folder, name)).read())
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("gdkit"):
+                    assert node.module == "gdkit.sandbox" or node.module.startswith("gdkit.sandbox."), (name, node.module)
+                elif isinstance(node, ast.Import):
+                    assert not any(a.name.startswith("gdkit") and not a.name.startswith("gdkit.sandbox")
+                                   for a in node.names), name

@@ -125,7 +125,7 @@ class GradingPlugin(SuitePlugin):
                                      for f in handle.failures]
         # The record is made once the last test's result is in (see after_teardown).
         progress.finished = time.monotonic()
-        progress.grader_max_rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        progress.grader_max_rss_kb = _peak_rss_kb()
 
     # -- results
     def results_for(self, item) -> list[TestResult] | None:
@@ -177,6 +177,16 @@ class GradingPlugin(SuitePlugin):
             extra={"inputs": "per-student"} if self.per_student else {},
         )
         return sanitize.within(record.rescore(), sanitize.RECORD_LIMIT)
+
+
+def _peak_rss_kb() -> int:
+    """This process's peak resident memory since it started (VmHWM: unlike ru_maxrss, it does
+    not carry over the peak of the process that forked and exec'd it)."""
+    try:
+        with open("/proc/self/status") as status:
+            return int(next(line for line in status if line.startswith("VmHWM:")).split()[1])
+    except (OSError, StopIteration, ValueError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def _status(reason: str) -> str:

@@ -16,7 +16,16 @@ _PR_CAP_AMBIENT_CLEAR_ALL = 4
 # No capabilities from being (namespace) root, at exec or at setuid, ever again; locked.
 _SECUREBITS = 0x01 | 0x02 | 0x04 | 0x08 | 0x20 | 0x40 | 0x80  # KEEP_CAPS (0x10) off and locked
 _CAP_VERSION_3 = 0x20080522
-_LAST_CAP = 63  # above the kernel's last capability, dropping fails with EINVAL: harmless
+
+def _last_cap() -> int:
+    try:
+        with open("/proc/sys/kernel/cap_last_cap") as f:
+            return int(f.read())
+    except (OSError, ValueError):
+        return 63  # above the kernel's last capability, reading and dropping fail harmlessly
+
+
+_LAST_CAP = _last_cap()  # read once, in the zygote
 
 
 class _CapHeader(ctypes.Structure):

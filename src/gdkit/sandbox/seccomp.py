@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import functools
 import platform
 import struct
 
@@ -90,6 +91,7 @@ def _which_who(nr: int, which: int, own_pid: int) -> list[bytes]:
             _insn(_LD_W_ABS, 0, 0, 0)]
 
 
+@functools.lru_cache(maxsize=4)  # built once in the zygote for PID 1, inherited by every worker
 def _program(own_pid: int) -> bytes:
     """The filter: foreign ABIs killed, the tables above applied, everything else allowed."""
     eperm = _ERRNO | errno.EPERM

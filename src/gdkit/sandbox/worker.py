@@ -441,6 +441,8 @@ def _setup(policy: Policy) -> None:
             namespaces.reveal(_READABLE, policy.uid, policy.gid)
         except OSError:
             pass
+    if PROTECTIONS["seccomp"]:
+        seccomp._program(1)  # each worker is PID 1 of its namespace: its filter is built once, here
     PROTECTIONS["namespaces"] = _probe_isolation(True)
     # Without namespaces a worker still runs (behind the other protections, with a warning),
     # but only where it can read what it needs; otherwise every spawn is refused.
