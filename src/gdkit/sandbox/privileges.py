@@ -16,6 +16,7 @@ _PR_CAP_AMBIENT_CLEAR_ALL = 4
 # No capabilities from being (namespace) root, at exec or at setuid, ever again; locked.
 _SECUREBITS = 0x01 | 0x02 | 0x04 | 0x08 | 0x20 | 0x40 | 0x80  # KEEP_CAPS (0x10) off and locked
 _CAP_VERSION_3 = 0x20080522
+_CAP_SETPCAP = 8
 
 def _last_cap() -> int:
     try:
@@ -26,6 +27,7 @@ def _last_cap() -> int:
 
 
 _LAST_CAP = _last_cap()  # read once, in the zygote
+_bounding_held = True  # whether this process could empty its bounding set (it had CAP_SETPCAP)
 
 
 class _CapHeader(ctypes.Structure):
@@ -61,8 +63,19 @@ def set_dumpable(on: bool) -> None:
         _fail("dumpable")
 
 
+def _effective() -> int:
+    header, data = _CapHeader(_CAP_VERSION_3, 0), (_CapData * 2)()
+    if libc().capget(ctypes.byref(header), data) != 0:
+        _fail("capget")
+    return data[0].effective | (data[1].effective << 32)
+
+
 def drop_bounding_set() -> None:
-    """Empty the bounding set (needs CAP_SETPCAP: call it before giving up root)."""
+    """Empty the bounding set (needs CAP_SETPCAP: call it before giving up root). A process
+    without CAP_SETPCAP holds no capability to lose; with no_new_privs and no exec it can never
+    gain one from the bounding set, which then stays as it is."""
+    if not _effective() & (1 << _CAP_SETPCAP):
+        return
     for cap in range(_LAST_CAP + 1):
         if _prctl(_PR_CAPBSET_READ, cap) == 1 and _prctl(_PR_CAPBSET_DROP, cap) != 0:
             _fail(f"dropping capability {cap} from the bounding set")
@@ -71,6 +84,8 @@ def drop_bounding_set() -> None:
 def drop_capabilities() -> None:
     """Empty every capability set (bounding, ambient, inheritable, permitted, effective), lock
     the securebits and set no_new_privs; then check with the kernel that nothing is left."""
+    global _bounding_held
+    _bounding_held = bool(_effective() & (1 << _CAP_SETPCAP))
     drop_bounding_set()
     if _prctl(_PR_SET_SECUREBITS, _SECUREBITS) != 0 and ctypes.get_errno() != 1:  # EPERM: had no CAP_SETPCAP
         _fail("securebits")
@@ -91,7 +106,7 @@ def verify() -> None:
         _fail("capget")
     if any(getattr(d, s) for d in data for s in ("effective", "permitted", "inheritable")):
         raise OSError(0, "capabilities are left after dropping them")
-    if any(_prctl(_PR_CAPBSET_READ, cap) == 1 for cap in range(_LAST_CAP + 1)):
+    if _bounding_held and any(_prctl(_PR_CAPBSET_READ, cap) == 1 for cap in range(_LAST_CAP + 1)):
         raise OSError(0, "the bounding set is not empty")
     if _prctl(_PR_GET_NO_NEW_PRIVS) != 1:
         raise OSError(0, "no_new_privs is not set")
