@@ -321,8 +321,14 @@ def test_bystanders_after_the_attacks_score_full_marks(graded):
 def test_both_runs_give_every_case_the_same_outcome(runs):
     """What the audit hook refuses, the kernel refuses too: switching it off changes no grade."""
     hook, kernel = (runs[m]["rows"] for m in MODES)
-    differ = {name: (_scores(hook[name]), _scores(kernel[name])) for name in hook
-              if _scores(hook[name]) != _scores(kernel[name])}
+    cases = runs[MODES[0]]["cases"]
+    # A case whose truthful outcome depends on timing (a flood that may run out of time) lists
+    # several statuses; every other case must come out exactly the same.
+    fixed = [name for name in hook if name not in cases or len(cases[name].statuses) == 1]
+    assert len(fixed) > 60
+    differ = {name: (hook[name]["status"], _scores(hook[name]), kernel[name]["status"], _scores(kernel[name]))
+              for name in fixed if (hook[name]["status"], _scores(hook[name])) != (kernel[name]["status"],
+                                                                                  _scores(kernel[name]))}
     assert differ == {}
 
 
@@ -344,7 +350,9 @@ def test_budget_bounds_a_submission_answering_just_in_time(graded):
 
 def test_load_errors_are_bounded(graded):
     record = graded["records"]["load_error_flood"]
-    assert 50 <= len(record.cells) <= 51 and all(len(c.get("message", "")) <= 500 for c in record.cells)
+    listed, more = record.cells[:-1], record.cells[-1]
+    assert 0 < len(listed) <= 50 and all(len(c.get("message", "")) <= 500 for c in listed)
+    assert more["error"] == "MoreErrors" and f"{300 - len(listed)} more" in more["message"]
     assert (graded["out"] / "load_error_flood" / "record.json").stat().st_size < 300_000
 
 

@@ -39,7 +39,8 @@ STUDENT = "student"  # the fixture every hidden test asks for
 # hidden input; the details go to the instructor's worker-failures.log.
 DIED = {"timeout": "did not finish in time", "cpu-time": "used up its CPU time",
         "memory": "ran out of memory", "output": "printed more than the output limit",
-        "gave-up": "was not run again after repeated failures"}
+        "gave-up": "was not run again after repeated failures",
+        "budget": "used up the time allowed for all its checks"}
 
 
 class SubmissionUnusable(Exception):
