@@ -341,11 +341,7 @@ def _kill_and_reap(pid: int, active: set, grace: float = 0.0) -> dict:
         if time.monotonic() >= deadline:
             break
         time.sleep(0.005)
-    for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-        try:
-            target()
-        except OSError:
-            pass
+    _kill(pid)
     try:
         _, status, usage = os.wait4(pid, 0)
         reply = {"status": status, "killed": True, "maxrss_kb": usage.ru_maxrss,
@@ -357,7 +353,17 @@ def _kill_and_reap(pid: int, active: set, grace: float = 0.0) -> dict:
     return reply
 
 
+def _kill(pid: int) -> None:
+    for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            target()
+        except OSError:
+            pass
+
+
 def _sweep_orphans(active: set) -> None:
+    if PROTECTIONS["pid_namespace"]:
+        return  # a worker's namespace dies with it: no orphan can exist outside it
     for orphan in _own_children():
         if orphan not in active:
             try:
