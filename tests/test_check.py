@@ -214,3 +214,24 @@ def test_no_sandbox_interrupts_a_slow_cell_and_survives_printing_and_exit(tmp_pa
         write(tmp_path, submissions.fill_solutions(release, hanging)), limits=Limits(timeout=1.0), sandbox=False)}
     assert results["q1_sigmoid_derivative"].message == "Timeout: took longer than 1 s"
     assert results["q4_update_synapses"].passed and results["q6_detect_divergence"].passed
+
+
+@pytest.mark.slow
+def test_the_startup_economy_leaves_alone_what_others_import():
+    """gdkit.startup marks only libraries that jsonschema alone imports (checked against what is
+    installed here): anything else could break an instructor command that needs it."""
+    import importlib.util
+    import re
+    import sysconfig
+
+    from gdkit.startup import UNUSED_BY_NBFORMAT
+
+    site = Path(sysconfig.get_paths()["purelib"])
+    for name in UNUSED_BY_NBFORMAT:
+        if importlib.util.find_spec(name) is None:
+            continue
+        importer = re.compile(rf"^\s*(import|from) {name}\b", re.M)
+        users = {p.relative_to(site).parts[0] for p in site.rglob("*.py")
+                 if p.relative_to(site).parts[0] not in (name, "jsonschema")
+                 and importer.search(p.read_text(errors="replace"))}
+        assert not users, f"{name} is imported by {sorted(users)} too"

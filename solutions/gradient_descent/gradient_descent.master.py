@@ -373,7 +373,7 @@ def train(X, y, alpha, hidden=4, iterations=10000, seed=1, stop_on_divergence=Tr
 # nbgrader: the visible checks are quoted, not run; the hidden suite alone decides the points.
 r'''
 ### END HIDDEN TESTS
-run = train(X, y, alpha=10, hidden=4, iterations=2000, seed=1)
+run = train(X, y, alpha=10, hidden=4, iterations=1000, seed=1)
 assert run["stopped_at"] is None, f"training was stopped as diverging at iteration {run['stopped_at']}: check the sign of your update"
 final_error = run["errors"][-1]
 print(f"error after {len(run['errors'])} iterations: {final_error:.5f}")

@@ -639,6 +639,9 @@ def ci_report_command(outdir, notebook, assignment, course_dir):
 
 def main(argv=None) -> int:
     """Entry point: run the command, turning user errors into one line and exit 2."""
+    from gdkit import startup
+
+    startup.skip_unused_imports()  # before anything imports nbformat (see gdkit.startup)
     try:
         # Without standalone mode click returns the code of `ctx.exit(code)` instead of exiting.
         status = cli.main(args=argv, prog_name="gdkit", standalone_mode=False)

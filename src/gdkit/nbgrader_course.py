@@ -23,7 +23,7 @@ from pathlib import Path
 from gdkit import assignments
 from gdkit.course import MARKER
 from gdkit.errors import GdkitError
-from gdkit.release import SOURCE_DIR, find_root
+from gdkit.release import IGNORED, SOURCE_DIR, find_root
 
 _CONFIG = """\
 # Written by gdkit.nbgrader_course: a scratch nbgrader course made from the gdkit kit.
@@ -116,7 +116,7 @@ def make_course(tmpdir, assignment: str, submissions: dict[str, Path], *, kit_ro
     root = Path(tmpdir).resolve()
     root.mkdir(parents=True, exist_ok=True)
     shutil.copytree(kit_root / SOURCE_DIR / assignment, root / "source" / assignment,
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc"))
+                    ignore=shutil.ignore_patterns(*IGNORED))  # never the master's text twin
     course = Course(root, assignment, definition.notebook, sorted(submissions), kit_root)
     (root / "nbgrader_config.py").write_text(_CONFIG.format(root=str(root), db_url=course.db_url))
     done = course.run("generate_assignment", assignment, "--force")

@@ -17,8 +17,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import nbformat
-
 from gdkit import twin
 from gdkit.course import RELEASE_DIR, SOURCE_DIR, SUITE_DIR, Course, resolve  # noqa: F401 - re-exported
 from gdkit.errors import GdkitError
@@ -76,6 +74,8 @@ class _ErrorCollector(logging.Handler):
 
 
 def _normalise(path: Path) -> bytes:
+    import nbformat
+
     nb = nbformat.read(path, as_version=4)
     return (nbformat.writes(nb) + "\n").encode("utf-8")
 
@@ -156,6 +156,8 @@ def master_problems(name: str, root=None) -> list[str]:
     definition = course.assignment(name)
     where = f"{SOURCE_DIR}/{name}/{master.name}"
     toml = f"{SUITE_DIR}/{name}/assignment.toml"
+    import nbformat
+
     cells = _graded_cells(nbformat.read(master, as_version=4))
     problems = []
     for question in definition.questions:

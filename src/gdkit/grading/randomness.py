@@ -27,20 +27,29 @@ from __future__ import annotations
 import os
 import zlib
 
-import numpy as np
-
 
 class Reseedable:
-    """A numpy Generator whose state the grading plugin can reset; use it like a Generator."""
+    """A numpy Generator whose state the grading plugin can reset; use it like a Generator.
+
+    The generator is made at its first draw: importing this module (``gdkit grade``'s main
+    process needs only :func:`run_seed`) then costs no numpy import.
+    """
 
     def __init__(self, entropy):
-        self._generator = np.random.default_rng(entropy)
+        self._entropy = entropy
+        self._generator = None
 
     def reseed(self, entropy) -> None:
-        self._generator = np.random.default_rng(entropy)
+        self._entropy = entropy
+        self._generator = None
 
     def __getattr__(self, name):
-        return getattr(self._generator, name)
+        generator = self.__dict__.get("_generator")
+        if generator is None:
+            import numpy as np
+
+            generator = self.__dict__["_generator"] = np.random.default_rng(self.__dict__.get("_entropy"))
+        return getattr(generator, name)
 
 
 def run_seed(assignment: str, given: int | None = None) -> int:
@@ -84,6 +93,8 @@ def start_test(test: str, student: str | None = None) -> None:
     rng.reseed(entropy)
 
 
-def keyed(*key) -> np.random.Generator:
+def keyed(*key) -> "np.random.Generator":  # noqa: F821 - numpy is imported when a draw is made
     """A generator for one shared draw, identified by ``key`` (any reprs-stable values)."""
+    import numpy as np
+
     return np.random.default_rng([_run["seed"], _crc(repr(key))])
