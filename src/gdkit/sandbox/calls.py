@@ -62,7 +62,8 @@ class substituted:
     _MISSING = object()
 
     def __init__(self, namespace: dict, sources: dict):
-        self.namespace, self.sources, self.saved = namespace, sources, {}
+        self.namespace, self.sources = namespace, sources
+        self.saved: dict = {}
 
     def __enter__(self):
         for name, source in self.sources.items():

@@ -13,7 +13,6 @@ fresh worker), or the sandbox itself failed before any untrusted code ran
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import stat
@@ -294,11 +293,13 @@ class Worker:
     def _receive_trusted(self) -> dict:
         """A message the worker sends before any untrusted code runs: any failure is the sandbox's."""
         try:
-            return protocol.recv(self._sock, timeout=SETUP_SECONDS, max_size=LOAD_EVENT_BYTES, bounds=protocol.REPLY)
+            return protocol.recv(self._live(), timeout=SETUP_SECONDS, max_size=LOAD_EVENT_BYTES,
+                                 bounds=protocol.REPLY)
         except (protocol.Timeout, protocol.Closed, protocol.ProtocolError) as exc:
             why = self._read_log().strip().splitlines()
             usage = self._stop(grace=0.5)
-            detail = describe_exit(usage, self.limits.cpu)[1] if isinstance(exc, protocol.Closed) else type(exc).__name__
+            detail = (describe_exit(usage, self.limits.cpu)[1] if isinstance(exc, protocol.Closed)
+                      else type(exc).__name__)
             raise SandboxFailed(f"a worker failed before running any code ({detail})"
                                 + (f": {why[0][:200]}" if why else "")) from None
 
@@ -306,7 +307,7 @@ class Worker:
         """Send the cells and follow the worker through them (see worker._load_cells)."""
         order = [index for index, _ in self.cells]
         runs = [(i, s) for i, s in self.cells if i not in self.skipped]
-        protocol.send(self._sock, {"op": "load", "cells": runs, "drivers": self.drivers})
+        protocol.send(self._live(), {"op": "load", "cells": runs, "drivers": self.drivers})
         expected = [i for i, _ in runs]
         results: dict = {}
         current = None
@@ -340,7 +341,8 @@ class Worker:
         if after["ok"]:
             return {current: {"cell": current, "ok": True}}
         return {current: {"cell": current, "ok": False, "error": _text(after.get("error"), 100),
-                          "message": _text(after.get("message"), 500), "traceback": _text(after.get("traceback"), 2000)}}
+                          "message": _text(after.get("message"), 500),
+                          "traceback": _text(after.get("traceback"), 2000)}}
 
     def _report(self, order: list, results: dict) -> list:
         """Every cell in notebook order: its result, or the notice of its skipping; failing cells
@@ -368,6 +370,11 @@ class Worker:
         died = WorkerDied("crashed", f"the worker sent garbage ({why})")
         self.failures.append(died)
         raise died
+
+    def _live(self) -> socket.socket:
+        if self._sock is None:
+            raise SandboxFailed("the worker's socket is closed")
+        return self._sock
 
     def _read_log(self) -> str:
         return _read_head(os.path.join(self._workdir, "output.log")) if self._workdir else ""
@@ -405,13 +412,14 @@ class Worker:
         started = time.monotonic()
         try:
             kwargs = {"max_size": max_size} if max_size else {}
-            return protocol.recv(self._sock, timeout=wait, bounds=protocol.REPLY, **kwargs)
+            return protocol.recv(self._live(), timeout=wait, bounds=protocol.REPLY, **kwargs)
         except protocol.Timeout:
             if cell is not None and wait >= self.limits.timeout:
                 raise _CellTimeout(cell) from None
             self._stop()
+            out_of_budget = f"the submission used up its {self.budget.seconds:g} s for all its calls"
             died = (WorkerDied("timeout", f"no answer within {self.limits.timeout:g} s") if wait >= self.limits.timeout
-                    else WorkerDied("budget", f"the submission used up its {self.budget.seconds:g} s for all its calls"))
+                    else WorkerDied("budget", out_of_budget))
         except protocol.Closed:
             died = WorkerDied(*describe_exit(self._stop(grace=0.5), self.limits.cpu))
         except protocol.ProtocolError as exc:
@@ -433,7 +441,7 @@ class Worker:
             self.restarts += 1
             self.start()
         try:
-            protocol.send(self._sock, message)
+            protocol.send(self._live(), message)
         except OSError:
             died = WorkerDied(*describe_exit(self._stop(grace=0.5), self.limits.cpu))
             self.failures.append(died)

@@ -45,8 +45,11 @@ def setns(fd: int, kind: int) -> None:
 
 
 def mount(source: str | None, target: str | None, fstype: str | None, flags: int, data: str | None = None) -> None:
-    enc = (lambda s: None if s is None else os.fsencode(s))
-    _check(libc().mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
+    _check(libc().mount(_encode(source), _encode(target), _encode(fstype), flags, _encode(data)), f"mount {target}")
+
+
+def _encode(text: str | None) -> bytes | None:
+    return None if text is None else os.fsencode(text)
 
 
 def _write(path: str, text: str) -> None:

@@ -36,7 +36,7 @@ def restore(expected: State) -> list[str]:
     current = State.now()
     if current == expected:
         return []
-    problems = []
+    problems: list[str] = []
     for (kind, want), (_, have) in zip(expected.rlimits, current.rlimits):
         if want != have:
             _try(problems, f"rlimit {kind}", lambda: resource.setrlimit(kind, want))

@@ -41,7 +41,6 @@ import builtins  # noqa: E402
 import importlib  # noqa: E402
 import io  # noqa: E402
 import resource  # noqa: E402
-import select  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
 import time  # noqa: E402
@@ -272,9 +271,10 @@ def _serve(sock: socket.socket, namespace: dict, drivers: dict) -> None:
             request = protocol.recv(sock)
         except (protocol.Closed, protocol.ProtocolError):
             return
-        op = OPS.get(request.get("op"))
+        op = OPS.get(str(request.get("op")))
         try:
-            reply = op(namespace, request, drivers) if op else {"ok": False, "kind": "protocol", "message": "unknown op"}
+            reply = op(namespace, request, drivers) if op else {"ok": False, "kind": "protocol",
+                                                               "message": "unknown op"}
         except BaseException as exc:  # the untrusted code's exception, whatever it is
             reply = calls.error_reply(exc)
         try:
