@@ -400,7 +400,8 @@ def _probe_isolation(isolated: bool) -> bool:
     """Whether a child can isolate itself as a worker would (with namespaces or without) and then
     still read the trees it needs (tried once, in a scratch folder)."""
     import tempfile
-    scratch = tempfile.mkdtemp(prefix="gdkit-probe-")
+    # In the run's folder (our working directory): swept with it if we are killed meanwhile.
+    scratch = tempfile.mkdtemp(prefix="probe-", dir=os.getcwd())
     private = os.path.join(scratch, PRIVATE)
     os.mkdir(private)
     os.chmod(scratch, 0o711)
