@@ -158,3 +158,17 @@ def test_commands_take_course_and_refuse_a_non_course(tmp_path):
                           capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
     assert done.returncode == 2 and "no course here" in done.stderr and "gdkit init" in done.stderr
     assert not (tmp_path / "g").exists()
+
+
+def test_sandbox_ids_come_from_the_course(tmp_path):
+    from gdkit.course import Course
+    from gdkit.errors import GdkitError
+
+    (tmp_path / "gdkit.toml").write_text("[sandbox]\nuid = 1234\ngid = 4321\n")
+    assert Course.at(tmp_path).worker_ids == {"uid": 1234, "gid": 4321}
+    (tmp_path / "gdkit.toml").write_text("[course]\nname = 'x'\n")
+    assert Course.at(tmp_path).worker_ids == {"uid": 65534, "gid": 65534}
+    for bad in ("[sandbox]\nuid = 0\n", "[sandbox]\nuser = 5\n", "[sandbox]\nuid = 'x'\n"):
+        (tmp_path / "gdkit.toml").write_text(bad)
+        with pytest.raises(GdkitError, match=r"\[sandbox\]"):
+            Course.at(tmp_path).worker_ids

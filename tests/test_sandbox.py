@@ -411,12 +411,25 @@ def test_memory_is_bounded(zygote):
 
 
 def test_output_flood_is_capped(zygote):
-    s = make(zygote, "import sys\ndef f():\n    for _ in range(20000):\n"
-                     "        try:\n            sys.stdout.write('x' * 10000)\n        except OSError:\n            break\n"
-                     "    return 1\n", output_kb=64)
-    s.call("f")
+    s = make(zygote, "import sys\nfor _ in range(20000):\n"
+                     "    try:\n        sys.stdout.write('x' * 10000)\n    except OSError:\n        break\n"
+                     "def f():\n    return 1\n", output_kb=64)
+    assert s.call("f") == 1
     s.close()
     assert len(s.output) <= 4096 and s.output.startswith("x")
+
+
+def test_only_load_time_output_is_kept(zygote):
+    """What a function prints while answering (hidden) inputs never reaches the record."""
+    s = make(zygote, "print('loaded fine')\ndef f(x):\n    print('SECRET', x)\n    return x\n")
+    assert s.call("f", 41) == 41
+    s.close()
+    assert "loaded fine" in s.output and "SECRET" not in s.output and "41" not in s.output
+    dies = Student(zygote, [(0, "print('half way', flush=True)\nimport os\nos._exit(3)\n")], limits=limits())
+    with pytest.raises(WorkerDied):
+        dies.start()
+    dies.close()
+    assert "half way" in dies.output
 
 
 def test_environment_is_scrubbed(zygote, monkeypatch):
@@ -890,3 +903,18 @@ def test_the_sandbox_imports_nothing_else_of_the_kit():
                 elif isinstance(node, ast.Import):
                     assert not any(a.name.startswith("gdkit") and not a.name.startswith("gdkit.sandbox")
                                    for a in node.names), name
+
+
+def test_workers_run_as_the_configured_ids_when_root(as_root):
+    """A course's [sandbox] uid/gid (here given directly) is who runs student code."""
+    from gdkit.grading.student import start_zygote
+
+    z = start_zygote(4242, 4343)
+    try:
+        s = Student(z, [(0, "import os\ndef f():\n    return [os.getuid(), os.getgid(), os.getgroups()]\n")],
+                    limits=limits())
+        s.start()
+        assert s.call("f") == [4242, 4343, []]
+        s.close()
+    finally:
+        z.close()

@@ -90,6 +90,20 @@ class Course:
         except (TypeError, ValueError) as exc:
             raise GdkitError(f"{self.root / MARKER}: [limits] is invalid ({exc}); fix it") from None
 
+    @cached_property
+    def worker_ids(self) -> dict:
+        """``[sandbox]`` ``uid``/``gid``: who runs student code when the grader is root (default nobody)."""
+        from gdkit.sandbox.policy import Policy
+
+        table = self.config.get("sandbox", {})
+        if not isinstance(table, dict) or set(table) - {"uid", "gid"}:
+            raise GdkitError(f"{self.root / MARKER}: [sandbox] takes uid and gid only; fix it")
+        try:
+            policy = Policy(**table)
+        except (TypeError, ValueError) as exc:
+            raise GdkitError(f"{self.root / MARKER}: [sandbox] is invalid ({exc}); fix it") from None
+        return {"uid": policy.uid, "gid": policy.gid}
+
     # -- its folders and assignments
     @property
     def source_dir(self) -> Path:

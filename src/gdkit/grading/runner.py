@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gdkit import assignments, late
+from gdkit.course import Course
 from gdkit.errors import GdkitError
 from gdkit.grading import outputs, randomness
 from gdkit.record import GRADER_ERROR, QuestionResult, Record
@@ -155,6 +156,7 @@ class _PlainProgress:
 def _run_chunks(assignment, chunks, outdir: Path, limits: Limits, jobs: int, bar,
                 seed: int | None = None, options=None) -> None:
     """Run the grader processes, at most ``jobs`` at a time, feeding the progress bar."""
+    worker_ids = Course.at(assignment.root, marker=False).worker_ids  # who runs student code as root
     pending = list(chunks)
     selector = selectors.DefaultSelector()
     running = {}
@@ -163,6 +165,7 @@ def _run_chunks(assignment, chunks, outdir: Path, limits: Limits, jobs: int, bar
             read_fd, write_fd = os.pipe()
             spec = {"assignment": assignment.name, "root": str(assignment.root), "outdir": str(outdir),
                     "limits": limits.to_json(), "progress_fd": write_fd, "seed": seed,
+                    "worker_ids": worker_ids,
                     "feedback": options.feedback if options else "default",
                     "visibility": options.visibility.to_json() if options else None,
                     "per_student": bool(options and options.per_student),

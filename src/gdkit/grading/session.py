@@ -70,9 +70,9 @@ def main() -> None:
 
     lifetime.die_with_parent(int(os.environ.get("GDKIT_PARENT_PID", "0")) or None)
 
-    # Start the worker first: it imports numpy and matplotlib while we import pytest.
-    zygote = start_zygote()
+    # Start the worker first: it imports numpy while we import pytest.
     spec = json.loads(Path(sys.argv[1]).read_text())
+    zygote = start_zygote(**spec.get("worker_ids", {}))
     code = run(spec, zygote)
     # pytest's "tests failed" is the normal case here: students fail tests. Only a usage or
     # internal error (exit 2-4) means the grader itself is broken.

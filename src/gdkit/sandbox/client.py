@@ -250,7 +250,8 @@ class Worker:
         self.skipped: dict = {cell: "" for cell in skip}  # cell index -> notice
         self.load_report: list = []
         self.defined: list[str] = []
-        self.output = ""  # the first few KB the code printed (its own, safe to show)
+        self.output = ""  # the first few KB the notebook printed while loading (no hidden input yet)
+        self._output_taken = False
         self.max_rss_kb = 0  # the kernel's account of the workers, for benchmarks
         self.cpu_seconds = 0.0
         self._pid: int | None = None
@@ -271,6 +272,9 @@ class Worker:
             self._spawn()
             try:
                 self._load()
+                # What the notebook printed while loading, and only that: later prints happen
+                # during calls on hidden inputs and could carry them into the record.
+                self._take_output()
                 return
             except _CellTimeout as slow:
                 self._stop()
@@ -376,6 +380,12 @@ class Worker:
             raise SandboxFailed("the worker's socket is closed")
         return self._sock
 
+    def _take_output(self) -> None:
+        """Keep the start of the load-time output, once per handle (restarts print the same)."""
+        if not self._output_taken:
+            self.output = self._read_log()
+            self._output_taken = True
+
     def _read_log(self) -> str:
         return _read_head(os.path.join(self._workdir, "output.log")) if self._workdir else ""
 
@@ -390,8 +400,8 @@ class Worker:
             self.cpu_seconds += float(usage.get("cpu_seconds") or 0.0)
             self._pid = None
         if self._workdir is not None:
-            if not self.output and self._untrusted:
-                self.output = self._read_log()
+            if self._untrusted:  # it died while loading: what it printed so far was load-time output
+                self._take_output()
             self.zygote.remove(self._workdir)
             self._workdir = None
         return usage
