@@ -152,23 +152,6 @@ def safe_exception_name(name: str) -> str:
     return sanitize.exception_name(name)
 
 
-def describe(value) -> str:
-    """What kind of value this is, for 'expected X, got Y' messages on hidden inputs.
-
-    Only the kind and shape, never the contents: a value computed from hidden inputs could
-    carry them (a student could even return ``str(layer_2)``) into the feedback.
-    """
-    if value is None:
-        return "None (did you forget `return`?)"
-    if isinstance(value, (bool, np.bool_)):
-        return f"a bool ({bool(value)})"
-    if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape} and dtype {value.dtype}"
-    if isinstance(value, (list, tuple, str, dict)):
-        return f"a {type(value).__name__} of length {len(value)}"
-    return f"a {type(value).__name__}"
-
-
 def _returned(value) -> str:
     """'your function returned ...' in the fixed vocabulary (safe on hidden inputs)."""
     return "None (did you forget `return`?)" if value is None else kind_of(value)
@@ -202,7 +185,7 @@ def as_array(got, *, what: str, example=None, diagnose=None) -> np.ndarray:
                    "(an imaginary part is never part of the answer).", example=example,
                    diagnose=diagnose, got=got)
     raise fail(f"{what} should be a numeric numpy array, but your function returned {_returned(got)}.",
-               example=example, diagnose=diagnose, got=got, detail=f"returned {describe(got)}")
+               example=example, diagnose=diagnose, got=got, detail=f"returned {_returned(got)}")
 
 
 def _shape_relation(shape: tuple, expected: tuple) -> str:
@@ -227,7 +210,7 @@ def expect_shape(got, shape, *, what: str, example=None, diagnose=None, hint: st
         should = f" (it should be {shape_name})" if shape_name else ""
         problem = fail(f"{what} has the wrong shape{should}: yours has {_shape_relation(array.shape, shape)}.",
                        example=example, diagnose=diagnose, got=array, hint=hint,
-                       detail=join_detail(detail, f"expected shape {shape}, got {array.shape}"))
+                       detail=join_detail(detail, f"expected shape {shape}"))
         raise problem
     return array
 
@@ -314,7 +297,7 @@ def as_bool(got, *, what: str, example=None, diagnose=None) -> bool:
     if isinstance(got, np.ndarray) and got.shape == () and got.dtype == bool:
         return bool(got)
     raise fail(f"{what} should be True or False, but your function returned {_returned(got)}.",
-               example=example, diagnose=diagnose, got=got, detail=f"returned {describe(got)}")
+               example=example, diagnose=diagnose, got=got, detail=f"returned {_returned(got)}")
 
 
 def expect_number(got, *, what: str, example=None) -> float:
@@ -327,7 +310,7 @@ def expect_number(got, *, what: str, example=None) -> float:
     if isinstance(got, np.ndarray) and got.shape == () and got.dtype.kind in "iuf":
         return float(got)
     raise fail(f"{what} should be a number, but your function returned {_returned(got)}.",
-               example=example, detail=f"returned {describe(got)}")
+               example=example, detail=f"returned {_returned(got)}")
 
 
 def expect_pair(got, *, what: str, example=None, diagnose=None) -> tuple:
@@ -335,7 +318,7 @@ def expect_pair(got, *, what: str, example=None, diagnose=None) -> tuple:
     if not isinstance(got, (tuple, list)) or len(got) != 2:
         raise fail(f"{what} should be a pair of two arrays, like `return a, b`, but your function "
                    f"returned {_returned(got)}.", example=example, diagnose=diagnose, got=got,
-                   detail=f"returned {describe(got)}")
+                   detail=f"returned {_returned(got)}")
     return tuple(got)
 
 
