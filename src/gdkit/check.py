@@ -15,10 +15,10 @@ import queue
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from gdkit import startup
+from gdkit import hints, startup
 from gdkit.checksum import cell_checksum
 from gdkit.course import Course, locate, resolve
 from gdkit.errors import GdkitError
@@ -38,6 +38,7 @@ class CheckResult:
     points: float
     passed: bool
     message: str = ""
+    findings: list[str] = field(default_factory=list)  # what else was found (gdkit.hints), one line each
 
 
 def _visible_tests(release: Path) -> dict[str, str]:
@@ -163,11 +164,12 @@ def _check(path: Path, assignment_name, limits: Limits, course, zygote) -> list[
     else:
         course = resolve(course)
     tests = _course_tests(path, nb, assignment_name, course) or _own_tests(nb)
+    cells = graded_code_cells(nb)
     if zygote is None:
-        return _check_unsandboxed(path, graded_code_cells(nb), tests, limits)
+        return _with_findings(_check_unsandboxed(path, cells, tests, limits), nb, cells, tests)
     from gdkit.grading.student import MissingFunction, SandboxFailed, Student, StudentRaised, WorkerDied
 
-    student = Student(zygote, graded_code_cells(nb), limits=limits)
+    student = Student(zygote, cells, limits=limits)
     results = []
     try:
         try:
@@ -189,8 +191,48 @@ def _check(path: Path, assignment_name, limits: Limits, course, zygote) -> list[
                 results.append(CheckResult(qid, points, False, _failure_message(exc.exc_type, exc.message)))
             except (WorkerDied, MissingFunction) as exc:
                 results.append(CheckResult(qid, points, False, str(exc)))
+        _known_mistakes(student, results, _suite_dir(path, nb, assignment_name, course), nb, cells, tests)
     finally:
         student.close()
+    return _with_findings(results, nb, cells, tests)
+
+
+def _suite_dir(path: Path, nb, assignment_name: str | None, course: Course | None) -> Path | None:
+    """The course's autograder folder of this assignment (a course checkout), else None."""
+    if course is None or not course.available():
+        return None
+    try:
+        return course.assignment(assignment_name or guess_assignment(path, nb, course)).suite_dir
+    except GdkitError:
+        return None
+
+
+def _elsewhere(results: list[CheckResult], nb, cells, tests: dict) -> dict[str, str]:
+    failed = {r.question for r in results if not r.passed}
+    return hints.failing_elsewhere(cells, {qid: source for qid, (source, _, _) in tests.items()}, failed,
+                                   hints.solution_functions(nb))
+
+
+def _known_mistakes(student, results: list[CheckResult], suite: Path | None, nb, cells, tests: dict) -> None:
+    """Name a bug-zoo mistake under a failed question (a course checkout only: see gdkit.hints),
+    unless the question uses another question's failing function: then the mistake may be there."""
+    if suite is None:
+        return
+    elsewhere = _elsewhere(results, nb, cells, tests)
+    failed = [r.question for r in results
+              if not r.passed and r.message not in (EDITED, NOT_WRITTEN) and r.question not in elsewhere]
+    found = hints.known_mistakes(student, suite, failed)
+    for r in results:
+        if r.question in found:
+            r.findings.append(found[r.question])
+
+
+def _with_findings(results: list[CheckResult], nb, cells, tests: dict) -> list[CheckResult]:
+    """Under each failed question, the functions it uses that fail their own question's test."""
+    found = _elsewhere(results, nb, cells, tests)
+    for r in results:
+        if r.question in found:
+            r.findings.insert(0, found[r.question])
     return results
 
 
@@ -248,14 +290,56 @@ def _check_unsandboxed(path: Path, cells, tests: dict, limits: Limits) -> list[C
     return results
 
 
+# What a message may print: its first lines whole (a 10 x 10 array fits), the rest counted.
+MESSAGE_LINES = 40
+
+
+def _array_lines(message: str) -> list[str]:
+    """A failure message as lines, each continuation of an array printed over several lines
+    (numpy's ``[[0.23 0.2 ]\n [0.24 0.25]]``) indented to the column where that array began, so
+    its rows line up under the first one."""
+    lines = message.split("\n")
+    out = [lines[0]]
+    depth, anchor = 0, 0
+
+    def scan(text: str, offset: int) -> None:
+        nonlocal depth, anchor
+        for column, ch in enumerate(text):
+            if ch == "[":
+                if depth == 0:
+                    anchor = offset + column
+                depth += 1
+            elif ch == "]" and depth:
+                depth -= 1
+
+    scan(lines[0], 0)
+    for text in lines[1:]:
+        if depth and text.strip():
+            out.append(" " * anchor + text)
+            scan(text, anchor)
+        else:
+            out.append(text)
+            scan(text, 0)
+    return out
+
+
 def report(results: list[CheckResult]) -> str:
-    """The table a student reads."""
+    """The table a student reads: per question pass or FAIL with the failing test's message in
+    full (multi-line arrays aligned row under row) and what else was found (gdkit.hints)."""
+    from gdkit.grading import sanitize
+
     width = max(len(r.question) for r in results) if results else 10
+    indent = " " * (width + 8)
     lines = []
     for r in results:
         mark = "pass" if r.passed else "FAIL"
-        first = r.message.strip().splitlines()[0] if r.message.strip() else ""
-        lines.append(f"{r.question:<{width}}  {mark}  {first}".rstrip())
+        # The notebook's own text, printed on the terminal: nothing that moves the cursor or hides.
+        message = _array_lines(sanitize.text(r.message, 8000, keep_spaces=True)) if r.message.strip() else [""]
+        if len(message) > MESSAGE_LINES:
+            message = message[:MESSAGE_LINES] + [f"... ({len(message) - MESSAGE_LINES} more lines)"]
+        lines.append(f"{r.question:<{width}}  {mark}  {message[0]}".rstrip())
+        lines += [(indent + text).rstrip() for text in message[1:]]
+        lines += [indent + sanitize.line(finding, 1000) for finding in r.findings]
     passed = sum(r.passed for r in results)
     lines.append(f"{passed} of {len(results)} questions pass their visible tests. "
                  "The grader runs more (hidden) tests on each question.")

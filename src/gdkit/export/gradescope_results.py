@@ -19,15 +19,17 @@ The entries, with the course's :class:`gdkit.export.settings.Visibility`:
   (its description), passed/failed, and for a failure the message, named mistake and hint;
   the specifics of hidden inputs only with the course's feedback detail "full".
 
-The top-level output says once which notebook was graded and which were ignored, and once why
-a notebook could not be run (never once per check).
+The top-level output says once which notebook was graded and which were ignored, once why
+a notebook could not be run (never once per check), and, when a late policy applied, the raw
+score, the penalty and the final score (``score`` is the final one).
 """
 from __future__ import annotations
 
 import re
 
 from gdkit.export.settings import Visibility
-from gdkit.feedback import _title, message_of
+from gdkit.feedback import check_title as _title
+from gdkit.feedback import late_line, load_error_line, message_of, notebook_line, status_sentence
 from gdkit.record import Record
 
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
@@ -59,18 +61,7 @@ def _check_entry(qid: str, test, visibility: Visibility, detail: str) -> dict:
 
 def notebook_note(record: Record) -> str:
     """Which file was graded and which were ignored (``record.notebook``), one line; '' if none."""
-    info = record.notebook or {}
-    graded = info.get("graded")
-    if not graded:
-        return ""
-    ignored = [clean(p, 80) for p in (info.get("ignored") or [])[:10]]
-    more = len(info.get("ignored") or []) - len(ignored)
-    text = f"Graded {clean(graded, 120)}"
-    if info.get("why"):
-        text += f" ({clean(info['why'], 120)})"
-    if ignored:
-        text += "; ignored: " + ", ".join(ignored) + (f" and {more} more" if more > 0 else "")
-    return text + "."
+    return notebook_line(record)
 
 
 def results_json(record: Record, visibility: Visibility = Visibility(), detail: str = "default") -> dict:
@@ -93,12 +84,17 @@ def results_json(record: Record, visibility: Visibility = Visibility(), detail: 
         for t in q.tests:
             if t.kind != "unusable":
                 tests.append(_check_entry(q.id, t, visibility, detail))
-    top = [line for line in (notebook_note(record),) if line]
+    top = [line for line in (late_line(record), notebook_note(record)) if line]
     if record.status != "ok":
-        top.append(f"Status: {record.status}. {record.reason}".strip())
-    if record.cells:
+        top.append(f"Status: {record.status}. {status_sentence(record.status)} {record.reason}".strip())
+    skipped = [c for c in record.cells if c.get("skipped") is True]
+    if skipped:
+        top.append("Cells skipped while your notebook loaded: " + "; ".join(
+            clean(load_error_line(c), 300) for c in skipped[:10]))
+    errors = [c for c in record.cells if c not in skipped]
+    if errors:
         top.append("Cells that raised an error while your notebook loaded: " + "; ".join(
-            clean(f"cell {c.get('cell')}: {c.get('error')}: {c.get('message', '')}", 300) for c in record.cells[:10]))
+            clean(load_error_line(c), 300) for c in errors[:10]))
     result = {"score": record.total, "tests": tests, "visibility": visibility.scores,
               "stdout_visibility": visibility.stdout, "output_format": "text", "test_output_format": "text",
               "test_name_format": "text"}

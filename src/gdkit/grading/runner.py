@@ -274,21 +274,26 @@ def _grade_locked(assignment, found, outdir, jobs, limits, force, quiet, seed, l
                     bar.close()
         records = [outputs.read_record(outdir, f.student, expect=expect[f.student]) or _missing_record(assignment, f)
                    for f in found]
-        _apply_late(records, late_policy, outdir)
+        _apply_late(records, late_policy, outdir, options)
         ids = [q.id for q in assignment.questions]
         outputs.write_atomic(outdir / "grades.csv", outputs.grades_csv(records, ids))
         outputs.write_atomic(outdir / "junit.xml", outputs.junit_xml(records, assignment.name))
     return records
 
 
-def _apply_late(records: list[Record], policy, outdir: Path) -> None:
+def _apply_late(records: list[Record], policy, outdir: Path, options=None) -> None:
     """The course's late policy on the finished records: the one place a penalty is applied
-    (see gdkit.late); a record it changes is saved again."""
+    (see gdkit.late); a record it changes is written again with what the student reads
+    (results.json, feedback), so they show the raw score, the penalty and the final score."""
+    from gdkit.feedback import render
+
     before = {r.student: (r.total, dict(r.extra)) for r in records}
     late.apply(records, policy)
+    detail = options.feedback if options else "default"
     for r in records:
         if r.graded and (r.total, r.extra) != before[r.student]:
-            outputs.write_record(outdir, r)
+            outputs.write_student(outdir, r, lambda rec: render(rec, detail), detail=detail,
+                                  visibility=options.visibility if options else None)
 
 
 def _needs_grading(outdir: Path, student: str, expect: dict) -> bool:

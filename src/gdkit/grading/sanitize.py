@@ -80,16 +80,18 @@ def _cap(value: str, limit: int) -> str:
     return value if len(value) <= limit else value[: max(limit - 1, 0)].rstrip() + ELLIPSIS
 
 
-def text(value: Any, limit: int = TEXT_LIMIT) -> str:
+def text(value: Any, limit: int = TEXT_LIMIT, *, keep_spaces: bool = False) -> str:
     """Printable multi-line text of at most ``limit`` characters (an ellipsis marks a cut).
 
     Line breaks are kept (``\\r\\n`` and ``\\r`` become ``\\n``); runs of spaces and tabs
-    become one space; more than one blank line in a row becomes one.
+    become one space (with ``keep_spaces``, each stays a space: columns of a printed array stay
+    aligned); more than one blank line in a row becomes one.
     """
     raw = _as_str(value)
     cut = len(raw) > 4 * limit + 16  # only a bounded prefix is ever looked at
     raw = raw[: 4 * limit + 16].replace("\r\n", "\n").replace("\r", "\n")
-    lines = [_SPACES.sub(" ", piece).rstrip() for piece in _printable(raw, True).split("\n")]
+    lines = [(piece if keep_spaces else _SPACES.sub(" ", piece)).rstrip()
+             for piece in _printable(raw, True).split("\n")]
     clean = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip("\n")
     return _cap(clean + (ELLIPSIS if cut and len(clean) < limit else ""), limit)
 
@@ -146,13 +148,15 @@ def kind(value: Any) -> str:
 
 
 # Enough to keep text from turning into emphasis, code, a link or an image, a table or HTML.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
+# An underscore between two letters or digits (snake_case) can neither open nor close emphasis
+# (CommonMark's flanking rules), so it stays as typed and names read as names.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>|~&])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 
 
 def markdown(value: Any, limit: int = LINE_LIMIT) -> str:
     """:func:`line`, with markdown's special characters escaped: shown as typed, never as a link,
     an image, code or HTML."""
-    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", line(value, limit))
+    escaped = _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(0), line(value, limit))
     return escaped.replace("://", r":\/\/").replace("www.", r"www\.")  # no bare-URL autolinks
 
 
@@ -174,7 +178,8 @@ def result_fields(info: dict) -> dict:
 
 def load_errors(report: list) -> list[dict]:
     """The cells that failed while loading, as the record keeps them: the first
-    ``MAX_LOAD_ERRORS``, each with the cell index, the exception's name and a one-line message,
+    ``MAX_LOAD_ERRORS``, each with the cell index, the exception's name and a one-line message
+    (a cell the sandbox skipped for running too long also ``skipped`` and its ``first_line``),
     then one entry (cell ``"..."``) saying how many more there were.
 
     The report comes from the worker, so each entry is rebuilt from its known fields only.
@@ -183,6 +188,9 @@ def load_errors(report: list) -> list[dict]:
     kept = [{"cell": c.get("cell") if type(c.get("cell")) is int else None,
              "error": name(c.get("error"), fallback=OWN_EXCEPTION),
              "message": line(c.get("message", ""))} for c in failed[:MAX_LOAD_ERRORS]]
+    for entry, c in zip(kept, failed):
+        if c.get("skipped") is True:  # the sandbox stopped this cell (its own mark, see sandbox.client)
+            entry.update(skipped=True, first_line=line(c.get("first_line", ""), 80))
     more = len(failed) - len(kept) + sum(_counted(c) for c in report if isinstance(c, dict) and c.get("cell") == "...")
     if more:
         kept.append({"cell": "...", "error": "MoreErrors", "message": f"{more} more cells raised errors (not listed)"})

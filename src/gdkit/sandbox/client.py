@@ -227,6 +227,14 @@ def _text(value, limit: int) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
+def _first_line(source: str, limit: int = 200) -> str:
+    """A cell's first line of code (not blank, not a comment): how a reader finds the cell."""
+    for line in source.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            return line.strip()[:limit]
+    return ""
+
+
 class Worker:
     """One submission's code in a caged worker process, restarted after it hangs or dies.
 
@@ -352,10 +360,13 @@ class Worker:
         """Every cell in notebook order: its result, or the notice of its skipping; failing cells
         beyond MAX_LOAD_ERRORS are counted in one last entry."""
         report, failed, dropped = [], 0, 0
+        sources = dict(self.cells)
         for index in order:
             entry = results.get(index)
             if index in self.skipped:
-                entry = {"cell": index, "ok": False, "error": "Skipped", "message": self.skipped[index]}
+                # Marked here, on the trusted side: a cell's own exception cannot pass for a skip.
+                entry = {"cell": index, "ok": False, "error": "Skipped", "message": self.skipped[index],
+                         "skipped": True, "first_line": _first_line(sources.get(index, ""))}
             if entry is None:
                 continue
             if not entry["ok"]:
