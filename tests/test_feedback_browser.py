@@ -92,3 +92,39 @@ def test_browser_shows_table_and_curve(feedback, tmp_path):
     # the picture sits below the table
     table_bottom = max(y for _, y in full + none)
     assert min(y for _, y in teal) > table_bottom
+
+
+ATTACK = ("<script>document.body.setAttribute('data-pwned', 'script')</script>"
+          "<img src=x onerror=\"document.body.setAttribute('data-pwned', 'img')\">")
+
+
+def test_hostile_text_stays_text_in_the_browser(tmp_path):
+    """A record whose student id, messages, example and notebook name are markup: Chromium
+    loads the page, runs whatever it would run, and the DOM it ends with holds the text as
+    typed, no element the student wrote and no effect of their script."""
+    from gdkit import feedback
+    from gdkit.grading import sanitize
+    from gdkit.record import QuestionResult, Record, TestResult
+
+    failing = TestResult("test_a", "q1", 1.0, False, "Returns 3 " + ATTACK, "fail", "wrong " + ATTACK,
+                         example="f() -> 3\n</pre>" + ATTACK, mistake=ATTACK, hint=ATTACK)
+    record = Record(ATTACK, "mini", questions=[QuestionResult.scored("q1", 2.0, [failing])], max_total=2.0,
+                    notebook={"graded": ATTACK, "ignored": [ATTACK]},
+                    cells=sanitize.load_errors([{"cell": 1, "ok": False, "error": "ValueError", "message": ATTACK}]),
+                    extra={"raw_total": 0.0, "penalty": 0.0, "submitted_at": None, "late_by": 0.0,
+                           "late_unknown": True})
+    page = tmp_path / "feedback.html"
+    page.write_text(feedback.render_html(record.rescore()))
+    with tempfile.TemporaryDirectory() as profile:
+        proc = subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                               "--host-resolver-rules=MAP * ~NOTFOUND", f"--user-data-dir={profile}",
+                               "--virtual-time-budget=2000", "--dump-dom", page.as_uri()],
+                              capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    dom = proc.stdout
+    parser = _Resources()
+    parser.feed(dom)
+    assert "data-pwned" not in dom.split("<body", 1)[1].split(">", 1)[0]  # nothing ran
+    assert not parser.tags & {"script", "img"} and not parser.urls
+    assert dom.count("&lt;script&gt;document.body.setAttribute") >= 6  # id, title, message, example, ...
+    assert "No submission time was found for your notebook" in dom

@@ -2,7 +2,7 @@
 known mistake named only when it is that mistake, an exception named with its function and
 the public example's inputs, advice only when it is the finding.
 
-Real release notebooks, the real sandbox and the real runner (``gdkit grade``'s path); five
+Real release notebooks, the real sandbox and the real runner (``gdkit grade``'s path); ten
 notebooks graded twice, so the module is marked slow.
 """
 from __future__ import annotations
@@ -44,11 +44,11 @@ def _files(out: Path, student: str) -> dict:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """carol, dave and erin graded twice into two folders, plus three hand-made notebooks."""
+    """The bundled examples graded twice into two folders, plus three hand-made notebooks."""
     tmp = tmp_path_factory.mktemp("truth")
     subs = tmp / "subs"
     subs.mkdir()
-    for name in ("carol", "dave", "erin"):
+    for name in ("alice", "bob", "carol", "dave", "erin", "frank", "gina"):  # every bundled example
         (subs / f"{name}.ipynb").write_bytes((EXAMPLES / f"{name}.ipynb").read_bytes())
     _notebook(subs, "untransposed", "gradient_descent", compute_layer_1_delta=(
         "def compute_layer_1_delta(layer_2_delta, synapse_1, layer_1):\n"

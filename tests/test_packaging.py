@@ -147,7 +147,7 @@ def test_the_installed_wheel_copies_grades_and_exports_the_example_course(kit_ve
     assert results["score"] == pytest.approx(float(graded["carol"]))
 
 
-INSTRUCTOR_ONLY = ("nbgrader", "matplotlib", "jupytext", "nbclient", "yaml", "jinja2", "notebook", "jupyterlab",
+INSTRUCTOR_ONLY = ("nbgrader", "matplotlib", "jupytext", "nbclient", "yaml", "notebook", "jupyterlab",
                    "ipykernel", "IPython")
 
 

@@ -370,9 +370,16 @@ def _svg_image(view: dict | None) -> Verbatim:
     return Verbatim(f"![your training error next to the reference](data:image/svg+xml;base64,{data})")
 
 
+def _html_text(value: Any) -> Any:
+    """Before autoescaping: printable text only (no terminal escapes, no bidirectional overrides)."""
+    if isinstance(value, Markup) or not isinstance(value, str):
+        return "" if value is None else value
+    return sanitize.text(value, 1_000_000, keep_spaces=True)
+
+
 _TEMPLATES = jinja2.FileSystemLoader(str(Path(__file__).parent / "templates"))
-_HTML = jinja2.Environment(loader=_TEMPLATES, autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                           undefined=jinja2.StrictUndefined)
+_HTML = jinja2.Environment(loader=_TEMPLATES, autoescape=True, finalize=_html_text, trim_blocks=True,
+                           lstrip_blocks=True, undefined=jinja2.StrictUndefined)
 _MARKDOWN = jinja2.Environment(loader=_TEMPLATES, autoescape=False, finalize=_md_escape, trim_blocks=True,
                                lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
 for _env in (_HTML, _MARKDOWN):

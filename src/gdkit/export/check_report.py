@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from gdkit.errors import GdkitError
-from gdkit.export.ci_report import escape_data, escape_property
+from gdkit.export.ci_report import printable, escape_data, escape_property
 
 NOTE = ("These are the notebook's visible tests. Your marks come from the course's grading, "
         "which runs more (hidden) tests on each question.")
@@ -48,7 +48,8 @@ def summary(notebook: str, results) -> str:
 def annotations(notebook: str, results) -> list[str]:
     file = escape_property(notebook)
     return [f"::error file={file},title={escape_property(r.question + ': a visible test fails')}::"
-            f"{escape_data(r.message.strip() or 'the visible test fails')}" for r in results if not r.passed]
+            f"{escape_data(printable(chr(10).join([r.message.strip() or 'the visible test fails', *r.findings])))}"
+            for r in results if not r.passed]
 
 
 def report(notebook: Path, assignment: str | None = None, environ=None, course=None):

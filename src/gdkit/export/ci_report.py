@@ -15,13 +15,18 @@ from pathlib import Path
 
 from gdkit.errors import GdkitError
 from gdkit.feedback import message_of
-from gdkit.grading import outputs
+from gdkit.grading import outputs, sanitize
 from gdkit.record import Record
 
 
 def escape_data(text: str) -> str:
     """A workflow command's message: %, CR and LF escaped."""
     return str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def printable(text: str) -> str:
+    """What a record says, as the log shows it: no terminal escapes, no bidirectional overrides."""
+    return sanitize.text(text, 20_000, keep_spaces=True)
 
 
 def escape_property(text: str) -> str:
@@ -41,8 +46,9 @@ def load_records(outdir: Path) -> list[Record]:
 
 
 def _cell(text) -> str:
-    # A '|' would end the table cell early; newlines would end the row.
-    return " ".join(str(text).split()).replace("|", "\\|")
+    # One line of Markdown read as typed: a '|' would end the table cell early, a newline the
+    # row, and a file name a student chose must not become a link or markup.
+    return sanitize.markdown(text, 1000)
 
 
 def summary(records: list[Record]) -> str:
@@ -81,7 +87,7 @@ def annotations(records: list[Record], workspace: Path | None = None, detail: st
         file = escape_property(_relative(r.path, workspace))
         if r.status != "ok":
             lines.append(f"::error file={file},title={escape_property('gdkit: ' + r.status)}::"
-                         f"{escape_data(r.reason or r.status)}")
+                         f"{escape_data(printable(r.reason or r.status))}")
         for q in r.questions:
             if q.full:
                 continue
@@ -89,7 +95,7 @@ def annotations(records: list[Record], workspace: Path | None = None, detail: st
                     for t in q.failed]
             title = f"{q.id}: {outputs._num(q.score)} / {outputs._num(q.points)} points"
             lines.append(f"::error file={file},title={escape_property(title)}::"
-                         f"{escape_data(chr(10).join(body) or r.reason or 'not graded')}")
+                         f"{escape_data(printable(chr(10).join(body) or r.reason or 'not graded'))}")
     return lines
 
 

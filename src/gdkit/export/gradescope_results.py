@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 
 from gdkit.export.settings import Visibility
+from gdkit.grading import sanitize
 from gdkit.feedback import check_title as _title
 from gdkit.feedback import late_line, load_error_line, message_of, notebook_line, status_sentence
 from gdkit.record import Record
@@ -100,6 +101,11 @@ def results_json(record: Record, visibility: Visibility = Visibility(), detail: 
               "test_name_format": "text"}
     if top:
         result["output"] = "\n".join(top)
+    for entry in tests:  # plain text, but no terminal escapes or bidirectional overrides either
+        entry["name"] = sanitize.line(entry["name"], 400)
+        entry["output"] = sanitize.text(entry["output"], 20_000, keep_spaces=True)
+    if "output" in result:
+        result["output"] = sanitize.text(result["output"], 20_000, keep_spaces=True)
     return result
 
 
