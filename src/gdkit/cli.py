@@ -662,6 +662,8 @@ def main(argv=None) -> int:
         click.echo(f"gdkit: error: {exc}", err=True)
         return 2
     except ImportError as exc:  # a lean install (pip install gdkit) running an instructor command
+        if (getattr(exc, "name", None) or "").split(".")[0] == "gdkit":
+            raise  # the kit's own module: a bug, not a missing extra
         missing = getattr(exc, "name", None) or str(exc).split("\n")[0]
         click.echo(f"gdkit: error: this command needs a package that is not installed ({missing}); "
                    "install the instructor tools with: pip install 'gdkit[instructor]'", err=True)
