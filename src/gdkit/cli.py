@@ -263,6 +263,9 @@ def release_command(assignments, check, course_dir):
               help="Grader processes running at once.")
 @_limit_options
 @click.option("--force", is_flag=True, help="Regrade students who already have results in --out.")
+@click.option("--student", "students", multiple=True, metavar="ID",
+              help="Regrade only this student (repeatable) in an --out folder already graded; every other "
+                   "row of grades.csv and junit.xml is kept as it is.")
 @click.option("--shard", default=None, metavar="K/N", help="Grade only shard K of N (by student id).")
 @click.option("--seed", type=int, default=None,
               help="Seed of the hidden tests' random inputs (default: $GDKIT_SEED, else fixed per assignment).")
@@ -270,9 +273,10 @@ def release_command(assignments, check, course_dir):
 @click.option("--nbgrader-gradebook", "nbgrader_gradebook", default=None, metavar="DB",
               help="Also write the per-question scores into this nbgrader gradebook.db (or course folder).")
 @_course_option
-def grade_command(paths, assignment, outdir, jobs, force, shard, seed, quiet, course_dir, nbgrader_gradebook=None,
-                  **options):
-    """Grade notebooks, folders of notebooks or an nbgrader submitted/ tree.
+def grade_command(paths, assignment, outdir, jobs, force, students, shard, seed, quiet, course_dir,
+                  nbgrader_gradebook=None, **options):
+    """Grade notebooks, folders of notebooks, an nbgrader submitted/ tree, an LMS's download
+    (Canvas, Moodle, Blackboard) or a .zip of any of them.
 
     With no PATH, grades the course's examples/submissions.
     """
@@ -286,7 +290,8 @@ def grade_command(paths, assignment, outdir, jobs, force, shard, seed, quiet, co
         gradebook.db_url(nbgrader_gradebook)  # a missing gradebook is said before grading, not after
     records = runner.grade_submissions(assignment, list(paths), outdir=outdir, jobs=jobs,
                                        limits=_limits(options, course), force=force,
-                                       shard=runner.parse_shard(shard), quiet=quiet, seed=seed, root=course.root)
+                                       shard=runner.parse_shard(shard), quiet=quiet, seed=seed, root=course.root,
+                                       students=list(students) or None)
     if not quiet:
         ids = [q.id for q in course.assignment(assignment).questions]
         click.echo(runner.summary_table(records, ids))

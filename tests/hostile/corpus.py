@@ -556,7 +556,11 @@ def build(dest: Path | None, *, root: Path, victim_notebook: Path, outdir: Path,
     raw("non_utf8", good.encode().replace(b"Gradient descent", b"Gradient d\xe9scent\xff", 1), ("not-utf8",), "UTF-8")
     huge = fill_solutions(release, master)
     huge.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="z" * (21 << 20))]
-    raw("huge_outputs_21mb", nbformat.writes(huge).encode(), ("too-large",), "MB")
+    # outputs are dropped before grading: a file large only because of them is graded as usual
+    cases.append(Case("huge_outputs_21mb", "broken", ("ok",), baseline="master", data=nbformat.writes(huge).encode()))
+    heavy = fill_solutions(release, master)
+    heavy.cells.append(nbformat.v4.new_code_cell("blob = '" + "z" * (3 << 20) + "'\n"))
+    raw("huge_code_3mb", nbformat.writes(heavy).encode(), ("too-large",), "MB of code")
     big = fill_solutions(release, master)
     big.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="z" * (18 << 20))]
     cases.append(Case("big_outputs_18mb", "broken", ("ok",), baseline="master", data=nbformat.writes(big).encode()))

@@ -99,11 +99,14 @@ def read_record(outdir: Path, student: str, *, expect: dict | None = None) -> Re
 
 def file_digest(path) -> str | None:
     """sha256 of a file's bytes (what identifies a version of a submission), None if unreadable."""
+    digest = hashlib.sha256()
     try:
         with open(path, "rb") as f:
-            return hashlib.sha256(f.read()).hexdigest()
+            for block in iter(lambda: f.read(1 << 20), b""):  # a block at a time: files may be 200 MB
+                digest.update(block)
     except OSError:
         return None
+    return digest.hexdigest()
 
 
 def grades_csv(records: list[Record], question_ids: list[str]) -> str:

@@ -1,7 +1,7 @@
 """`gdkit grade`: find submissions, grade them in parallel grader processes, write the outputs.
 
 The pipeline:
-1. :func:`find_submissions` — notebooks, folders of notebooks, or an nbgrader ``submitted/`` tree;
+1. :mod:`gdkit.intake` — notebooks, folders, nbgrader ``submitted/`` trees, LMS downloads, zips;
 2. skip students whose ``record.json`` exists (unless ``force``), pick this shard's students;
 3. split the rest into chunks; up to ``jobs`` grader processes (:mod:`gdkit.grading.session`)
    each grade a chunk in one pytest session, each with its own sandbox zygote;
@@ -12,6 +12,7 @@ atomically, so killing a run at any point loses only the students being graded a
 """
 from __future__ import annotations
 
+import csv
 import fcntl
 import hashlib
 import json
@@ -21,61 +22,18 @@ import selectors
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
-from gdkit import assignments, late
+from gdkit import assignments, intake, late
 from gdkit.course import Course
 from gdkit.errors import GdkitError
 from gdkit.grading import outputs, randomness
+from gdkit.intake import Found, find_submissions  # noqa: F401 - where callers found them
 from gdkit.record import GRADER_ERROR, QuestionResult, Record
 from gdkit.sandbox.limits import DEFAULT, Limits
 
 CHUNK = 50
 LOCK = ".gdkit.lock"
-
-
-@dataclass(frozen=True)
-class Found:
-    student: str
-    path: Path
-
-
-def find_submissions(paths: list[Path], assignment: assignments.Assignment) -> list[Found]:
-    """Submissions under ``paths``: a notebook (id = file stem), a folder of notebooks, or an
-    nbgrader ``submitted/`` tree (``<student>/<assignment>/*.ipynb``, id = the student folder)."""
-    found: list[Found] = []
-    for path in paths:
-        path = Path(path)
-        if not path.exists():
-            raise GdkitError(f"{path} does not exist; give notebooks or folders of notebooks")
-        if path.is_file():
-            found.append(Found(path.stem, path))
-            continue
-        direct = sorted(p for p in path.glob("*.ipynb") if p.is_file())
-        found.extend(Found(p.stem, p) for p in direct)
-        for student_dir in sorted(p for p in path.iterdir() if p.is_dir()):
-            folder = student_dir / assignment.name
-            if folder.is_dir():
-                notebooks = sorted(folder.glob("*.ipynb"))
-                preferred = [p for p in notebooks if p.name == assignment.notebook]
-                # A folder without its notebook still gets a row (status missing-file).
-                found.append(Found(student_dir.name, (preferred or notebooks or [folder / assignment.notebook])[0]))
-    if not found:
-        raise GdkitError(f"no notebooks found in {', '.join(map(str, paths))}; give .ipynb files or folders")
-    seen: dict[str, Path] = {}
-    for f in found:
-        if f.student in seen:
-            raise GdkitError(f"two submissions for student {f.student!r} ({seen[f.student]} and {f.path}); "
-                             "keep one per student")
-        if not _safe_id(f.student):
-            raise GdkitError(f"student id {f.student!r} (from {f.path}) is not a plain file name; rename it")
-        seen[f.student] = f.path
-    return found
-
-
-def _safe_id(student: str) -> bool:
-    return bool(student) and student not in (".", "..") and "/" not in student and not student.startswith(".")
 
 
 def parse_shard(text: str | None) -> tuple[int, int] | None:
@@ -169,7 +127,7 @@ def _run_chunks(assignment, chunks, outdir: Path, limits: Limits, jobs: int, bar
                     "feedback": options.feedback if options else "default",
                     "visibility": options.visibility.to_json() if options else None,
                     "per_student": bool(options and options.per_student),
-                    "submissions": [[f.student, str(f.path)] for f in chunk]}
+                    "submissions": [f.spec() for f in chunk]}
             spec_path = Path(tmp) / f"chunk-{index}.json"
             spec_path.write_text(json.dumps(spec))
             log = open(Path(tmp) / f"chunk-{index}.log", "w+")
@@ -211,7 +169,7 @@ def grade_submissions(assignment_name: str, paths: list[Path] | None = None, *, 
                       shard: tuple[int, int] | None = None, quiet: bool = False,
                       root: Path | None = None, seed: int | None = None,
                       timeout: float | None = None, memory_mb: int | None = None,
-                      per_student: bool | None = None) -> list[Record]:
+                      per_student: bool | None = None, students: list[str] | None = None) -> list[Record]:
     """Grade submissions and write every output; returns one record per submission.
 
     ``paths`` defaults to the bundled ``examples/submissions``. Students already graded in
@@ -220,8 +178,9 @@ def grade_submissions(assignment_name: str, paths: list[Path] | None = None, *, 
     derived from the assignment), so a submission gets the same points in any run, shard or
     platform. ``timeout``/``memory_mb`` are shorthands for the same fields of ``limits``.
     ``per_student`` (default: the course's ``[seed] per_student``) draws the hidden inputs per
-    (seed, student id).
-    Raises GdkitError for bad input.
+    (seed, student id). ``students`` (``--student``): regrade only these, in an ``outdir``
+    already graded, and keep every other student's row of grades.csv/junit.xml as it is (their
+    records are read back, not regraded). Raises GdkitError for bad input.
     """
     assignment = assignments.load(assignment_name, root)
     try:
@@ -238,29 +197,60 @@ def grade_submissions(assignment_name: str, paths: list[Path] | None = None, *, 
         raise GdkitError(f"bad limit: {exc}; fix the option or the course's [limits]") from None
     if not paths:
         paths = [assignment.root / "examples" / "submissions"]
-    found = [f for f in find_submissions(paths, assignment) if in_shard(f.student, shard)]
+    if students and shard:
+        raise GdkitError("--student regrades named students of the whole class: leave out --shard")
     late_policy = late.policy(late.course_config(assignment.root), assignment.name, assignment.root)
     from gdkit.export import settings as course_settings  # feedback detail, visibility, seed policy
     options = course_settings.for_assignment(assignment.name, root=assignment.root)
     if per_student is not None:
         options = course_settings.with_overrides(options, per_student=per_student)
     outdir = Path(outdir).resolve()
-    _prepare_outdir(outdir)
-    try:
-        return _grade_locked(assignment, found, outdir, jobs, limits, force, quiet, seed, late_policy, options)
-    except OSError as exc:  # e.g. the disk filled up mid-run: files already written are whole
-        raise GdkitError(f"cannot write to {outdir} ({exc.strerror or exc}); free some space or "
-                         "choose another --out, then run again to finish") from None
+    with intake.submissions(paths, assignment, exclude=[outdir]) as collected:
+        if not quiet:
+            for note in collected.notes:
+                print(f"gdkit: note: {note}", file=sys.stderr)
+        found = [f for f in collected.found if in_shard(f.student, shard)]
+        only = _only(students, found, paths, outdir)
+        _prepare_outdir(outdir)
+        try:
+            return _grade_locked(assignment, found, outdir, jobs, limits, force, quiet, seed, late_policy, options,
+                                 only)
+        except OSError as exc:  # e.g. the disk filled up mid-run: files already written are whole
+            raise GdkitError(f"cannot write to {outdir} ({exc.strerror or exc}); free some space or "
+                             "choose another --out, then run again to finish") from None
+
+
+def _only(students, found: list[Found], paths, outdir: Path) -> list[str] | None:
+    """The students named by --student, checked against what was found and the output folder."""
+    if not students:
+        return None
+    only = list(dict.fromkeys(students))
+    ids = {f.student for f in found}
+    for student in only:
+        if student not in ids:
+            near = sorted(ids, key=lambda i: (student.lower() not in i.lower(), i))[:3]
+            raise GdkitError(f"--student {student}: no submission with that id in {', '.join(map(str, paths))} "
+                             f"(ids look like: {', '.join(near)}); check the id")
+    if not (outdir / "grades.csv").is_file():
+        raise GdkitError(f"--student regrades students in an existing grading folder, and {outdir} has no "
+                         "grades.csv; grade the class first (without --student)")
+    return only
 
 
 def _grade_locked(assignment, found, outdir, jobs, limits, force, quiet, seed, late_policy=None,
-                  options=None) -> list[Record]:
+                  options=None, only=None) -> list[Record]:
     inputs = "per-student" if options is not None and options.per_student else "per-course"
     with _Lock(outdir):
         # A record is current for this notebook, assignment, seed, seed policy and limits only.
         expect = {f.student: {"assignment": assignment.name, "seed": seed, "limits": limits.to_json(),
                               "sha256": outputs.file_digest(f.path), "inputs": inputs} for f in found}
-        todo = [f for f in found if force or _needs_grading(outdir, f.student, expect[f.student])]
+        if only is not None:  # --student: these are regraded, every other row is kept as it is
+            kept = _kept_records(outdir, assignment, set(only))
+            found = [f for f in found if f.student in only]
+            todo = found
+        else:
+            kept = []
+            todo = [f for f in found if force or _needs_grading(outdir, f.student, expect[f.student])]
         if todo:
             from gdkit.sandbox import protections
             protections.warn()  # one stderr line if this kernel lacks seccomp or Landlock
@@ -275,6 +265,7 @@ def _grade_locked(assignment, found, outdir, jobs, limits, force, quiet, seed, l
         records = [outputs.read_record(outdir, f.student, expect=expect[f.student]) or _missing_record(assignment, f)
                    for f in found]
         _apply_late(records, late_policy, outdir, options)
+        records += kept  # as they are: not even the late policy is applied to them again
         ids = [q.id for q in assignment.questions]
         outputs.write_atomic(outdir / "grades.csv", outputs.grades_csv(records, ids))
         outputs.write_atomic(outdir / "junit.xml", outputs.junit_xml(records, assignment.name))
@@ -296,6 +287,32 @@ def _apply_late(records: list[Record], policy, outdir: Path, options=None) -> No
                                   visibility=options.visibility if options else None)
 
 
+def _kept_records(outdir: Path, assignment, regraded: set[str]) -> list[Record]:
+    """Every other student's row, read back as it is (stale or a grader error: not regraded).
+
+    A student listed in grades.csv without a record (the grader failed on them) keeps a
+    grader-error row; a record that cannot be read, or one of another assignment, stops the
+    run before anything is written.
+    """
+    kept = []
+    with open(outdir / "grades.csv", newline="") as handle:
+        listed = [row.get("student", "") for row in csv.DictReader(handle)]
+    names = {p.parent.name for p in outdir.glob(f"*/{outputs.RECORD}")} | set(listed)
+    for student in sorted(names - regraded):
+        if not (outputs.student_dir(outdir, student) / outputs.RECORD).exists():
+            kept.append(_missing_record(assignment, Found(student, Path(student), shown=" ")))
+            continue
+        record = outputs.read_record(outdir, student)
+        if record is None:
+            raise GdkitError(f"cannot keep {student}'s row: {outdir / student / outputs.RECORD} is unreadable; "
+                             f"regrade them too (--student {student}) or the whole class (no --student)")
+        if record.assignment != assignment.name:
+            raise GdkitError(f"{outdir} holds grades of {record.assignment!r} ({student}), not {assignment.name!r}; "
+                             "give the --out folder of this assignment")
+        kept.append(record)
+    return kept
+
+
 def _needs_grading(outdir: Path, student: str, expect: dict) -> bool:
     """No current record (absent, stale, or one the grader itself failed on)."""
     record = outputs.read_record(outdir, student, expect=expect)
@@ -304,7 +321,8 @@ def _needs_grading(outdir: Path, student: str, expect: dict) -> bool:
 
 def _missing_record(assignment, found: Found) -> Record:
     """A row for a student the grader itself failed on (see grader-errors.log); not saved, so a rerun retries."""
-    return Record(student=found.student, assignment=assignment.name, path=str(found.path),
+    return Record(student=found.student, assignment=assignment.name, path=found.shown or str(found.path),
+                  notebook=found.notebook, extra=dict(found.extra),
                   status=GRADER_ERROR, reason="the grader failed on this submission; see grader-errors.log",
                   questions=[QuestionResult(q.id, q.points) for q in assignment.questions],
                   max_total=assignment.max_total)

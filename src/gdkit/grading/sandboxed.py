@@ -17,7 +17,7 @@ from gdkit.assignments import Assignment
 from gdkit.errors import GdkitError
 from gdkit.grading import outputs, sanitize
 from gdkit.grading.plugin import DIED, STUDENT, SubmissionUnusable, SuitePlugin
-from gdkit.notebook import graded_code_cells, read_submission
+from gdkit.notebook import defines_any, graded_code_cells, read_submission
 from gdkit.grading.student import SandboxFailed, Student, WorkerDied, Zygote, start_zygote
 from gdkit.record import GRADER_ERROR, Record, TestResult
 from gdkit.sandbox.limits import Limits
@@ -27,6 +27,10 @@ from gdkit.sandbox.limits import Limits
 class Submission:
     student: str
     path: str
+    notebook: dict = field(default_factory=dict)  # which file was graded, what was ignored (gdkit.intake)
+    extra: dict = field(default_factory=dict)     # e.g. the LMS's name for the student
+    problem: list | None = None                   # [status, reason]: nothing to grade (gdkit.intake)
+    shown: str = ""                               # how the record names the file
 
 
 @dataclass
@@ -86,6 +90,9 @@ class GradingPlugin(SuitePlugin):
 
     def _start(self, submission: Submission, progress: _Progress):
         progress.digest = outputs.file_digest(submission.path)
+        if submission.problem:
+            progress.status, progress.reason = submission.problem
+            return _Unusable(progress.status, progress.reason)
         try:
             notebook = read_submission(submission.path)
             cells = graded_code_cells(notebook)
@@ -108,6 +115,13 @@ class GradingPlugin(SuitePlugin):
             where = "while loading the notebook"
             # Before the first call: no hidden input yet, so the details are the student's own.
             progress.reason = sanitize.line(f"{exc.detail or exc.reason} {where}")
+            handle.close()
+            return _Unusable(progress.status, progress.reason)
+        expected = list(dict.fromkeys(f for q in self.assignment.questions for f in q.functions))
+        if expected and not set(expected) & set(handle.defined) and not defines_any(notebook, expected):
+            progress.status = "wrong-assignment"
+            progress.reason = (f"the notebook defines none of {self.assignment.name}'s functions "
+                               f"({', '.join(expected)}): submit {self.assignment.notebook}")
             handle.close()
             return _Unusable(progress.status, progress.reason)
         return handle
@@ -159,7 +173,8 @@ class GradingPlugin(SuitePlugin):
         record = Record(
             student=progress.submission.student,
             assignment=self.assignment.name,
-            path=progress.submission.path,
+            path=progress.submission.shown or progress.submission.path,
+            notebook=progress.submission.notebook,
             seed=self.seed,
             sha256=progress.digest,
             limits=self.limits.to_json(),
@@ -174,7 +189,7 @@ class GradingPlugin(SuitePlugin):
             worker_max_rss_kb=handle.max_rss_kb if handle else 0,
             worker_cpu_seconds=round(handle.cpu_seconds, 4) if handle else 0.0,
             grader_max_rss_kb=progress.grader_max_rss_kb,
-            extra={"inputs": "per-student"} if self.per_student else {},
+            extra={**progress.submission.extra, **({"inputs": "per-student"} if self.per_student else {})},
         )
         return sanitize.within(record.rescore(), sanitize.RECORD_LIMIT)
 

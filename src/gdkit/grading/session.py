@@ -48,8 +48,9 @@ def run(spec: dict, zygote=None) -> int:
             os.write(progress_fd, f"done {record.student}\n".encode())
 
     plugin = GradingPlugin(
-        assignment, [Submission(s, p) for s, p in spec["submissions"]], limits=Limits.from_json(spec["limits"]),
-        on_done=on_done, zygote=zygote, seed=spec.get("seed"), per_student=bool(spec.get("per_student")))
+        assignment, [Submission(s[0], s[1], **(s[2] if len(s) > 2 else {})) for s in spec["submissions"]],
+        limits=Limits.from_json(spec["limits"]), on_done=on_done, zygote=zygote, seed=spec.get("seed"),
+        per_student=bool(spec.get("per_student")))
     with tempfile.TemporaryDirectory(prefix="gdkit-session-") as tmp:
         ini = Path(tmp) / "pytest.ini"
         ini.write_text("[pytest]\n")
