@@ -91,10 +91,11 @@ def test_an_nbgrader_tree_reads_only_this_assignments_folder(tmp_path):
 
 def test_notebooks_named_one_by_one_are_read_together(tmp_path):
     old = touch(tmp_path / "a" / "carol.ipynb", mtime=1000)
-    new = touch(tmp_path / "b" / "carol (1).ipynb", mtime=2000)
+    new = touch(tmp_path / "b" / "carol.ipynb", mtime=2000)
+    copy = touch(tmp_path / "b" / "carol (1).ipynb")  # named on the command line: its own name is the id
     other = touch(tmp_path / "dave.json")  # named on the command line: graded whatever its name
-    found = ids([old, new, other])
-    assert sorted(found) == ["carol", "dave"]
+    found = ids([old, new, copy, other])
+    assert sorted(found) == ["carol", "carol (1)", "dave"]
     assert found["carol"].path == new and found["carol"].notebook["ignored"] == ["carol.ipynb"]
     assert found["carol"].shown == str(new) and found["dave"].path == other
 

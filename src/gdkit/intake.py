@@ -10,7 +10,8 @@ folder, every top-level entry is read by the first rule that fits it:
 | Blackboard file ``Assignment_jsmith_attempt_2024-01-01-10-00-00_x.ipynb`` (+ its ``.txt`` receipt) | ``jsmith``, the username (the receipt's, when it has one) | every attempt's files |
 | nbgrader folder ``<student>/<assignment>/`` | ``<student>`` | under ``<assignment>/`` |
 | folder ``<student>/`` holding notebooks | ``<student>`` | every notebook under it |
-| ``alice.ipynb`` (also ``alice (1).ipynb``, ``alice copy.ipynb``) | ``alice`` | those files |
+| ``alice.ipynb`` (also ``alice (1).ipynb``, ``alice copy.ipynb``) in a folder | ``alice`` | those files |
+| a notebook named on the command line | its name as given (``My Notebook (2)``) | that file (several with one name: the newest) |
 
 Of a student's notebooks, :func:`choose` grades one: the notebook named like the assignment's
 (after undoing an LMS's renaming), else the newest (by the LMS's submission order where the
@@ -474,7 +475,9 @@ def _top_file(f: _File, students: dict, notes: list[str], root: Path, receipts: 
         f.order = order.zfill(20) if order.isdigit() else order
         student.files.append(f)
         return
-    if f.given or (_is_notebook(name) and not _CHECKPOINT_NAME.fullmatch(name)):
+    if f.given:  # named on the command line: the id is its name as given
+        students.setdefault(Path(name).stem, _Student()).files.append(f)
+    elif _is_notebook(name) and not _CHECKPOINT_NAME.fullmatch(name):
         students.setdefault(_stem_id(Path(name).stem), _Student()).files.append(f)
     elif name.lower().endswith(".zip"):
         notes.append(f"skipped {_clip(str(root / name))}: give a zip on the command line to grade what it holds")
