@@ -13,8 +13,6 @@ import os
 import re
 from pathlib import Path
 
-import nbformat
-
 from gdkit.errors import GdkitError
 
 # A notebook's outputs (plots, printed logs, widget state) are never graded: only the code
@@ -434,6 +432,8 @@ def _parse_streaming(path, buf):
 
 
 def _to_notebook(path, raw):
+    import nbformat  # here, not at import: `gdkit grade`'s main process reads no notebook (only gdkit.intake's caps)
+
     if not isinstance(raw, dict) or "nbformat" not in raw:
         _fail(path, "not-a-notebook", "valid JSON but not a Jupyter notebook (no 'nbformat' field): "
                                       "submit the .ipynb file")
