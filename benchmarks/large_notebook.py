@@ -47,7 +47,8 @@ print(json.dumps({"cells": cells, "seconds": seconds, "grown_mb": grown / 1024})
 def build(path: Path, mb: int, kind: str) -> int:
     from gdkit.submissions import fill_solutions, master_answers, release_path
 
-    nb = fill_solutions(nbformat.read(release_path("gradient_descent"), as_version=4), master_answers("gradient_descent"))
+    release = nbformat.read(release_path("gradient_descent"), as_version=4)
+    nb = fill_solutions(release, master_answers("gradient_descent"))
     cell = next(c for c in nb.cells if c.cell_type == "code")
     target = mb << 20
     base = len(nbformat.writes(nb)) + 4096

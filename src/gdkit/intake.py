@@ -1,17 +1,20 @@
 """Which notebook is whose: the submissions under the paths given to ``gdkit grade``.
 
 Each path is a notebook, a folder or a ``.zip`` of one (read like the folder it holds). In a
-folder, every top-level entry is read by the first rule that fits it:
+folder, every top-level entry is read by the first rule that fits it (-> the student id):
 
-| entry | student id | notebooks |
-|---|---|---|
-| Canvas file ``smithjohn_12345_67890_x.ipynb`` (also ``smithjohn_LATE_12345_...``, ``anon_Ab1Cd_67890_...``) | ``12345``, Canvas's user id (``anon_Ab1Cd`` when anonymous) | every file of that user; ``x-1.ipynb`` is Canvas's rename of ``x.ipynb`` |
-| Moodle folder ``Full Name_12345_assignsubmission_file[_]/`` or file ``Full Name_12345_assignsubmission_file_x.ipynb`` | ``12345``, Moodle's participant id | every file of that participant |
-| Blackboard file ``Assignment_jsmith_attempt_2024-01-01-10-00-00_x.ipynb`` (+ its ``.txt`` receipt) | ``jsmith``, the username (the receipt's, when it has one) | every attempt's files |
-| nbgrader folder ``<student>/<assignment>/`` | ``<student>`` | under ``<assignment>/`` |
-| folder ``<student>/`` holding notebooks | ``<student>`` | every notebook under it |
-| ``alice.ipynb`` (also ``alice (1).ipynb``, ``alice copy.ipynb``) in a folder | ``alice`` | those files |
-| a notebook named on the command line | its name as given (``My Notebook (2)``) | that file (several with one name: the newest) |
+- Blackboard file ``Assignment_jsmith_attempt_2024-01-01-10-00-00_x.ipynb`` (and its ``.txt``
+  receipt) -> ``jsmith``, the username (the receipt's when there is one: a username may hold
+  '_'); every attempt's files are that student's.
+- Moodle folder ``Full Name_12345_assignsubmission_file[_]/`` or flattened file
+  ``Full Name_12345_assignsubmission_file_x.ipynb`` -> ``12345``, Moodle's participant id.
+- Canvas file ``smithjohn_12345_67890_x.ipynb`` (``smithjohn_LATE_12345_...``,
+  ``anon_Ab1Cd_67890_...``) -> ``12345``, Canvas's user id (``anon_Ab1Cd`` when anonymous);
+  ``x-1.ipynb`` is Canvas's rename of a re-uploaded ``x.ipynb``.
+- nbgrader folder ``<student>/<assignment>/`` -> ``<student>`` (only that assignment's folder).
+- a folder holding notebooks -> the folder's name (every notebook under it).
+- ``alice.ipynb`` (also ``alice (1).ipynb``, ``alice copy.ipynb``) -> ``alice``.
+- a notebook named on the command line -> its name as given (``My Notebook (2)``).
 
 Of a student's notebooks, :func:`choose` grades one: the notebook named like the assignment's
 (after undoing an LMS's renaming), else the newest (by the LMS's submission order where the

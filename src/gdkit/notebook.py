@@ -280,7 +280,8 @@ class _Scan:
             self._release(pos)
             if pos >= self.n:
                 raise _Truncated
-            pos = _SKIP_RUN.match(self.buf, pos, min(pos + _WINDOW, self.n)).end()
+            run = _SKIP_RUN.match(self.buf, pos, min(pos + _WINDOW, self.n))
+            pos = run.end() if run is not None else pos  # the pattern matches the empty run too
             if pos >= self.n:
                 raise _Truncated
             char = self.buf[pos]

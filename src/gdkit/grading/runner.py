@@ -241,16 +241,15 @@ def _grade_locked(assignment, found, outdir, jobs, limits, force, quiet, seed, l
                   options=None, only=None) -> list[Record]:
     inputs = "per-student" if options is not None and options.per_student else "per-course"
     with _Lock(outdir):
-        # A record is current for this notebook, assignment, seed, seed policy and limits only.
-        expect = {f.student: {"assignment": assignment.name, "seed": seed, "limits": limits.to_json(),
-                              "sha256": outputs.file_digest(f.path), "inputs": inputs} for f in found}
+        kept = []
         if only is not None:  # --student: these are regraded, every other row is kept as it is
             kept = _kept_records(outdir, assignment, set(only))
             found = [f for f in found if f.student in only]
-            todo = found
-        else:
-            kept = []
-            todo = [f for f in found if force or _needs_grading(outdir, f.student, expect[f.student])]
+        # A record is current for this notebook, assignment, seed, seed policy and limits only.
+        expect = {f.student: {"assignment": assignment.name, "seed": seed, "limits": limits.to_json(),
+                              "sha256": outputs.file_digest(f.path), "inputs": inputs} for f in found}
+        regrade = force or only is not None
+        todo = [f for f in found if regrade or _needs_grading(outdir, f.student, expect[f.student])]
         if todo:
             from gdkit.sandbox import protections
             protections.warn()  # one stderr line if this kernel lacks seccomp or Landlock
