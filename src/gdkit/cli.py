@@ -415,6 +415,17 @@ def export_gradescope_command(assignment, out, seed, visibility, feedback, per_s
     click.echo(f"wrote {path}: upload it as the programming assignment's autograder on Gradescope")
 
 
+@export.command("student-kit")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True, metavar="DIR",
+              help="Folder to write the wheel into.")
+def export_student_kit_command(out_dir):
+    """Build the wheel students install: the kit without any course's masters or hidden suites."""
+    from gdkit.export import student_kit
+
+    path = student_kit.build(out_dir)
+    click.echo(f"wrote {path}: students install it with 'pip install {path.name}' and run 'gdkit check'")
+
+
 @export.command("grades")
 @click.argument("outdir", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["canvas", "moodle", "blackboard", "csv", "nbgrader"]),
