@@ -73,11 +73,11 @@ def test_every_renderer_has_the_switch():
     record = synthetic()
     for text in (feedback.render_markdown(record), feedback.render_html(record),
                  json.dumps(gradescope_results.results_json(record)),
-                 "\n".join(ci_report.annotations([record], detail="default"))):
+                 "\n".join(ci_report.error_commands([record], detail="default"))):
         assert "wrong value" in text and DETAIL not in text
     for text in (feedback.render_markdown(record, "full"), feedback.render_html(record, "full"),
                  json.dumps(gradescope_results.results_json(record, detail="full")),
-                 "\n".join(ci_report.annotations([record], detail="full"))):
+                 "\n".join(ci_report.error_commands([record], detail="full"))):
         assert DETAIL in text
 
 

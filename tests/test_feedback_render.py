@@ -95,7 +95,7 @@ def test_results_json_and_annotations_are_plain_text():
     for text in [result["output"], *(t["output"] for t in result["tests"]), *(t["name"] for t in result["tests"])]:
         assert "\x1b" not in text and "\u202e" not in text
     assert "Graded a <script>" in result["output"]  # text, shown as typed by Gradescope's text format
-    for line in ci_report.annotations([record()]):
+    for line in ci_report.error_commands([record()]):
         assert "\n" not in line and "\x1b" not in line
 
 
@@ -118,7 +118,8 @@ def test_a_late_penalty_shows_raw_penalty_and_final_everywhere():
     assert result["score"] == pytest.approx(1.4)
     for text in (md, " ".join(parse(page).text), result["output"]):
         assert "late penalty 0.6 points (raw score 2 / 2, final score 1.4 / 2)" in text, text
-        assert "Submitted 2025-03-04 00:30 UTC, 2 days 31 minutes after the due date (2025-03-01 23:59 UTC+01:00)" in text
+        assert ("Submitted 2025-03-04 00:30 UTC, 2 days 31 minutes after the due date "
+                "(2025-03-01 23:59 UTC+01:00)") in text
     assert "**Score: 1.4 / 2** after a late penalty of 0.6 points (raw score 2 / 2)" in md
     assert "Score: 1.4 / 2" in " ".join(parse(page).text) and "Score: 2 / 2" not in md + page
 

@@ -45,7 +45,7 @@ def summary(notebook: str, results) -> str:
     return "\n".join(lines + ["", NOTE, ""])
 
 
-def annotations(notebook: str, results) -> list[str]:
+def error_commands(notebook: str, results) -> list[str]:
     file = escape_property(notebook)
     return [f"::error file={file},title={escape_property(r.question + ': a visible test fails')}::"
             f"{escape_data(printable(chr(10).join([r.message.strip() or 'the visible test fails', *r.findings])))}"
@@ -67,12 +67,12 @@ def report(notebook: Path, assignment: str | None = None, environ=None, course=N
         results = check.check_notebook(notebook, assignment, course=course)
     except GdkitError as exc:
         _append(environ, "GITHUB_STEP_SUMMARY", f"## gdkit check: {_cell(shown)}\n\nNot checked: {_cell(exc)}\n")
-        print(f"::error file={escape_property(shown)},title=gdkit check::{escape_data(exc)}")
+        print(f"::error file={escape_property(shown)},title=gdkit check::{escape_data(str(exc))}")
         raise
     text = summary(shown, results)
     _append(environ, "GITHUB_STEP_SUMMARY", text)
     _append(environ, "GITHUB_OUTPUT", f"passed={sum(r.passed for r in results)}\nquestions={len(results)}\n")
-    return results, text, annotations(shown, results)
+    return results, text, error_commands(shown, results)
 
 
 def _append(environ, name: str, text: str) -> None:

@@ -80,7 +80,7 @@ def _relative(path: str, workspace: Path | None) -> str:
     return p.as_posix()
 
 
-def annotations(records: list[Record], workspace: Path | None = None, detail: str = "default") -> list[str]:
+def error_commands(records: list[Record], workspace: Path | None = None, detail: str = "default") -> list[str]:
     """``::error`` workflow commands: one per question that lost points, one per ungraded notebook."""
     lines = []
     for r in records:
@@ -113,7 +113,7 @@ def report(outdir: Path, environ=None, detail: str | None = None) -> tuple[list[
         from gdkit.export import settings
 
         detail = settings.for_assignment(records[0].assignment).feedback if records else "default"
-    lines = annotations(records, workspace, detail)
+    lines = error_commands(records, workspace, detail)
     if environ.get("GITHUB_STEP_SUMMARY"):
         with open(environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as f:
             f.write(text)

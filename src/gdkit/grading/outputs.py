@@ -74,7 +74,7 @@ def write_student(outdir: Path, record: Record, render=None, *, detail: str = "d
 
 
 def write_record(outdir: Path, record: Record) -> None:
-    """``OUTDIR/<student>/record.json`` (also rewritten when a late penalty is applied)."""
+    """``OUTDIR/<student>/record.json``, last of a student's files."""
     write_atomic(student_dir(outdir, record.student) / RECORD, json.dumps(record.to_json(), indent=1, default=str))
 
 

@@ -37,8 +37,10 @@ STUDENT = "student"  # the fixture every hidden test asks for
 # What a student reads when a worker hung or died: what happened, never the worker's details.
 # An exit status, a signal or a byte count may have been chosen by the student's code from a
 # hidden input; the details go to the instructor's worker-failures.log.
+# One entry per WorkerDied reason (gdkit.sandbox.client); a worker over its memory limit does
+# not die: the code gets a MemoryError, which is reported as what it raised.
 DIED = {"timeout": "did not finish in time", "cpu-time": "used up its CPU time",
-        "memory": "ran out of memory", "output": "printed more than the output limit",
+        "crashed": "crashed or ended the process that ran it",
         "gave-up": "was not run again after repeated failures",
         "budget": "used up the time allowed for all its checks"}
 
