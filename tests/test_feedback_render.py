@@ -150,12 +150,14 @@ def kit_statuses() -> set[str]:
     plugin's mapping of how a worker died) and the grading plugin's own."""
     import inspect
 
-    from gdkit import notebook
+    from gdkit import intake, notebook
     from gdkit.grading import sandboxed
     from gdkit.sandbox import client
 
-    statuses = set(re.findall(r'_fail\(path, "([a-z-]+)"', inspect.getsource(notebook)))
-    reasons = set(re.findall(r'WorkerDied\(\s*"([a-z-]+)"', inspect.getsource(client)))
+    statuses = set(re.findall(r'_fail\([\w.]+, "([a-z0-9-]+)"', inspect.getsource(notebook)))
+    statuses |= set(re.findall(r'\("([a-z]+-[a-z0-9-]+)", f"', inspect.getsource(intake)))  # nothing to grade
+    statuses |= set(re.findall(r'progress\.status = "([a-z0-9-]+)"', inspect.getsource(sandboxed)))
+    reasons = set(re.findall(r'WorkerDied\(\s*"([a-z0-9-]+)"', inspect.getsource(client)))
     reasons |= {client.describe_exit({"status": None}, 1)[0], "cpu-time"}
     statuses |= {sandboxed._status(reason) for reason in reasons}
     return statuses | {"ok", "invalid-notebook", GRADER_ERROR}
@@ -163,9 +165,10 @@ def kit_statuses() -> set[str]:
 
 def test_every_status_has_a_sentence():
     statuses = kit_statuses()
-    assert {"invalid-json", "too-large", "missing-file", "timeout", "crashed", "cpu-time"} <= statuses
+    assert {"invalid-json", "too-large", "missing-file", "not-utf8", "wrong-assignment", "timeout", "crashed",
+            "cpu-time"} <= statuses
     assert statuses <= set(feedback.STATUS_TEXT), statuses - set(feedback.STATUS_TEXT)
-    for status in statuses | {"wrong-assignment"}:
+    for status in statuses:
         md = feedback.render_markdown(late_record({}) if status == "ok" else record(status=status, reason="why"))
         assert feedback.STATUS_TEXT[status] in md.replace("\\", ""), status
 
