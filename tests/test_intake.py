@@ -111,6 +111,14 @@ def test_folders_without_notebooks_and_stray_files_are_notes_not_students(tmp_pa
     assert any("old" in n and "no notebook" in n for n in result.notes)
 
 
+def test_the_output_folder_inside_the_submissions_is_not_read(tmp_path):
+    touch(tmp_path / "ann.ipynb")
+    touch(tmp_path / "grades" / "ann" / "record.json", "{}")
+    touch(tmp_path / "grades" / "ann" / "copy.ipynb")  # even a notebook there is not a submission
+    result = collect([tmp_path], GD, exclude=[tmp_path / "grades"])
+    assert [f.student for f in result.found] == ["ann"] and result.notes == []
+
+
 # ---- LMS downloads
 
 
