@@ -62,6 +62,8 @@ def _as_str(value: Any) -> str:
 
 def _printable(value: str, keep_newlines: bool) -> str:
     """Drop what is not printable; whitespace of any kind becomes a space (or a newline)."""
+    if value.isascii() and (value.replace("\n", "") if keep_newlines else value).isprintable():
+        return value  # printable ASCII (the usual case) is kept as it is: no need to look at each character
     out = []
     combining = 0
     for ch in value:
