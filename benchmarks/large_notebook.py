@@ -26,6 +26,7 @@ import nbformat
 
 PROBE = """
 import json, sys, time
+import nbformat  # loaded before measuring: a grader process has it already
 from gdkit import notebook
 def peak_kb():  # this process's own peak (ru_maxrss would include the parent's, from before exec)
     with open("/proc/self/status") as status:
