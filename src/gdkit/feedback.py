@@ -77,12 +77,13 @@ def shown_failures(question: QuestionResult) -> list[TestResult]:
 
 
 def notebook_line(record: Record) -> str:
-    """Which file was graded and which were ignored (``record.notebook``), one line; '' if none."""
+    """Which file was graded and which were ignored (``record.notebook``), one line; '' when there
+    was no choice to make (one notebook handed in: nothing worth saying)."""
     info = record.notebook or {}
     graded = info.get("graded")
-    if not graded:
-        return ""
     listed = info.get("ignored") or []
+    if not graded or not listed:
+        return ""
     ignored = [sanitize.line(p, 80) for p in listed[:10]]
     more = len(listed) - len(ignored)
     text = f"Graded {sanitize.line(graded, 120)}"

@@ -526,7 +526,8 @@ def _is_checkpoint(f: _File) -> bool:
 
 
 def choose(files: list[_File], assignment) -> tuple[_File | None, list[_File], str]:
-    """(the notebook to grade, the files not graded, the rule that chose) for one student.
+    """(the notebook to grade, the other notebooks not graded, the rule that chose) for one student
+    (without a notebook: every file handed in, to say what came instead).
 
     Checkpoints and files that are not notebooks are never graded. Of the rest: the one named
     like the assignment's notebook (an LMS's renaming undone); else the newest, by the LMS's
@@ -546,7 +547,9 @@ def choose(files: list[_File], assignment) -> tuple[_File | None, list[_File], s
     else:
         by = "submission time" if chosen.order else "modification time"
         rule = f"the newest notebook (by {by}); none is named {assignment.notebook}"
-    ignored = [f for f in listed if f is not chosen]
+    # Only other notebooks are worth naming (a late copy, a checkpoint); the rest of a folder
+    # (nbgrader's timestamp.txt, data files) was never a candidate.
+    ignored = [f for f in listed if f is not chosen and (f.given or _is_notebook(f.name))]
     return chosen, ignored, rule
 
 
