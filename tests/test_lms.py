@@ -2,21 +2,23 @@
 
 The rosters are written the way each LMS exports its class list (Canvas's gradebook export
 with its Points Possible and test-student rows, Moodle's grade export, Blackboard's Grade
-Center download as UTF-16 tab-separated text). The readers below apply the rules the LMSs
-document and implement for an upload: Canvas's gradebook importer (header checks, "Title (id)"
-columns, students found by ID, then SIS User ID, then SIS Login ID), Moodle's CSV grade import
-(one identifier column mapped to a user field, one grade column mapped to a grade item; '' or
-'-' is no grade; at most 100), Blackboard's Grade Center upload (every field quoted; students by
+Center download as UTF-16 tab-separated text, Moodle's grading worksheet as its assignment
+writes it). The readers below apply the rules the LMSs document and implement for an upload:
+Canvas's gradebook importer (header checks, "Title (id)" columns, students found by ID, then
+SIS User ID, then SIS Login ID), Moodle's CSV grade import (one identifier column mapped to a
+user field, one grade column mapped to a grade item; '' or '-' is no grade; at most 100),
+Moodle's "Upload grading worksheet" (columns found by name, participant ids after
+"Participant ", every row as long as the header, grades skipped when empty, unchanged, above
+the maximum, locked or stale), Blackboard's Grade Center upload (every field quoted; students by
 Username; a column with "|id" updates that column, others are created).
 """
 import csv
+import datetime as dt
 import io
 import json
-import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -27,10 +29,11 @@ from gdkit.record import QuestionResult, Record, TestResult
 SCORES = {"alice": 100.0, "bob": 72.5, "carol": 60.0, "dave": 0.0, "zoe": 90.0}   # zoe is in no roster
 
 
-def record(student: str, total: float, status: str = "ok") -> dict:
+def record(student: str, total: float, status: str = "ok", extra: dict | None = None) -> dict:
     tests = [TestResult("t", "q1", 1.0, total == 100)]
     r = Record(student, "gradient_descent", status=status, reason="" if status == "ok" else "it hung",
-               questions=[QuestionResult("q1", 100.0, total, tests)], total=total, max_total=100.0)
+               questions=[QuestionResult("q1", 100.0, total, tests)], total=total, max_total=100.0,
+               extra=extra or {})
     return r.to_json()
 
 
@@ -179,6 +182,155 @@ def test_moodle_import_by_email(graded, tmp_path):
     assert grades == {11: {7: 100.0}, 12: {7: 72.5}, 13: {7: 60.0}, 14: {7: 0.0}, 15: {7: 0.0}}  # yan: --missing zero
 
 
+# ----------------------------------------------------------------------------------- Moodle's grading worksheet
+# As Moodle's assignment writes it (View all submissions > Download grading worksheet): the
+# identity field the site shows (Email address), a submission plugin's text and the feedback
+# comments among the columns; a student's online text may hold commas, quotes and newlines.
+WORKSHEET = ('Identifier,"Full name","Email address",Status,Grade,"Maximum Grade","Grade can be changed",'
+             '"Last modified (submission)","Online text","Last modified (grade)","Feedback comments"\n'
+             '"Participant 101","Ann Lee",ann@uni.example,"Submitted for grading",,100.00,Yes,'
+             '"Monday, 3 March 2025, 10:30 AM",,-,\n'
+             '"Participant 102","Bo Chen",bo@uni.example,"Submitted for grading Graded",40.00,100.00,Yes,'
+             '"Monday, 3 March 2025, 11:00 AM","see ""attached"", and\nmore","Tuesday, 4 March 2025, 9:00 AM",'
+             '"Good start"\n'
+             '"Participant 103","Cy Ray",cy@uni.example,"No submission",,100.00,Yes,-,,-,\n'
+             '"Participant 104","Di Oz",di@uni.example,"Submitted for grading",55.00,100.00,No,'
+             '"Monday, 3 March 2025, 9:00 AM",,"Monday, 3 March 2025, 9:30 AM",\n')
+# Moodle's side: participant id (assign_user_mapping) -> user id, and the grades it holds.
+PARTICIPANTS = {"101": 11, "102": 12, "103": 13, "104": 14}
+MOODLE_GRADES = {12: {"grade": 40.0, "modified": "Tuesday, 4 March 2025, 9:00 AM", "locked": False,
+                      "feedback": "Good start"},
+                 14: {"grade": 55.0, "modified": "Monday, 3 March 2025, 9:30 AM", "locked": True, "feedback": ""}}
+MOODLE_SCORES = {"101": 100.0, "102": 72.5, "104": 60.0, "106": 90.0}      # 106 is on no worksheet
+
+
+def moodle_time(text: str) -> float:
+    """PHP's strtotime of Moodle's userdate(); '-' is false, i.e. 0."""
+    if text.strip() in ("", "-"):
+        return 0.0
+    return dt.datetime.strptime(text.strip(), "%A, %d %B %Y, %I:%M %p").timestamp()
+
+
+def moodle_float(text: str, decsep: str = ".") -> float | None:
+    """Moodle's unformat_float: '' is no grade; the site language's decimal separator."""
+    text = text.strip().replace(" ", "")
+    if not text:
+        return None
+    return float(text.replace(decsep, "."))
+
+
+def worksheet_upload(raw: bytes, participants: dict, grades: dict, maximum: float, decsep: str = ".") -> dict:
+    """Moodle's "Upload grading worksheet" (assignfeedback_offline, UTF-8, comma): {user id: grade
+    written}; {user id: feedback written} under the key "feedback"."""
+    text = raw.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n").strip()
+    rows = [r for r in csv.reader(io.StringIO(text)) if r != []]
+    header = rows[0]
+    assert all(len(r) == len(header) for r in rows), "csvweirdcolumns: rows of another length than the header"
+    assert {"Identifier", "Grade", "Last modified (grade)"} <= set(header), "invalidgradeimport"
+    index = {name: header.index(name) for name in header}
+    written, feedback = {}, {}
+    for row in rows[1:]:
+        user = participants.get(row[index["Identifier"]][len("Participant "):])
+        if user is None:
+            continue
+        grade = moodle_float(row[index["Grade"]], decsep)
+        now = grades.get(user)
+        stale = now is not None and moodle_time(now["modified"]) > moodle_time(row[index["Last modified (grade)"]]) + 60
+        skip = ((now is not None and now["grade"] == grade) or grade is None or grade < 0 or stale
+                or (now is not None and now["locked"]) or grade > maximum)
+        if not skip:
+            written[user] = grade
+        comments = row[index["Feedback comments"]] if "Feedback comments" in index else None
+        if not stale and comments is not None and comments != (now["feedback"] if now else ""):
+            feedback[user] = comments
+    return {**written, "feedback": feedback}
+
+
+@pytest.fixture()
+def moodle_graded(tmp_path):
+    """A grading folder of a Moodle download: the ids are participant ids (gdkit.intake says so)."""
+    folder = tmp_path / "moodle-grades"
+    for student, total in MOODLE_SCORES.items():
+        r = record(student, total, extra={"lms": "moodle", "lms_name": "x"})
+        outputs.write_atomic(folder / student / "record.json", json.dumps(r))
+    return folder
+
+
+def test_moodle_grading_worksheet_round_trip(moodle_graded, tmp_path):
+    roster = tmp_path / "worksheet.csv"
+    roster.write_bytes(b"\xef\xbb\xbf" + WORKSHEET.encode())
+    out = tmp_path / "upload.csv"
+    done = gdkit("export", "grades", moodle_graded, "--format", "moodle", "--roster", roster, "--out", out)
+    assert done.returncode == 1                                     # 106 has no row; 104's grade is locked
+    assert "106 (score 90): not exported, no row of the roster has Identifier = 106" in done.stderr
+    assert "104 (score 60): written, but the worksheet says the grade cannot be changed" in done.stderr
+    assert "matched by 'Identifier'" in done.stdout and "Upload grading worksheet" in done.stdout
+    assert "1 worksheet row(s) have no submission and keep their grade (Cy Ray)" in done.stdout
+    # every column and row as Moodle wrote them, in order; only Grade filled
+    before = list(csv.reader(io.StringIO(WORKSHEET)))
+    after = list(csv.reader(io.StringIO(out.read_text())))
+    grade = before[0].index("Grade")
+    assert after[0] == before[0] and len(after) == len(before)
+    for old, new in zip(before[1:], after[1:]):
+        assert old[:grade] + old[grade + 1:] == new[:grade] + new[grade + 1:]
+    assert [r[grade] for r in after[1:]] == ["100", "72.5", "", "60"]
+    uploaded = worksheet_upload(out.read_bytes(), PARTICIPANTS, MOODLE_GRADES, 100.0)
+    assert uploaded == {11: 100.0, 12: 72.5, "feedback": {}}       # 104: locked; 103: no grade; comments kept
+    # --missing zero: the row without a submission gets 0 too
+    done = gdkit("export", "grades", moodle_graded, "--format", "moodle", "--roster", roster, "--out", out,
+                 "--missing", "zero")
+    assert worksheet_upload(out.read_bytes(), PARTICIPANTS, MOODLE_GRADES, 100.0) == {
+        11: 100.0, 12: 72.5, 13: 0.0, "feedback": {}}
+
+
+def test_moodle_worksheet_points_and_decimal_comma(moodle_graded, tmp_path):
+    # a site whose language writes "10,00": the grades come back with a decimal comma
+    roster = tmp_path / "worksheet.csv"
+    roster.write_text(WORKSHEET.replace("100.00", '"10,00"').replace("40.00", '"4,00"').replace("55.00", '"5,50"'))
+    out = tmp_path / "upload.csv"
+    done = gdkit("export", "grades", moodle_graded, "--format", "moodle", "--roster", roster, "--out", out)
+    assert done.returncode == 1 and "worth 10 points" in done.stdout
+    # Moodle would skip each grade above the Maximum Grade without a word: each is said
+    assert "101 (score 100): written, but above the worksheet's Maximum Grade 10" in done.stderr
+    assert worksheet_upload(out.read_bytes(), PARTICIPANTS, MOODLE_GRADES, 10.0, decsep=",") == {"feedback": {}}
+    done = gdkit("export", "grades", moodle_graded, "--format", "moodle", "--roster", roster, "--out", out,
+                 "--points", "10")
+    assert "above the worksheet's Maximum Grade" not in done.stderr
+    grades = {r[0]: r[4] for r in csv.reader(io.StringIO(out.read_text()))}
+    assert grades["Participant 102"] == "7,25"
+    assert worksheet_upload(out.read_bytes(), PARTICIPANTS, MOODLE_GRADES, 10.0, decsep=",") == {
+        11: 10.0, 12: 7.25, "feedback": {}}
+
+
+def test_moodle_participant_ids_need_the_worksheet(moodle_graded, tmp_path):
+    # a gradebook export has no participant ids: its "ID number" 101 may be another student
+    gradebook = tmp_path / "moodle.csv"
+    gradebook.write_text("First name,Last name,ID number,Email address,Assignment: gradient_descent (Real)\n"
+                         "Zed,Other,101,zed@uni.example,-\n")
+    for roster in (["--roster", gradebook], []):
+        done = gdkit("export", "grades", moodle_graded, "--format", "moodle", *roster, "--out", tmp_path / "x.csv")
+        assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert "are Moodle participant ids" in done.stderr and "grading worksheet" in done.stderr
+        assert not (tmp_path / "x.csv").exists()
+    # naming the column is the instructor's word that it holds these ids
+    done = gdkit("export", "grades", moodle_graded, "--format", "moodle", "--roster", gradebook,
+                 "--match", "ID number", "--out", tmp_path / "x.csv")
+    assert done.returncode == 1 and "Zed" in (tmp_path / "x.csv").read_text()
+    # a roster that is neither a worksheet nor a gradebook export; a worksheet of a scale
+    other = tmp_path / "other.csv"
+    other.write_text("Name,Score\nAnn,1\n")
+    scale = tmp_path / "scale.csv"
+    scale.write_text(WORKSHEET.replace('"Maximum Grade"', "Scale"))
+    neither = ("is neither Moodle's grading worksheet (it has the columns Identifier, Grade, Last modified (grade)) "
+               "nor its gradebook export")
+    for roster, words in ((other, neither),
+                          (scale, "graded with a scale")):
+        done = gdkit("export", "grades", moodle_graded, "--format", "moodle", "--roster", roster,
+                     "--out", tmp_path / "y.csv")
+        assert done.returncode == 2 and words in done.stderr and len(done.stderr.strip().splitlines()) == 1
+        assert not (tmp_path / "y.csv").exists()
+
+
 # ----------------------------------------------------------------------------------- Blackboard
 BLACKBOARD_ROSTER = ('"Last Name"\t"First Name"\t"Username"\t"Student ID"\t"Last Access"\t"Availability"\t'
                      '"gradient_descent [Total Pts: 10 Score] |123456"\t"Weighted Total [Total Pts: up to 0 Percentage] |123457"\n'
@@ -271,3 +423,49 @@ def test_roster_formats_are_read(tmp_path):
     assert roster.header == ["Username", "Score"] and roster.rows == [{"Username": "al", "Score": "1"}]
     assert lms.BLACKBOARD_HEADER.match("Quiz 3 [Total Pts: 10] |664617").groups() == ("Quiz 3", "10", "664617")
     assert lms.BLACKBOARD_HEADER.match("W [Total Pts: up to 0 Percentage] |5").groups() == ("W", "0", "5")
+
+
+MINI_TOML = 'name = "mini"\nnotebook = "mini.ipynb"\n[[questions]]\nid = "q1"\npoints = 100\n'
+MINI_SUITE = '''
+import pytest
+from gdkit.grading.checks import Fail
+
+
+@pytest.mark.question("q1")
+def test_double(student):
+    """doubles a number"""
+    if student.call("double", 2.0) != 4.0:
+        raise Fail("double(x) must return 2 * x")
+    if student.call("double", 0.5) != 1.0:
+        raise Fail("double(x) must return 2 * x")
+'''
+
+
+@pytest.mark.slow  # grades a small class for real
+def test_moodle_download_to_worksheet_upload(tmp_path):
+    """The round trip an instructor makes: Moodle's "Download all submissions" zip, graded by
+    `gdkit grade`, exported through the grading worksheet, read back by Moodle's upload."""
+    import zipfile
+
+    from minicourse import notebook, write_course
+
+    course = write_course(tmp_path / "course", MINI_TOML, MINI_SUITE)
+    (course / "gdkit.toml").write_text('[course]\nname = "mini"\n')
+    download = tmp_path / "GD-Assignment 1-12.zip"
+    with zipfile.ZipFile(download, "w") as archive:
+        archive.writestr("Ann Lee_101_assignsubmission_file_/mini.ipynb", notebook("def double(x):\n    return 2 * x\n"))
+        archive.writestr("Bo Chen_102_assignsubmission_file_/work/mini.ipynb", notebook("def double(x):\n    return x\n"))
+        archive.writestr("Di Oz_104_assignsubmission_file_/notes.pdf", b"%PDF-1.4")
+    graded = tmp_path / "grades"
+    done = subprocess.run([sys.executable, "-m", "gdkit.cli", "grade", str(download), "--assignment", "mini",
+                           "--course", str(course), "--out", str(graded), "--jobs", "1", "--quiet"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    roster = tmp_path / "worksheet.csv"
+    roster.write_text(WORKSHEET.replace(",No,", ",Yes,"))
+    out = tmp_path / "upload.csv"
+    done = gdkit("export", "grades", graded, "--format", "moodle", "--roster", roster, "--out", out)
+    assert done.returncode == 0, done.stderr
+    current = {12: {**MOODLE_GRADES[12]}, 14: {**MOODLE_GRADES[14], "locked": False}}
+    assert worksheet_upload(out.read_bytes(), PARTICIPANTS, current, 100.0) == {
+        11: 100.0, 12: 0.0, 14: 0.0, "feedback": {}}     # Di Oz handed in no notebook: graded 0

@@ -469,7 +469,8 @@ def export_grades_command(outdir, fmt, out, roster, column, match_column, missin
     how = f", matched by {result.matched_by!r}" if result.matched_by else ""
     click.echo(f"wrote {result.path}: {result.written} grade(s) in column {result.column!r} ({fmt}{how})")
     if result.problems:
-        click.echo(f"gdkit: error: {len(result.problems)} student(s) not exported (see above)", err=True)
+        click.echo(f"gdkit: error: {len(result.problems)} student(s) whose grade the LMS will not get from this file "
+                   "(see above)", err=True)
         click.get_current_context().exit(1)
 
 

@@ -10,10 +10,21 @@ LMS recognises every student. The formats follow what each LMS's importer reads:
   assignment column (the roster's ``Title (12345)`` header when the roster has the assignment,
   else a new title, which Canvas offers to create), and a ``Points Possible`` row. Canvas finds
   the student by ``ID``, then ``SIS User ID``, then ``SIS Login ID``.
-- **moodle**: the roster's user fields (``First name``, ``Last name``, ``ID number``, ``Email
-  address``, ``Username`` where present), then the grade column (the roster's
-  ``Assignment: Title (Real)`` header when present, else a new item). On import, map the
-  identifier column (e.g. *Email address -> useremail*) and the grade column.
+- **moodle**, two rosters:
+
+  - the assignment's *grading worksheet* (Assignment > View all submissions > Download grading
+    worksheet), the roster for a Moodle download: its ``Identifier`` column (``Participant
+    12345``) holds the participant ids gdkit reads from the download's folder names. The
+    worksheet comes back whole (every column and row, in order, comma separated, UTF-8) with
+    the ``Grade`` column filled, for *Upload grading worksheet*, whose importer finds the
+    ``Identifier``, ``Grade`` and ``Last modified (grade)`` columns by name, reads the number
+    after ``Participant `` and skips empty grades, grades above ``Maximum Grade`` and rows
+    whose ``Grade can be changed`` is No.
+  - the gradebook export (Grades > Export), whose user fields (``First name``, ``Last name``,
+    ``ID number``, ``Email address``, ``Username`` where present) are written with the grade
+    column (the roster's ``Assignment: Title (Real)`` header when present, else a new item).
+    On import, map the identifier column (e.g. *Email address -> useremail*) and the grade
+    column. It has no participant ids: ids from a Moodle download are refused with it.
 - **blackboard**: ``Last Name, First Name, Username, Student ID`` and the grade column (the
   roster's ``Title [Total Pts: 100 Score] |123456`` header, whose column id after ``|`` makes
   Blackboard update that column; without one it creates a new column). Every field quoted.
@@ -65,6 +76,8 @@ SPECS = {
     "csv": Format("csv", ("student", "Username", "SIS Login ID", "ID number", "Student ID", "Email address", "ID"),
                   (), ()),
 }
+# Moodle's grading worksheet: written back whole, so it has no info columns of its own.
+WORKSHEET_SPEC = Format("moodle grading worksheet", ("Identifier", "Email address", "Username", "ID number"), (), ())
 # Columns of a Canvas gradebook export that are not assignments (its importer skips them too).
 CANVAS_NOT_ASSIGNMENTS = re.compile(r"Current Score|Current Points|Current Grade|Final Score|Final Points|"
                                     r"Final Grade|Override Score|Override Grade|Override Status|Unposted")
@@ -72,6 +85,27 @@ CANVAS_TITLE_ID = re.compile(r"\A(.*)\s\((\d+)\)\Z")                  # "Title (
 BLACKBOARD_HEADER = re.compile(r"\A(.*?)\s*(?:\[Total Pts:[^\]0-9]*([0-9.]+)[^\]]*\])?\s*(?:\|(\d+))?\Z")
 MOODLE_ITEM = re.compile(r"\A(?:[^:]+:\s*)?(.*?)(?:\s*\((?:Real|Percentage|Letter)[^)]*\))?\Z")
 EMAIL_LOCAL = "Email address (before @)"
+
+
+@dataclass(frozen=True)
+class Worksheet:
+    """The column names of Moodle's grading worksheet (English, as Moodle writes and reads them)."""
+
+    identifier: str = "Identifier"              # "Participant 12345": the participant id of the download
+    grade: str = "Grade"
+    modified: str = "Last modified (grade)"
+    maximum: str = "Maximum Grade"
+    scale: str = "Scale"                         # instead of Maximum Grade when the grade type is a scale
+    changeable: str = "Grade can be changed"     # "No": locked or overridden in the gradebook
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The columns Moodle's upload finds by name; without one it refuses the file."""
+        return (self.identifier, self.grade, self.modified)
+
+
+WORKSHEET = Worksheet()
+PARTICIPANT = re.compile(r"\A\D*?(\d+)\s*\Z")     # "Participant 12345" -> "12345" (the word is the site's language's)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -84,6 +118,13 @@ class Roster:
     header: list[str]
     rows: list[dict[str, str]]
     points_row: dict[str, str] = field(default_factory=dict)  # Canvas's "Points Possible" row
+    cells: list[list[str]] = field(default_factory=list)      # each row as the file has it (rows[i] is cells[i])
+    raw_header: list[str] = field(default_factory=list)       # the header as the file has it
+
+    @property
+    def worksheet(self) -> bool:
+        """Moodle's grading worksheet (not a gradebook export)."""
+        return all(c in self.header for c in WORKSHEET.required)
 
 
 def _decode(data: bytes, path: Path) -> str:
@@ -115,7 +156,7 @@ def read_roster(path: Path) -> Roster:
     header = [cell.strip() for cell in rows[0]]
     if len(set(h for h in header if h)) != len([h for h in header if h]):
         raise GdkitError(f"{path} repeats a column name in its header; export the roster again")
-    roster = Roster(path, header, [])
+    roster = Roster(path, header, [], raw_header=rows[0])
     for cells in rows[1:]:
         row = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header) if h}
         values = [v for v in row.values() if v]
@@ -127,6 +168,7 @@ def read_roster(path: Path) -> Roster:
         if all(re.fullmatch(r"(Muted|Manual Posting.*|\(read only\))", v, re.I) for v in values):
             continue  # Canvas's posting-policy row
         roster.rows.append(row)
+        roster.cells.append(cells)
     return roster
 
 
@@ -145,6 +187,8 @@ class Match:
 def _column_values(roster: Roster, column: str) -> list[str]:
     if column == EMAIL_LOCAL:
         return [r.get("Email address", "").split("@")[0] for r in roster.rows]
+    if roster.worksheet and column == WORKSHEET.identifier:
+        return [m.group(1) if (m := PARTICIPANT.match(r.get(column, ""))) else "" for r in roster.rows]
     return [r.get(column, "") for r in roster.rows]
 
 
@@ -194,6 +238,7 @@ class Grade:
     status: str
     raw: float | None = None
     penalty: float | None = None
+    lms: str = ""         # the LMS whose download the submission came from (gdkit.intake)
 
 
 @dataclass
@@ -227,7 +272,8 @@ def grades_of(folder: Path) -> tuple[list[Grade], list[str], str, float]:
         raw, penalty = r.extra.get("raw_total"), r.extra.get("penalty")
         grades.append(Grade(r.student, r.total, r.max_total, r.status,
                             float(raw) if isinstance(raw, (int, float)) else None,
-                            float(penalty) if isinstance(penalty, (int, float)) else None))
+                            float(penalty) if isinstance(penalty, (int, float)) else None,
+                            str(r.extra.get("lms") or "")))
     for student, why in sorted(loaded.unreadable.items()):
         problems.append(f"{student}: not exported ({why})")
     assignment = loaded.records[0].assignment if loaded.records else ""
@@ -239,6 +285,8 @@ def _grade_column(fmt: str, roster: Roster | None, title: str, points: float) ->
     """(the grade column's header, the points the LMS gives that column when the roster says)."""
     if roster is None:
         return title, None
+    if fmt == "moodle" and roster.worksheet:
+        return WORKSHEET.grade, _worksheet_points(roster)
     for header in roster.header:
         if fmt == "canvas":
             m = CANVAS_TITLE_ID.match(header)
@@ -254,6 +302,80 @@ def _grade_column(fmt: str, roster: Roster | None, title: str, points: float) ->
             if m and header not in MOODLE_INFO and m.group(1) == title and header != "Last downloaded from this course":
                 return header, None
     return title, None
+
+
+def _worksheet_points(roster: Roster) -> float | None:
+    """The assignment's Maximum Grade in a grading worksheet (None when no row says)."""
+    if WORKSHEET.maximum not in roster.header and WORKSHEET.scale in roster.header:
+        raise GdkitError(f"{roster.path} is the grading worksheet of an assignment graded with a scale, which takes "
+                         "no points; set the assignment's grade type to Point in Moodle and download the worksheet again")
+    for row in roster.rows:
+        text = row.get(WORKSHEET.maximum, "")
+        number = text.replace(",", ".") if "." not in text else text.replace(",", "")
+        if re.fullmatch(r"[0-9]+(?:\.[0-9]*)?", number):
+            return float(number)
+    return None
+
+
+def _decimal_comma(roster: Roster) -> bool:
+    """The worksheet writes numbers with a decimal comma (Moodle's format_float in a site language
+    that does): gdkit's grades are written the same way."""
+    numbers = [row.get(c, "") for row in roster.rows for c in (WORKSHEET.maximum, WORKSHEET.grade)]
+    return any(re.fullmatch(r"[0-9]+,[0-9]+", n) for n in numbers) and not any(
+        re.fullmatch(r"[0-9]+\.[0-9]+", n) for n in numbers)
+
+
+def _moodle_roster_checked(fmt: str, roster: Roster | None, grades: list[Grade], match_column: str | None,
+                             folder: Path) -> None:
+    """A Moodle roster is a grading worksheet or a gradebook export; ids read from a Moodle download
+    are participant ids, which only the worksheet lists: matched against another column they
+    could name another student."""
+    if fmt != "moodle" or match_column is not None or (roster is not None and roster.worksheet):
+        return
+    if roster is not None and not any(c in roster.header for c in SPECS["moodle"].id_columns):
+        raise GdkitError(f"{roster.path} is neither Moodle's grading worksheet (it has the columns "
+                         f"{', '.join(WORKSHEET.required)}) nor its gradebook export (Username, ID number or Email "
+                         "address); give one of them as --roster, or pass --match COLUMN")
+    from_moodle = [g.student for g in grades if g.lms == "moodle"]
+    if from_moodle:
+        raise GdkitError(f"the student ids in {folder} ({', '.join(from_moodle[:3])}, ...) are Moodle participant ids "
+                         "from a Moodle download, which only the assignment's grading worksheet lists: download it "
+                         "(Assignment > View all submissions > Download grading worksheet) and give it as --roster")
+
+
+def _worksheet_rows(writer, roster: Roster, found: Match, value: dict[str, str], missing: str,
+                    problems: list[str], notes: list[str]) -> None:
+    """Moodle's grading worksheet again, every column and row as it came, with the Grade filled:
+    gdkit's score for a matched student, 0 for the others with ``--missing zero``, else what the
+    worksheet held (the upload skips a grade it already has)."""
+    for student, why in sorted(found.unmatched.items()):
+        problems.append(f"{student} (score {value[student]}): not exported, {why}; is the worksheet this "
+                        "assignment's? (--match COLUMN picks another column)")
+    comma = _decimal_comma(roster)
+    grade_of = {id(row): value[student] for student, row in found.rows.items()}
+    locked = [student for student, row in sorted(found.rows.items())
+              if row.get(WORKSHEET.changeable, "").strip().casefold() == "no"]
+    for student in locked:
+        problems.append(f"{student} (score {value[student]}): written, but the worksheet says the grade cannot be "
+                        "changed (locked or overridden in Moodle's gradebook), so the upload skips it until it is "
+                        "unlocked in Moodle")
+    index = roster.header.index(WORKSHEET.grade)
+    width = len(roster.raw_header)
+    writer.writerow(roster.raw_header)
+    for row, cells in zip(roster.rows, roster.cells):
+        cells = (list(cells) + [""] * width)[:width]  # the upload refuses rows of another length
+        if id(row) in grade_of:
+            cells[index] = grade_of[id(row)].replace(".", ",") if comma else grade_of[id(row)]
+        elif missing == "zero":
+            cells[index] = "0"
+        writer.writerow(cells)
+    if found.missing:
+        if missing == "zero":
+            notes.append(f"{len(found.missing)} worksheet row(s) without a submission get 0 (--missing zero)")
+        else:
+            sample = ", ".join(_who(r, "Full name") for r in found.missing[:5])
+            notes.append(f"{len(found.missing)} worksheet row(s) have no submission and keep their grade "
+                         f"({sample}{', ...' if len(found.missing) > 5 else ''}); --missing zero gives them 0")
 
 
 def _who(row: dict[str, str], column: str) -> str:
@@ -282,6 +404,10 @@ def export(folder: Path, fmt: str, out: Path, *, roster_path: Path | None = None
     spec = SPECS[fmt]
     grades, problems, assignment, max_points = grades_of(Path(folder))
     roster = read_roster(roster_path) if roster_path is not None else None
+    worksheet = fmt == "moodle" and roster is not None and roster.worksheet
+    if worksheet:
+        spec = WORKSHEET_SPEC
+    _moodle_roster_checked(fmt, roster, grades, match_column, Path(folder))
     title = column or assignment
     header_name, lms_points = _grade_column(fmt, roster, title, max_points)
     notes: list[str] = []
@@ -309,7 +435,16 @@ def export(folder: Path, fmt: str, out: Path, *, roster_path: Path | None = None
     writer = csv.writer(buffer, lineterminator="\r\n" if fmt == "blackboard" else "\n",
                         quoting=csv.QUOTE_ALL if spec.quote_all else csv.QUOTE_MINIMAL)
     written, matched_by = 0, ""
-    if roster is None:
+    if worksheet:
+        found = match(roster, [g.student for g in exportable], spec, match_column)
+        written, matched_by = len(found.rows), found.column
+        if lms_points is not None:  # Moodle's upload skips a grade above the Maximum Grade, without a word
+            problems += [f"{s} (score {value[s]}): written, but above the worksheet's Maximum Grade "
+                         f"{_num(lms_points)}, which Moodle's upload skips; pass --points {_num(lms_points)}"
+                         for s in sorted(found.rows) if float(value[s]) > lms_points + 1e-9]
+        _worksheet_rows(writer, roster, found, value, missing, problems, notes)
+        notes.append("upload it in Moodle with the assignment's Upload grading worksheet (View all submissions)")
+    elif roster is None:
         if fmt == "csv":
             late = any(g.raw is not None for g in grades)
             writer.writerow(["student", "score", "max_score", "status"] + (["raw_score", "penalty"] if late else []))
