@@ -154,7 +154,7 @@ def test_scores_equal_gdkit_grade(bundle, tmp_path, kind):
     assert {t["name"]: t["score"] for t in results["tests"] if "score" in t} == {
         q: float(row[q]) for q in row if q.startswith("q")}
     assert results["score"] == float(row["total"])
-    assert results["output"] == "Graded My Notebook (2).ipynb (your only notebook)."
+    assert "output" not in results    # one notebook handed in: no choice to name
     if kind == "master":
         assert results["score"] == 100
         return
@@ -232,30 +232,42 @@ def test_the_seed_travels_in_the_bundle(tmp_path):
 
 
 def test_the_newest_notebook_of_the_right_name_is_graded(tmp_path):
-    from gdkit import assignments
+    """The bundle chooses as `gdkit grade` does (gdkit.intake.choose): the notebook named like the
+    assignment's in any case, the newest of those; checkpoints never; links not followed."""
+    from gdkit import assignments, intake
     from gdkit.export.gradescope_results import notebook_note
-    from gdkit.export.gradescope_run import find_notebook
     from gdkit.record import Record
 
     assignment = assignments.load(ASSIGNMENT, REPO)
     sub = tmp_path / "submission"
     files = {"old/gradient_descent.ipynb": 100, "GRADIENT_DESCENT.ipynb": 300, "scratch.ipynb": 400,
-             "__MACOSX/gradient_descent.ipynb": 500, ".ipynb_checkpoints/gradient_descent.ipynb": 600}
+             "__MACOSX/gradient_descent.ipynb": 500, ".ipynb_checkpoints/gradient_descent-checkpoint.ipynb": 600,
+             "._gradient_descent.ipynb": 700, ".git/gradient_descent.ipynb": 800}
     for name, when in files.items():
         (sub / name).parent.mkdir(parents=True, exist_ok=True)
         (sub / name).write_text("{}")
         os.utime(sub / name, (when, when))
-    chosen = find_notebook(sub, assignment)
+    (tmp_path / "elsewhere.ipynb").write_text("{}")
+    (sub / "gradient_descent.ipynb").symlink_to(tmp_path / "elsewhere.ipynb")  # never read
+    chosen = intake.choose_in_folder(sub, assignment)
     assert chosen.path == sub / "GRADIENT_DESCENT.ipynb"  # newer than old/, and scratch is not named so
-    assert chosen.ignored == ("old/gradient_descent.ipynb", "scratch.ipynb")
-    record = Record("x", ASSIGNMENT, notebook={"graded": "GRADIENT_DESCENT.ipynb", "why": chosen.why,
-                                              "ignored": list(chosen.ignored)})
-    assert notebook_note(record) == ("Graded GRADIENT_DESCENT.ipynb (the newest notebook named gradient_descent.ipynb); "
-                                     "ignored: old/gradient_descent.ipynb, scratch.ipynb.")
+    assert sorted(chosen.notebook["ignored"]) == [".ipynb_checkpoints/gradient_descent-checkpoint.ipynb",
+                                                  "old/gradient_descent.ipynb", "scratch.ipynb"]
+    record = Record("x", ASSIGNMENT, notebook=chosen.notebook)
+    assert notebook_note(record) == (
+        "Graded GRADIENT_DESCENT.ipynb (the notebook named gradient_descent.ipynb, the newest of those); ignored: "
+        + ", ".join(chosen.notebook["ignored"]) + ".")
     (sub / "GRADIENT_DESCENT.ipynb").unlink()
     (sub / "old" / "gradient_descent.ipynb").unlink()
-    chosen = find_notebook(sub, assignment)
-    assert chosen.path == sub / "scratch.ipynb" and chosen.why == "your only notebook"
+    (sub / ".ipynb_checkpoints" / "gradient_descent-checkpoint.ipynb").unlink()
+    chosen = intake.choose_in_folder(sub, assignment)
+    assert chosen.path == sub / "scratch.ipynb" and chosen.notebook["rule"] == "the only notebook handed in"
+    assert notebook_note(Record("x", ASSIGNMENT, notebook=chosen.notebook)) == ""   # no choice: nothing to say
+    (sub / "scratch.ipynb").unlink()
+    (sub / "notes.txt").write_text("forgot it")
+    empty = intake.choose_in_folder(sub, assignment)
+    why = "no notebook (.ipynb) among the files handed in (notes.txt): submit gradient_descent.ipynb"
+    assert empty.problem == ("missing-file", why)
     # a name a student chose is one line of plain text in the output
     evil = Record("x", ASSIGNMENT, notebook={"graded": "a\nb<script>.ipynb", "ignored": ["c\rd.ipynb"]})
     assert notebook_note(evil) == "Graded a b<script>.ipynb; ignored: c d.ipynb."

@@ -82,6 +82,24 @@ def test_the_assignments_notebook_name_wins_over_newer_copies(tmp_path, layout):
         "gradient_descent (1).ipynb", ".ipynb_checkpoints/gradient_descent-checkpoint.ipynb"))
 
 
+def test_the_name_matches_in_any_case_and_links_are_not_followed(tmp_path):
+    touch(tmp_path / "s1" / "Gradient_Descent.ipynb", mtime=1000)
+    touch(tmp_path / "s1" / "scratch.ipynb", mtime=5000)
+    touch(tmp_path / "s1" / "._gradient_descent.ipynb", "\0\5\26\7", mtime=6000)  # macOS litter: not a candidate
+    touch(tmp_path / "other" / "gradient_descent.ipynb")
+    (tmp_path / "s1" / "gradient_descent.ipynb").symlink_to(tmp_path / "other" / "gradient_descent.ipynb")
+    (tmp_path / "s2").symlink_to(tmp_path / "other", target_is_directory=True)
+    result = collect([tmp_path], GD)
+    found = {f.student: f for f in result.found}
+    assert sorted(found) == ["other", "s1"]
+    assert found["s1"].path == tmp_path / "s1" / "Gradient_Descent.ipynb"
+    assert found["s1"].notebook == {"graded": "s1/Gradient_Descent.ipynb", "ignored": ["s1/scratch.ipynb"],
+                                    "rule": "the notebook named gradient_descent.ipynb"}
+    links = [n for n in result.notes if "symbolic link" in n]
+    assert len(links) == 2 and any(n.endswith("s1/gradient_descent.ipynb: a symbolic link (gdkit follows no links "
+                                              "inside a folder)") for n in links)
+
+
 def test_an_nbgrader_tree_reads_only_this_assignments_folder(tmp_path):
     touch(tmp_path / "s1" / "gradient_descent" / "gradient_descent.ipynb")
     touch(tmp_path / "s1" / "tuning" / "tuning.ipynb", mtime=time.time() + 100)

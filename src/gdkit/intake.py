@@ -16,11 +16,12 @@ folder, every top-level entry is read by the first rule that fits it (-> the stu
 - ``alice.ipynb`` (also ``alice (1).ipynb``, ``alice copy.ipynb``) -> ``alice``.
 - a notebook named on the command line -> its name as given (``My Notebook (2)``).
 
-Of a student's notebooks, :func:`choose` grades one: the notebook named like the assignment's
-(after undoing an LMS's renaming), else the newest (by the LMS's submission order where the
-names carry one, else by modification time); Jupyter checkpoints are never graded. Which file
-was graded and what was ignored goes into ``Record.notebook``; the name the LMS gives a
-student into ``Record.extra["lms_name"]``.
+Of a student's notebooks, :func:`choose` grades one (the Gradescope bundle too, through
+:func:`choose_in_folder`): the notebook named like the assignment's in any case (after undoing
+an LMS's renaming), else the newest (by the LMS's submission order where the names carry one,
+else by modification time); Jupyter checkpoints are never graded. Which file was graded and
+what was ignored goes into ``Record.notebook``; the name the LMS gives a student into
+``Record.extra["lms_name"]``. Hidden files and folders are not read, nor links inside a folder.
 
 Zips are unpacked into a private temporary folder, and only what grading needs (notebooks,
 Blackboard receipts, a student's own zip one level down): no member may leave that folder
@@ -176,7 +177,7 @@ def collect(paths, assignment, *, unpack_to: Path | None = None, exclude=()) -> 
         elif path.is_file():
             given.append(_disk_file(path, path.name, given=True))
         else:
-            sources.append((path, _folder_files(path, excluded, folders), folders))
+            sources.append((path, _folder_files(path, excluded, folders, result.notes), folders))
     if given:
         sources.insert(0, (Path(", ".join(str(f.path) for f in given[:3])), given, set()))
     for index, (path, files, folders) in enumerate(sources):
@@ -212,16 +213,23 @@ def _disk_file(path: Path, rel: str, given: bool = False) -> _File:
     return _File(rel=rel, path=path, mtime=info.st_mtime, size=info.st_size, shown=str(path), given=given)
 
 
-def _folder_files(root: Path, excluded: list[Path], folders: set[str]) -> list[_File]:
-    """The files under ``root``; ``folders`` gets every folder walked (empty ones too)."""
+def _folder_files(root: Path, excluded: list[Path], folders: set[str], notes: list[str]) -> list[_File]:
+    """The files under ``root``; ``folders`` gets every folder walked (empty ones too).
+
+    Links are not followed (a note says so): a student's link could name another student's
+    notebook, or a file of the grader's own.
+    """
     files = []
     for folder, dirs, names in os.walk(root):
         here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if _walk_into(d) and (here / d).resolve() not in excluded)
+        for name in sorted(n for n in dirs + names if (here / n).is_symlink() and _walk_into(n)):
+            notes.append(f"skipped {_clip(str(here / name))}: a symbolic link (gdkit follows no links inside a folder)")
+        dirs[:] = sorted(d for d in dirs if _walk_into(d) and not (here / d).is_symlink()
+                         and (here / d).resolve() not in excluded)
         folders.update((here / d).relative_to(root).as_posix() for d in dirs)
         for name in sorted(names):
             path = here / name
-            if path.is_file():
+            if not name.startswith(".") and not path.is_symlink() and path.is_file():  # ._x.ipynb: macOS litter
                 files.append(_disk_file(path, path.relative_to(root).as_posix()))
     return files
 
@@ -529,15 +537,17 @@ def choose(files: list[_File], assignment) -> tuple[_File | None, list[_File], s
     """(the notebook to grade, the other notebooks not graded, the rule that chose) for one student
     (without a notebook: every file handed in, to say what came instead).
 
-    Checkpoints and files that are not notebooks are never graded. Of the rest: the one named
-    like the assignment's notebook (an LMS's renaming undone); else the newest, by the LMS's
-    submission order where the names carry one, else by modification time; ties by name.
+    The one rule, for ``gdkit grade`` and the Gradescope bundle alike: checkpoints and files
+    that are not notebooks are never graded. Of the rest: the one named like the assignment's
+    notebook, in any case (``GRADIENT_DESCENT.ipynb`` too; an LMS's renaming undone); else the
+    newest, by the LMS's submission order where the names carry one, else by modification
+    time; ties by path.
     """
     candidates = [f for f in files if f.gradable]
     listed = [f for f in files if not f.receipt]
     if not candidates:
         return None, listed, "no notebook handed in"
-    named = [f for f in candidates if f.graded_name == assignment.notebook]
+    named = [f for f in candidates if f.graded_name.casefold() == assignment.notebook.casefold()]
     pool = named or candidates
     chosen = max(pool, key=lambda f: (f.order, f.mtime, f.rel))
     if len(candidates) == 1:
@@ -551,6 +561,14 @@ def choose(files: list[_File], assignment) -> tuple[_File | None, list[_File], s
     # (nbgrader's timestamp.txt, data files) was never a candidate.
     ignored = [f for f in listed if f is not chosen and (f.given or _is_notebook(f.name))]
     return chosen, ignored, rule
+
+
+def choose_in_folder(folder: Path, assignment, student: str = "") -> Found:
+    """One student's submission folder (Gradescope's ``submission/``): every file under it, read
+    as :func:`collect` reads a student's folder, and :func:`choose`'s notebook. ``Found.problem``
+    says why there is nothing to grade; links are not followed."""
+    files = _folder_files(Path(folder), [], set(), [])
+    return _found(student, _Student(files), assignment)
 
 
 def _found(student_id: str, student: _Student, assignment) -> Found:

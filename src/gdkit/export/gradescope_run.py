@@ -5,8 +5,9 @@
 one notebook (same runner, sandbox, limits and seed, all from the bundle's ``bundle.json``), so
 the score equals the instructor's.
 
-Which file: the newest ``.ipynb`` whose name is the assignment's notebook in any case, else the
-newest notebook of all; the choice and the ignored notebooks are named once in the output.
+Which file: :func:`gdkit.intake.choose`'s rule, the one ``gdkit grade`` follows (the notebook
+named like the assignment's in any case, else the newest); the choice and the ignored notebooks
+are named once in the output.
 What the student sees and when follows the bundle's visibility and feedback detail (see
 :mod:`gdkit.export.gradescope_results`).
 
@@ -24,10 +25,9 @@ import sys
 import tempfile
 import time
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
 
-from gdkit import assignments
+from gdkit import assignments, intake
 from gdkit.errors import GdkitError
 from gdkit.export import gradescope_results
 from gdkit.export.settings import Visibility
@@ -35,35 +35,6 @@ from gdkit.grading import outputs, runner
 from gdkit.sandbox.limits import DEFAULT, Limits
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,199}$")
-
-
-@dataclass(frozen=True)
-class Chosen:
-    """The notebook to grade, why it was chosen, and the other notebooks (relative paths)."""
-
-    path: Path
-    why: str
-    ignored: tuple[str, ...] = ()
-
-
-def find_notebook(submission: Path, assignment: assignments.Assignment) -> Chosen:
-    """The notebook to grade in a Gradescope submission folder; GdkitError says what to upload."""
-    notebooks = [p for p in submission.rglob("*.ipynb")
-                 if p.is_file() and not p.is_symlink()
-                 and not any(part.startswith(".") or part == "__MACOSX" for part in p.relative_to(submission).parts)]
-    if not notebooks:
-        raise GdkitError(f"no notebook (.ipynb file) in your submission; upload {assignment.notebook}")
-    named = [p for p in notebooks if p.name.lower() == assignment.notebook.lower()]
-    pool = named or notebooks
-    # Newest first; equal times: the shallower path, then the name (a stable choice).
-    pool.sort(key=lambda p: (-p.stat().st_mtime, len(p.relative_to(submission).parts), str(p)))
-    chosen = pool[0]
-    why = (f"the newest notebook named {assignment.notebook}" if len(named) > 1
-           else f"named {assignment.notebook}" if named
-           else "your only notebook" if len(notebooks) == 1
-           else f"the newest notebook; none is named {assignment.notebook}")
-    ignored = tuple(sorted(p.relative_to(submission).as_posix() for p in notebooks if p != chosen))
-    return Chosen(chosen, why, ignored)
 
 
 def read_bundle(root: Path) -> dict:
@@ -109,7 +80,9 @@ def grade(submission: Path, assignment: assignments.Assignment, limits: Limits =
           seed: int | None = None, *, per_student: bool = False, student: str | None = None,
           visibility: Visibility = Visibility(), detail: str = "default") -> dict:
     """Grade the submission's notebook with the runner; the results.json dict."""
-    chosen = find_notebook(submission, assignment)
+    chosen = intake.choose_in_folder(submission, assignment)
+    if chosen.problem:
+        raise GdkitError(chosen.problem[1])
     with tempfile.TemporaryDirectory(prefix="gdkit-gradescope-") as tmp:
         # The runner's student id is the file's stem: the Gradescope id when inputs are drawn
         # per student, else a fixed name (whatever the upload was called).
@@ -122,9 +95,8 @@ def grade(submission: Path, assignment: assignments.Assignment, limits: Limits =
         errors = outdir / "grader-errors.log"
         if errors.is_file():
             print(errors.read_text())  # instructor-only stdout
-    record.notebook = {"graded": chosen.path.relative_to(submission).as_posix(), "why": chosen.why,
-                       "ignored": list(chosen.ignored)}
-    print(f"graded {chosen.path.name}: {record.status}, {record.total} / {record.max_total}")
+    record.notebook = chosen.notebook
+    print(f"graded {chosen.notebook['graded']}: {record.status}, {record.total} / {record.max_total}")
     return gradescope_results.results_json(record, visibility, detail)
 
 
