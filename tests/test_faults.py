@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -42,10 +43,10 @@ def course(tmp_path_factory):
     return subs, (reference / "grades.csv").read_text(), base
 
 
-def cli(subs, out, *extra, wait=True):
+def cli(subs, out, *extra, wait=True, env=None):
     args = [sys.executable, "-m", "gdkit.cli", "grade", str(subs), "-a", "gradient_descent", "--out", str(out),
             "--jobs", "2", "--timeout", "2", *extra]
-    env = dict(os.environ, GDKIT_ROOT=str(KIT))
+    env = dict(os.environ, GDKIT_ROOT=str(KIT), **(env or {}))
     if not wait:
         return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 start_new_session=True)
@@ -80,6 +81,29 @@ def test_sigkill_at_random_points_then_rerun_gives_the_same_table(course, tmp_pa
     assert rerun.returncode == 0, rerun.stderr
     assert (out / "grades.csv").read_text() == expected, f"kill points {delays}"
     assert len(list(out.glob("*/record.json"))) == N
+
+
+def test_a_killed_runs_scratch_folders_are_swept_by_the_next(course, tmp_path):
+    """SIGKILL leaves the run's folders in the temporary folder (its chunk specs name students'
+    files); the next run removes those of dead runs, and its own, and nothing else."""
+    subs, expected, _ = course
+    scratch = Path(tempfile.mkdtemp(prefix="gdkit-faults-"))  # TMPDIR of both runs: only theirs is in it
+    scratch.chmod(0o755)
+    try:
+        (scratch / "unrelated").mkdir()
+        proc = cli(subs, tmp_path / "out", wait=False, env={"TMPDIR": str(scratch)})
+        proc.stderr.readline()  # "graded ...": mid-run
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        left = sorted(p.name.split("-")[1] for p in scratch.iterdir() if p.name.startswith("gdkit-"))
+        assert "grade" in left and "workers" in left, left
+        rerun = cli(subs, tmp_path / "out", env={"TMPDIR": str(scratch)})
+        assert rerun.returncode == 0, rerun.stderr
+        assert (tmp_path / "out" / "grades.csv").read_text() == expected
+        assert [p.name for p in scratch.iterdir() if p.name.startswith(("gdkit-grade-", "gdkit-workers-"))] == []
+        assert (scratch / "unrelated").is_dir()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def test_two_runs_on_one_outdir(course, tmp_path):

@@ -21,7 +21,6 @@ import os
 import selectors
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from gdkit import assignments, intake, late
@@ -30,10 +29,12 @@ from gdkit.errors import GdkitError
 from gdkit.grading import outputs, randomness
 from gdkit.intake import Found, find_submissions  # noqa: F401 - where callers found them
 from gdkit.record import GRADER_ERROR, QuestionResult, Record
+from gdkit.sandbox import cleanup
 from gdkit.sandbox.limits import DEFAULT, Limits
 
 CHUNK = 50
 LOCK = ".gdkit.lock"
+SCRATCH_PREFIX = "gdkit-grade-"
 
 
 def parse_shard(text: str | None) -> tuple[int, int] | None:
@@ -118,7 +119,10 @@ def _run_chunks(assignment, chunks, outdir: Path, limits: Limits, jobs: int, bar
     pending = list(chunks)
     selector = selectors.DefaultSelector()
     running = {}
-    with tempfile.TemporaryDirectory(prefix="gdkit-grade-") as tmp:
+    # The chunk specs name students' files: a folder only we can enter, locked while this run
+    # lives, so that a later run sweeps it if this one is killed.
+    with cleanup.RunFolder(prefix=SCRATCH_PREFIX, mode=0o700) as scratch:
+        tmp = scratch.path
         def launch(index: int, chunk) -> None:
             read_fd, write_fd = os.pipe()
             spec = {"assignment": assignment.name, "root": str(assignment.root), "outdir": str(outdir),

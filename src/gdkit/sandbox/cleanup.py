@@ -4,8 +4,9 @@ A worker's files normally live on a tmpfs in its own mount namespace and vanish 
 lands on the host (its output log, or its files where the kernel offers no namespaces) is
 removed here. A file the worker made immutable or append-only (``chattr +i``), or a folder it
 made unreadable, is unlocked and removed on a second pass; what still remains is returned so
-the caller can report it. Each run's folder carries a lock held for the run's lifetime, so a
-later run can tell the folders of dead runs (lock free) and sweep them.
+the caller can report it. Each run's folder (:class:`RunFolder`: the zygote's worker folders,
+and the grading command's own scratch folder with its chunk specs) carries a lock held for the
+run's lifetime, so a later run can tell the folders of dead runs (lock free) and sweep them.
 """
 from __future__ import annotations
 
@@ -51,11 +52,18 @@ def _unlock(path: str) -> None:
 
 
 def remove_tree(path: str, attempts: int = 3) -> list[str]:
-    """Remove ``path`` entirely; returns what is left (empty on success)."""
+    """Remove ``path`` (a folder with everything in it, or a file) entirely; returns what is
+    left (empty on success)."""
     for _ in range(attempts):
         if not os.path.lexists(path):
             return []
-        shutil.rmtree(path, ignore_errors=True)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
         if not os.path.lexists(path):
             return []
         for entry in _walk(path):
@@ -72,18 +80,28 @@ def _walk(path: str) -> list[str]:
 
 
 class RunFolder:
-    """This run's folder for worker directories, locked while the run lives."""
+    """This run's folder (for worker directories by default), locked while the run lives.
 
-    def __init__(self, base: str | None = None):
+    ``prefix`` names the kind of folder (the sweep of dead runs looks for the same prefix);
+    ``mode``: 0o711 lets an unprivileged worker reach its own folder inside, 0o700 keeps
+    everyone else out. Usable as a context manager (closed on exit)."""
+
+    def __init__(self, base: str | None = None, prefix: str = PREFIX, mode: int = 0o711):
         base = base or tempfile.gettempdir()
-        self.stale_left = sweep_stale(base)
-        staging = tempfile.mkdtemp(prefix="." + PREFIX, dir=base)
+        self.stale_left = sweep_stale(base, prefix)
+        staging = tempfile.mkdtemp(prefix="." + prefix, dir=base)
         self._lock_fd = os.open(os.path.join(staging, LOCK), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
         # Visible to sweepers only once locked.
-        self.path = os.path.join(base, PREFIX + os.path.basename(staging)[len(PREFIX) + 1:])
+        self.path = os.path.join(base, prefix + os.path.basename(staging)[len(prefix) + 1:])
         os.rename(staging, self.path)
-        os.chmod(self.path, 0o711)  # an unprivileged worker must reach its own folder inside
+        os.chmod(self.path, mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def close(self) -> list[str]:
         """Remove the folder; what stays keeps the (now free) lock, so the next run sweeps it."""
@@ -98,11 +116,11 @@ class RunFolder:
         return left
 
 
-def sweep_stale(base: str) -> list[str]:
-    """Remove the worker folders of runs that died (their lock is free); returns what is left."""
+def sweep_stale(base: str, prefix: str = PREFIX) -> list[str]:
+    """Remove the ``prefix`` folders of runs that died (their lock is free); returns what is left."""
     left = []
     try:
-        entries = [e for e in os.scandir(base) if e.name.startswith(PREFIX) and e.is_dir(follow_symlinks=False)]
+        entries = [e for e in os.scandir(base) if e.name.startswith(prefix) and e.is_dir(follow_symlinks=False)]
     except OSError:
         return []
     for entry in entries:
