@@ -152,10 +152,13 @@ def _grade_corpus(base: Path, mode: str) -> dict:
         before = _hashes(watched)
         children_before = _descendants(os.getpid())
         folders_before = set(_stale_worker_folders(tempfile.gettempdir()))
+        ipc_before = corpus.ipc_objects()
         run_stderr = io.StringIO()
         with contextlib.redirect_stderr(run_stderr):
             records = runner.grade_submissions(corpus.ASSIGNMENT, _in_order(cases, subs) + [victim], outdir=out,
                                                jobs=JOBS, timeout=2.0, memory_mb=MEMORY_MB, quiet=True, root=root)
+    ipc_left = sorted(corpus.ipc_objects() - ipc_before)
+    corpus.remove_ipc(ipc_left)  # a leak would outlive the test run: remove it, then fail
     planted = [p for p in corpus.planted(root, out) if p.exists()]
     for path in planted:  # a .pth in site-packages would outlive the test: remove it, then fail
         path.unlink()
@@ -174,6 +177,7 @@ def _grade_corpus(base: Path, mode: str) -> dict:
             "rss_mb": rss_mb, "planted": planted, "stderr": (victim_stderr.getvalue(), run_stderr.getvalue()),
             "survivors": _marked_processes(corpus.MARKER), "datagrams": datagrams,
             "left_behind": sorted(set(_stale_worker_folders(tempfile.gettempdir())) - folders_before),
+            "ipc_left": ipc_left,
             "new_children": _descendants(os.getpid()) - children_before}
 
 
@@ -338,6 +342,11 @@ def test_no_datagram_left_the_workers(graded):
 
 def test_nothing_is_left_in_tmp(graded):
     assert graded["left_behind"] == []
+
+
+def test_no_ipc_object_outlives_its_worker(graded):
+    """SysV memory, queues and semaphores, POSIX queues, /dev/shm: nothing a worker made stays."""
+    assert graded["ipc_left"] == []
 
 
 def test_budget_bounds_a_submission_answering_just_in_time(graded):

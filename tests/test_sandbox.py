@@ -179,14 +179,14 @@ def test_patching_numpy_stays_in_the_worker(zygote):
     ("def f():\n    return open(%r).read()\n" % os.path.join(KIT, "src", "gdkit", "network.py"), "not allowed"),
     ("def f():\n    import gdkit.network\n", "cannot be imported"),
     ("def f():\n    return os.listdir(%r)\n" % KIT, "not allowed"),
-    ("def f():\n    open('/tmp/gdkit-vandal.txt', 'w').write('x')\n", "not allowed"),
+    ("def f():\n    open('/var/tmp/gdkit-vandal.txt', 'w').write('x')\n", "not allowed"),
     ("def f():\n    return os.fork()\n", "not allowed"),
     ("def f():\n    import subprocess\n    subprocess.Popen(['sleep', '100'])\n", "not allowed"),
     ("def f():\n    os.kill(os.getppid(), 9)\n", "not allowed"),
     ("def f():\n    import ctypes\n    ctypes.CDLL(None).getpid()\n", "not allowed"),
     ("def f():\n    import socket\n    socket.socket()\n", "not allowed"),
     ("def f():\n    import resource\n    resource.setrlimit(resource.RLIMIT_CPU, (10**6, 10**6))\n", "not allowed"),
-    ("def f():\n    import sqlite3\n    sqlite3.connect('/tmp/gdkit-vandal.txt')\n", "not allowed"),
+    ("def f():\n    import sqlite3\n    sqlite3.connect('/var/tmp/gdkit-vandal.txt')\n", "not allowed"),
     ("def f():\n    os.mkfifo('output.log.fifo')\n", "not permitted"),
     ("def f():\n    import stat\n    os.mknod('null', stat.S_IFCHR | 0o666, os.makedev(1, 3))\n", "not permitted"),
 ])
@@ -195,7 +195,7 @@ def test_cage_refuses(zygote, source, needle):
     with pytest.raises(StudentRaised) as info:
         s.call("f")
     assert needle in info.value.message
-    assert not os.path.exists("/tmp/gdkit-vandal.txt")
+    assert not os.path.exists("/var/tmp/gdkit-vandal.txt")
     s.close()
 
 
@@ -394,12 +394,15 @@ def test_zygote_reports_what_the_kernel_offers(zygote):
 def test_private_directory_is_writable_and_removed(zygote):
     s = make(zygote, "import os\ndef f():\n    open('scratch.txt', 'w').write('x')\n"
                      "    return os.getcwd(), open('scratch.txt').read()\n")
-    workdir, text = s.call("f")
-    assert text == "x" and workdir.endswith("/private")
+    cwd, text = s.call("f")
+    host = os.path.join(s._workdir, "private")  # where the grader made it
+    assert text == "x"
+    # In the minimal root the private tmpfs is the worker's /tmp; else it is mounted on (or is) the host's folder.
+    assert cwd == ("/tmp" if zygote.protections["root"] else host)
     if zygote.protections["namespaces"]:  # a tmpfs in the worker's own mount namespace
-        assert not os.path.exists(os.path.join(workdir, "scratch.txt"))
+        assert not os.path.exists(os.path.join(host, "scratch.txt"))
     s.close()
-    assert not os.path.exists(os.path.dirname(workdir))
+    assert not os.path.exists(os.path.dirname(host))
 
 
 def test_memory_is_bounded(zygote):
@@ -580,7 +583,7 @@ def f(target):
     out["self_limit"] = attempt(lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (32, 32)))
     out["proc"] = attempt(lambda: open("/proc/1/status").read())
     out["ls_proc"] = attempt(lambda: os.listdir("/proc"))
-    out["other_tmp"] = attempt(lambda: open("/tmp/gdkit-kernel-probe.txt", "w"))
+    out["other_tmp"] = attempt(lambda: open("/var/tmp/gdkit-kernel-probe.txt", "w"))
     libc = ctypes.CDLL(None, use_errno=True)
     out["unshare"] = "refused" if libc.unshare(0x10000000) != 0 else "done"
     return out
@@ -602,8 +605,10 @@ def test_kernel_isolates_a_worker_without_the_audit_hook(kernel_zygote):
     for name in ("prlimit", "setpriority", "affinity", "getpgid", "getsid", "getaffinity", "getpriority"):
         assert out[name] in ("EPERM", "ESRCH"), (name, out[name])
     assert out["prio_user"] == "EPERM" and out["self_limit"] == "done"
-    assert out["proc"] == "EACCES" and out["ls_proc"] == "EACCES" and out["other_tmp"] == "EACCES"
-    assert not os.path.exists("/tmp/gdkit-kernel-probe.txt")
+    # Nothing of the host exists in the minimal root (ENOENT); without it, Landlock refuses (EACCES).
+    refused = ("ENOENT",) if kernel_zygote.protections["root"] else ("EACCES",)
+    assert out["proc"] in refused and out["ls_proc"] in refused and out["other_tmp"] in refused, out
+    assert not os.path.exists("/var/tmp/gdkit-kernel-probe.txt")
 
 
 def test_worker_has_no_capabilities(kernel_zygote):
@@ -685,12 +690,241 @@ def test_stale_worker_folders_of_dead_runs_are_swept(tmp_path):
     assert os.path.isdir(live.path)
     assert other.close() == [] and live.close() == []
     assert os.listdir(tmp_path) == []
+    # Another kind of run folder (the grading command's, with files in it): swept the same way.
+    dead = tmp_path / "gdkit-grade-dead"
+    dead.mkdir()
+    (dead / cleanup.LOCK).write_text("")
+    (dead / "chunk-0.json").write_text("{}")
+    with cleanup.RunFolder(str(tmp_path), prefix="gdkit-grade-", mode=0o700) as scratch:
+        assert not dead.exists() and os.stat(scratch.path).st_mode & 0o777 == 0o700
+        open(os.path.join(scratch.path, "chunk-0.json"), "w").close()
+    assert os.listdir(tmp_path) == []
 
 
 def _has_cap_sys_resource() -> bool:
     with open("/proc/self/status") as status:
         effective = int(next(l for l in status if l.startswith("CapEff:")).split()[1], 16)
     return bool(effective & (1 << 24))
+
+
+def test_worker_lives_in_a_minimal_root(kernel_zygote, tmp_path):
+    """Nothing of the host exists for a worker but the trees it may read: stat, lstat and
+    readlink of the grader's files, /etc, /proc or /sys fail with ENOENT, not just EACCES."""
+    need(kernel_zygote.protections["root"], "needs a mount namespace with pivot_root (the minimal root)")
+    secret = tmp_path / "record.json"
+    secret.write_text("{}")
+    tmp_path.chmod(0o755)
+    source = ("import errno, os, numpy\n"
+              "def f(paths):\n"
+              "    out = {}\n"
+              "    for p in paths:\n"
+              "        try:\n"
+              "            os.lstat(p)\n"
+              "            out[p] = 'exists'\n"
+              "        except OSError as exc:\n"
+              "            out[p] = errno.errorcode[exc.errno]\n"
+              "    out['numpy'] = os.path.isfile(numpy.__file__)\n"
+              "    open('/dev/null', 'w').write('x')\n"
+              "    out['urandom'] = len(open('/dev/urandom', 'rb').read(4))\n"
+              "    try:\n"
+              "        open(os.path.join(os.path.dirname(os.__file__), 'gdkit-x'), 'w')\n"
+              "        out['write_lib'] = 'done'\n"
+              "    except OSError as exc:\n"
+              "        out['write_lib'] = errno.errorcode[exc.errno]\n"
+              "    return out\n")
+    s = Student(kernel_zygote, [(0, source)], limits=limits())
+    s.start()
+    host = [str(secret), str(tmp_path), s._workdir, "/etc/passwd", "/etc/shadow", "/proc/self/exe", "/proc/1",
+            "/sys/kernel", "/var", "/home", "/dev/shm", "/dev/mqueue", "/run"]
+    out = s.call("f", host)
+    s.close()
+    assert {p: out[p] for p in host} == {p: "ENOENT" for p in host}
+    assert out["numpy"] and out["urandom"] == 4 and out["write_lib"] in ("EROFS", "EACCES")
+
+
+def test_worker_holds_only_its_socket_and_log(kernel_zygote):
+    """Descriptors the zygote holds (a handle on the host's PID namespace) are closed before any
+    student code: the worker has stdin (/dev/null), its log twice and its socket."""
+    source = ("import os, stat\n"
+              "def f():\n"
+              "    found = {}\n"
+              "    for fd in range(4096):\n"
+              "        try:\n"
+              "            mode = os.fstat(fd).st_mode\n"
+              "        except OSError:\n"
+              "            continue\n"
+              "        found[fd] = 'socket' if stat.S_ISSOCK(mode) else 'char' if stat.S_ISCHR(mode) else \\\n"
+              "            'file' if stat.S_ISREG(mode) else oct(mode)\n"
+              "    return found\n")
+    s = Student(kernel_zygote, [(0, source)], limits=limits())
+    s.start()
+    found = s.call("f")
+    s.close()
+    assert sorted(found.values()) == ["char", "file", "file", "socket"] and set(found) >= {0, 1, 2}, found
+
+
+_IPC_CHILD = """
+import ctypes, os, sys
+from gdkit.sandbox import worker
+from gdkit.sandbox.policy import Policy
+worker.ROOT = os.geteuid() == 0
+worker.POLICY = Policy()
+libc = ctypes.CDLL(None, use_errno=True)
+os.mkdir(os.path.join({workdir!r}, "private"))
+os.chmod({workdir!r}, 0o711)
+worker._isolate(os.path.join({workdir!r}, "private"), 1 << 20, True, False)  # no seccomp: the namespace alone
+made = libc.shmget({key}, 4096, 0o1000 | 0o600)
+print(made >= 0, flush=True)
+sys.stdin.readline()  # held while the test looks from outside
+"""
+
+
+def test_ipc_namespace_keeps_a_workers_objects_to_itself(tmp_path):
+    """Without seccomp, SysV objects a worker makes exist in its IPC namespace only, and go with it."""
+    if not protections.probe()["namespaces"]:
+        need(False, "needs namespaces")
+    key = 0x67640000 + (os.getpid() & 0xFFFF)
+    script = textwrap.dedent(_IPC_CHILD.format(workdir=str(tmp_path), key=key))
+    child = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True)
+    try:
+        assert child.stdout.readline().strip() == "True"  # the worker could make it
+        keys = {int(line.split()[0]) for line in open("/proc/sysvipc/shm").read().splitlines()[1:]}
+        assert key not in keys  # the host's IPC namespace never had it
+    finally:
+        child.communicate("\n", timeout=60)
+    keys = {int(line.split()[0]) for line in open("/proc/sysvipc/shm").read().splitlines()[1:]}
+    assert key not in keys and child.returncode == 0
+
+
+_THREADS = ("import threading, ctypes\n"
+            "ctypes.CDLL(None).mallopt(-8, 1)\n"
+            "def f(n, keep=False):\n"
+            "    threading.stack_size(32768)\n"
+            "    hold, started = threading.Event(), 0\n"
+            "    for _ in range(n):\n"
+            "        try:\n"
+            "            threading.Thread(target=hold.wait, daemon=True).start()\n"
+            "            started += 1\n"
+            "        except RuntimeError:\n"
+            "            break\n"
+            "    if not keep:\n"
+            "        hold.set()\n"
+            "    return started\n")
+
+
+def test_a_worker_cannot_start_more_than_its_tasks(kernel_zygote, capsys):
+    """Each worker's threads are bounded by ``tasks`` (the kernel's count), whichever way this
+    machine offers: a pids cgroup per worker, RLIMIT_NPROC in the worker's user namespace, or both."""
+    way = protections.task_limit(kernel_zygote.protections)
+    with capsys.disabled():
+        print(f"\ntask limit per worker here: {way or 'none (the run warns)'}")
+    if not way:
+        assert "task limit" in protections.warning(protections.probe())
+        return
+    for tasks in (8, 20):
+        s = Student(kernel_zygote, [(0, _THREADS)], limits=limits(tasks=tasks))
+        s.start()
+        assert s.call("f", 200) == tasks - 1  # the worker itself is one
+        s.close()
+    # Two workers at once each get their own allowance: the count is not shared by their user.
+    held = _THREADS + "held = f(7, keep=True)\ndef g():\n    return held\n"
+    first, second = (Student(kernel_zygote, [(0, held)], limits=limits(tasks=8)) for _ in range(2))
+    first.start()
+    second.start()
+    assert first.call("g") == second.call("g") == 7  # both full at once
+    assert second.call("f", 200) == 0 and first.call("f", 200) == 0
+    first.close()
+    second.close()
+
+
+def test_the_task_limit_holds_without_control_groups():
+    """Where the grader cannot make control groups, RLIMIT_NPROC in each worker's own user
+    namespace still bounds it (here: with the policy's cgroups switched off)."""
+    z = Zygote(dataclasses.replace(sandbox_policy(), audit_hook=False, cgroups=False))
+    try:
+        need(z.protections["nproc"], "needs RLIMIT_NPROC counted per user namespace (Linux 5.14+)")
+        assert z.protections["cgroup"] == ""
+        s = Student(z, [(0, _THREADS)], limits=limits(tasks=6))
+        s.start()
+        assert s.call("f", 200) == 5
+        s.close()
+    finally:
+        z.close()
+
+
+_NPROC_CHILD = """
+import os, resource, sys, threading
+from gdkit.sandbox import namespaces
+if os.geteuid() == 0:
+    os.setgroups([]); os.setresgid(65534, 65534, 65534); os.setresuid(65534, 65534, 65534)
+namespaces.unshare(namespaces.CLONE_NEWUSER)
+resource.setrlimit(resource.RLIMIT_NPROC, (6, 6))
+threading.stack_size(65536)
+hold, started = threading.Event(), 0
+for _ in range(50):
+    try:
+        threading.Thread(target=hold.wait, daemon=True).start()
+        started += 1
+    except RuntimeError:
+        break
+print(started, flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_nproc_counts_one_user_namespace(capsys):
+    """RLIMIT_NPROC set inside a user namespace counts that namespace's tasks only (Linux 5.14+):
+    two processes of one user, each in its own namespace, each start 5 threads under a limit of 6."""
+    found = protections.probe()
+    with capsys.disabled():
+        print(f"\nRLIMIT_NPROC per user namespace here: {found['nproc']}")
+    if not found["nproc"]:
+        assert not found["namespaces"] or not protections._kernel_at_least((5, 14))
+        return
+    children = [subprocess.Popen([sys.executable, "-c", _NPROC_CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 text=True) for _ in range(2)]
+    try:
+        counts = [int(c.stdout.readline()) for c in children]
+    finally:
+        for c in children:
+            c.communicate("\n", timeout=60)
+    assert counts == [5, 5]
+
+
+def test_cgroup_groups_bound_tasks_and_are_removed(capsys):
+    """Where this process can make pids groups (root, or delegated), a worker's group bounds its
+    tasks and is removed afterwards; a dead zygote's groups are swept. Elsewhere the probe says so."""
+    from gdkit.sandbox import cgroups
+    found = cgroups.find()
+    with capsys.disabled():
+        print(f"\ncgroup controllers for worker groups here: "
+              f"{ {n: f'v{c.version} at {c.base}' for n, c in found.items()} or 'none'}")
+    if "pids" not in found:
+        assert protections.probe()["cgroup"] == ""
+        return
+    groups = cgroups.Groups(found)
+    folders = groups.make({"pids": 5, "memory": 1 << 30})
+    script = ("import sys, threading\nfrom gdkit.sandbox import cgroups\n"
+              f"cgroups.join({folders!r})\n"
+              "hold, n = threading.Event(), 0\n"
+              "for _ in range(50):\n"
+              "    try:\n"
+              "        threading.Thread(target=hold.wait, daemon=True).start()\n"
+              "        n += 1\n"
+              "    except RuntimeError:\n"
+              "        break\n"
+              "print(n)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    groups.remove(folders)
+    assert done.stdout.split() == ["4"], done.stderr
+    assert not any(os.path.exists(f) for f in folders) and groups.left == []
+    # A zygote killed before removing its groups: the next one sweeps them.
+    dead = [os.path.join(c.base, "gdkit-999999999-1-1") for c in found.values()]
+    for folder in dead:
+        os.makedirs(folder, exist_ok=True)
+    cgroups.sweep(found)
+    assert not any(os.path.exists(f) for f in dead)
 
 
 def test_zygote_restores_its_state_before_forking():
@@ -866,7 +1100,11 @@ def test_hook_table_covers_every_event_class():
 
 def test_seccomp_refuses_calls_on_other_processes():
     """In a plain child (no namespaces): the filter alone keeps it to itself."""
-    script = ("import os, resource, socket, errno\nfrom gdkit.sandbox import seccomp\n"
+    script = ("import ctypes, os, resource, socket, errno\nfrom gdkit.sandbox import seccomp\n"
+              "libc = ctypes.CDLL(None, use_errno=True)\nlibc.syscall.restype = ctypes.c_long\n"
+              "def check(result):\n"
+              "    if result < 0:\n"
+              "        raise OSError(ctypes.get_errno(), 'refused')\n"
               "other = os.getppid()\n"
               "assert seccomp.install(os.getpid())\n"
               "out = []\n"
@@ -874,7 +1112,12 @@ def test_seccomp_refuses_calls_on_other_processes():
               "            lambda: os.setpriority(os.PRIO_PROCESS, other, 5),\n"
               "            lambda: os.setpriority(os.PRIO_USER, 0, 5),\n"
               "            lambda: os.sched_getaffinity(other), lambda: os.getpgid(other),\n"
-              "            lambda: socket.socket(), lambda: socket.socketpair()):\n"
+              "            lambda: socket.socket(), lambda: socket.socketpair(),\n"
+              "            lambda: check(libc.shmget(0, 4096, 0o1000 | 0o600)), lambda: check(libc.msgget(0, 0o1000)),\n"
+              "            lambda: check(libc.semget(0, 1, 0o1000)), lambda: check(libc.mq_open(b'/gdkit-t', 0o100 | 2, 0o600, None)),\n"
+              "            lambda: check(libc.syscall(135, ctypes.c_ulong(0x0040000))),\n"
+              "            lambda: check(libc.syscall(154, 0, ctypes.create_string_buffer(16), 16)),\n"
+              "            lambda: check(libc.syscall(303, -100, b'/', ctypes.create_string_buffer(136), ctypes.byref(ctypes.c_int()), 0))):\n"
               "    try:\n"
               "        act()\n"
               "        out.append('done')\n"
@@ -883,11 +1126,12 @@ def test_seccomp_refuses_calls_on_other_processes():
               "resource.prlimit(0, resource.RLIMIT_NOFILE)\n"
               "os.setpriority(os.PRIO_PROCESS, 0, 1)\n"
               "os.sched_getaffinity(0)\n"
+              "assert libc.syscall(135, ctypes.c_ulong(0xFFFFFFFF)) == 0 and libc.syscall(135, 0) == 0\n"
               "print(' '.join(out))\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     if not protections.probe()["seccomp"]:
         need(False, "needs seccomp (x86_64)")
-    assert done.stdout.split() == ["EPERM"] * 7, (done.stdout, done.stderr)
+    assert done.stdout.split() == ["EPERM"] * 14, (done.stdout, done.stderr)
 
 
 def test_the_sandbox_imports_nothing_else_of_the_kit():

@@ -65,6 +65,7 @@ _LIMIT_OPTIONS = (
     ("--budget", "budget", click.FloatRange(min=0, min_open=True),
      "Wall seconds for all of one submission's calls together (default: 4 x timeout)."),
     ("--disk-mb", "disk_mb", click.IntRange(min=1), "Total size (MB) of a worker's private directory."),
+    ("--tasks", "tasks", click.IntRange(min=1), "Threads per worker, its own included."),
 )
 
 

@@ -526,6 +526,7 @@ def build(dest: Path | None, *, root: Path, victim_notebook: Path, outdir: Path,
     hog = {name: "import time\n" + source.replace("):\n", "):\n    time.sleep(1.7)\n", 1)
            for name, source in master.items()}
     nb("budget_hog", "process", hog, statuses=("timeout",), baseline="master", relation="at_most")
+    kernel_boundary(nb, master, wrong, stealing, root=root, outdir=outdir)
 
     def flood_errors(n):
         nb_ = fill_solutions(release, master)
@@ -652,3 +653,211 @@ def build(dest: Path | None, *, root: Path, victim_notebook: Path, outdir: Path,
     for case in cases if dest is not None else ():
         (dest / f"{case.name}.ipynb").write_bytes(case.data)
     return cases
+
+
+
+# ---------------------------------------------------------------- the kernel boundary, part two
+# Each case switches the audit hook off first; what it reaches earns it the right q1 (or is
+# graded against its honest twin), so a hole shows as a score, graded next to the bystanders.
+
+IPC_KEY = 0x67646B41      # the donor's SysV shared memory and message queue
+IPC_MQ = b"/gdkit-hostile-mq"
+IPC_SHM_FILE = "/dev/shm/gdkit-hostile-donor"
+IPC_PREAMBLE = HOOK_OFF + (
+    "import ctypes, os, time\n"
+    "_libc = ctypes.CDLL(None, use_errno=True)\n"
+    "_libc.shmat.restype = ctypes.c_void_p\n"
+    "_libc.shmat.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]\n"
+    "_libc.msgrcv.restype = ctypes.c_ssize_t\n"
+    "_libc.mq_receive.restype = ctypes.c_ssize_t\n"
+    "_FAILED = ctypes.c_void_p(-1).value\n")
+TASK_HOG_THREADS = 400    # far above Limits.tasks; the kernel must stop it at the limit
+
+
+def _ipc_donor(code: str) -> str:
+    """Leaves ``code`` in every IPC object a later worker could open: SysV shared memory and a
+    message queue (a fixed key), a POSIX message queue and a file in /dev/shm."""
+    return IPC_PREAMBLE + (
+        f"_code = {code!r}.encode()\n"
+        f"_id = _libc.shmget({IPC_KEY}, 65536, 0o1000 | 0o666)\n"
+        "_at = _libc.shmat(_id, None, 0) if _id >= 0 else None\n"
+        "if _at not in (None, _FAILED):\n"
+        "    ctypes.memmove(_at, len(_code).to_bytes(4, 'little') + _code, 4 + len(_code))\n"
+        f"_q = _libc.msgget({IPC_KEY}, 0o1000 | 0o666)\n"
+        "if _q >= 0:\n"
+        "    _libc.msgsnd(_q, (1).to_bytes(8, 'little') + _code, len(_code), 0o4000)\n"
+        f"_mq = _libc.mq_open({IPC_MQ!r}, os.O_CREAT | os.O_WRONLY | os.O_NONBLOCK, 0o666, None)\n"
+        "if _mq >= 0:\n"
+        "    _libc.mq_send(_mq, _code, len(_code), 0)\n"
+        "try:\n"
+        f"    with open({IPC_SHM_FILE!r}, 'w') as _f:\n"
+        "        _f.write(_code.decode())\n"
+        "except OSError:\n"
+        "    pass\n")
+
+
+IPC_COPIER = IPC_PREAMBLE + (
+    "_found = None\n"
+    "_buffer = ctypes.create_string_buffer(8 + 8192)\n"
+    "_deadline = time.monotonic() + 1.2   # the donor may be graded by the other session meanwhile\n"
+    "while _found is None and time.monotonic() < _deadline:\n"
+    f"    _id = _libc.shmget({IPC_KEY}, 0, 0)\n"
+    "    _at = _libc.shmat(_id, None, 0o10000) if _id >= 0 else None\n"
+    "    if _at not in (None, _FAILED) and 0 < int.from_bytes(ctypes.string_at(_at, 4), 'little') < 60000:\n"
+    "        _found = ctypes.string_at(_at + 4, int.from_bytes(ctypes.string_at(_at, 4), 'little'))\n"
+    f"    _q = _libc.msgget({IPC_KEY}, 0)\n"
+    "    _n = _libc.msgrcv(_q, _buffer, 8192, 0, 0o4000) if _q >= 0 and _found is None else -1\n"
+    "    _found = _found or (_buffer.raw[8:8 + _n] if _n > 0 else None)\n"
+    f"    _mq = _libc.mq_open({IPC_MQ!r}, os.O_RDONLY | os.O_NONBLOCK)\n"
+    "    _n = _libc.mq_receive(_mq, _buffer, 8192, None) if _mq >= 0 and _found is None else -1\n"
+    "    _found = _found or (_buffer.raw[:_n] if _n > 0 else None)\n"
+    "    try:\n"
+    f"        _found = _found or open({IPC_SHM_FILE!r}, 'rb').read() or None\n"
+    "    except OSError:\n"
+    "        pass\n"
+    "    time.sleep(0.02)\n"
+    "if _found is None:\n"
+    "    raise LookupError('no classmate in any IPC object')\n"
+    "exec(_found.decode())\n")
+
+# SysV memory counts against no limit of the worker's (RLIMIT_AS sees only what is attached).
+IPC_MEMORY_HOG = IPC_PREAMBLE + (
+    "for _i in range(2):\n"
+    "    _id = _libc.shmget(0, 64 << 20, 0o1000 | 0o600)\n"
+    "    _at = _libc.shmat(_id, None, 0) if _id >= 0 else None\n"
+    "    if _at not in (None, _FAILED):\n"
+    "        ctypes.memset(_at, 1, 64 << 20)\n"
+    "        _libc.shmdt(ctypes.c_void_p(_at))\n")
+
+# Threads with tiny stacks and one malloc arena cost ~40 KB each: only a task limit stops them.
+TASK_HOG = HOOK_OFF + (
+    "import threading, ctypes\n"
+    "ctypes.CDLL(None).mallopt(-8, 1)\n"
+    "threading.stack_size(32768)\n"
+    "_hold = threading.Event()\n"
+    "_started = 0\n"
+    f"for _ in range({TASK_HOG_THREADS}):\n"
+    "    try:\n"
+    "        threading.Thread(target=_hold.wait, daemon=True).start()\n"
+    "        _started += 1\n"
+    "    except RuntimeError:\n"
+    "        break\n"
+    "threading.stack_size(0)\n"
+    "if _started >= 64:  # the default limit is 32 tasks, the worker itself included\n"
+    "    def sigmoid_output_to_derivative(output):\n"
+    "        return output * (1 - output)\n"
+    "else:\n"
+    "    raise LookupError(f'{_started} threads only')\n")
+
+# Landlock refuses opening files outside the sandbox, not stat(): only a root of its own hides them.
+STAT_OUTSIDE = HOOK_OFF + (
+    "import os\n"
+    "_seen = []\n"
+    "for _p in {paths!r}:\n"
+    "    for _look in (os.stat, os.lstat, os.readlink):\n"
+    "        try:\n"
+    "            _look(_p)\n"
+    "            _seen.append(_p)\n"
+    "        except OSError:\n"
+    "            pass\n"
+    "if not _seen:\n"
+    "    raise LookupError('nothing outside in sight')\n"
+    "def sigmoid_output_to_derivative(output):\n"
+    "    return output * (1 - output)\n")
+
+# Whatever the zygote held open (a handle on the host's PID namespace) must not reach the worker.
+INHERITED_FDS = HOOK_OFF + (
+    "import os, stat\n"
+    "_sockets, _others = 0, []\n"
+    "for _fd in range(3, 4096):\n"
+    "    try:\n"
+    "        _mode = os.fstat(_fd).st_mode\n"
+    "    except OSError:\n"
+    "        continue\n"
+    "    if stat.S_ISSOCK(_mode):\n"
+    "        _sockets += 1\n"
+    "    else:\n"
+    "        _others.append(_fd)\n"
+    "if _sockets <= 1 and not _others:\n"
+    "    raise LookupError('only my own socket')\n"
+    "def sigmoid_output_to_derivative(output):\n"
+    "    return output * (1 - output)\n")
+
+# System calls no worker needs, each refused by seccomp (the red team's "not yet denied" list).
+NEWLY_DENIED = HOOK_OFF + (
+    "import ctypes, os\n"
+    "_libc = ctypes.CDLL(None, use_errno=True)\n"
+    "_libc.syscall.restype = ctypes.c_long\n"
+    "_done = []\n"
+    "if _libc.syscall(135, ctypes.c_ulong(0x0040000)) >= 0:  # personality(ADDR_NO_RANDOMIZE)\n"
+    "    _done.append('personality')\n"
+    "_ldt = ctypes.create_string_buffer(64)\n"
+    "if _libc.syscall(154, 0, _ldt, 16) >= 0:\n"
+    "    _done.append('modify_ldt')\n"
+    "if _libc.syscall(447, 0) >= 0:\n"
+    "    _done.append('memfd_secret')\n"
+    "_handle = ctypes.create_string_buffer((128).to_bytes(4, 'little') + bytes(132))\n"
+    "_mount = ctypes.c_int()\n"
+    "if _libc.syscall(303, -100, os.__file__.encode(), _handle, ctypes.byref(_mount), 0) >= 0:\n"
+    "    _done.append('name_to_handle_at')\n"
+    "for _key in (0, 0x67646B42):\n"
+    "    if _libc.semget(_key, 1, 0o1000 | 0o600) >= 0:\n"
+    "        _done.append('semget')\n"
+    "if not _done:\n"
+    "    raise LookupError('all refused')\n"
+    "def sigmoid_output_to_derivative(output):\n"
+    "    return output * (1 - output)\n")
+
+
+def ipc_objects() -> set[tuple[str, str]]:
+    """Every SysV IPC object of the host's IPC namespace, with the corpus's POSIX queue and
+    /dev/shm file if they exist: a worker's objects must die with it."""
+    import ctypes
+    import os
+    found = set()
+    for kind in ("shm", "msg", "sem"):
+        try:
+            lines = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        found |= {(kind, line.split()[1]) for line in lines if line.split()}
+    libc = ctypes.CDLL(None, use_errno=True)
+    queue = libc.mq_open(IPC_MQ, os.O_RDONLY | os.O_NONBLOCK)
+    if queue >= 0:
+        libc.mq_close(queue)
+        found.add(("mq", IPC_MQ.decode()))
+    if os.path.lexists(IPC_SHM_FILE):
+        found.add(("file", IPC_SHM_FILE))
+    return found
+
+
+def remove_ipc(objects) -> None:
+    """Remove what :func:`ipc_objects` found (a leak would otherwise outlive the test run)."""
+    import ctypes
+    import os
+    libc = ctypes.CDLL(None, use_errno=True)
+    remove = {"shm": lambda i: libc.shmctl(int(i), 0, None), "msg": lambda i: libc.msgctl(int(i), 0, None),
+              "sem": lambda i: libc.semctl(int(i), 0, 0), "mq": lambda name: libc.mq_unlink(name.encode()),
+              "file": lambda path: os.path.lexists(path) and os.unlink(path)}  # IPC_RMID is 0
+    for kind, ident in objects:
+        remove[kind](ident)
+
+
+def kernel_boundary(nb, master: dict, wrong: dict, stealing, *, root: Path, outdir: Path) -> None:
+    """SysV/POSIX IPC between workers, a task limit, the host's file metadata, inherited
+    descriptors and the system calls seccomp refuses (see the README's threat model)."""
+    q1 = master["sigmoid_output_to_derivative"]
+    nb("ipc_donor", "baseline", _after(master, "detect_divergence", _guarded(_ipc_donor(q1))),
+       baseline="master", order="first")
+    nb("ipc_thief", "stolen", stealing(IPC_COPIER), baseline="wrong", relation="at_most")
+    nb("ipc_memory_hog", "process", _after(master, "detect_divergence", _guarded(IPC_MEMORY_HOG)),
+       baseline="master")
+    nb("task_hog", "process", stealing(TASK_HOG), baseline="wrong", relation="at_most")
+    outside = [str(outdir / "victim" / "record.json"), str(outdir / "victim"), str(outdir),
+               str(root / "autograder" / ASSIGNMENT / "test_gd_functions.py"), str(root / "solutions"),
+               "/etc/shadow", "/etc/passwd", "/proc/1/status", "/proc/self/exe", "/sys/kernel", "/var", "/home",
+               "/dev/shm", "/dev/mqueue"]
+    nb("stat_outside", "stolen", stealing(STAT_OUTSIDE.format(paths=outside)), baseline="wrong",
+       relation="at_most")
+    nb("inherited_fds", "stolen", stealing(INHERITED_FDS), baseline="wrong", relation="at_most")
+    nb("newly_denied_calls", "stolen", stealing(NEWLY_DENIED), baseline="wrong", relation="at_most")

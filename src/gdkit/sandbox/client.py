@@ -140,7 +140,9 @@ class Zygote:
     @property
     def protections(self) -> dict:
         """What the zygote found the kernel offers: seccomp, Landlock ABI (0 = none),
-        namespaces, pid_namespace, and whether workers can run at all (``usable``)."""
+        namespaces, pid_namespace, root (the minimal root), nproc (a task limit in each worker's
+        user namespace), cgroup ("v1"/"v2": a pids and memory group per worker; "" none), and
+        whether workers can run at all (``usable``)."""
         self._wait_ready()
         return dict(self._protections)
 
@@ -156,6 +158,8 @@ class Zygote:
             self._protections = {"seccomp": bool(found.get("seccomp")), "landlock": int(found.get("landlock") or 0),
                                  "namespaces": bool(found.get("namespaces")),
                                  "pid_namespace": bool(found.get("pid_namespace")),
+                                 "root": bool(found.get("root")), "nproc": bool(found.get("nproc")),
+                                 "cgroup": str(found.get("cgroup") or "")[:2],
                                  "usable": bool(found.get("usable"))}
             self._ready = True
 
@@ -173,7 +177,7 @@ class Zygote:
         request = {"op": "spawn", "workdir": workdir,
                    "limits": {"cpu": limits.cpu, "memory_bytes": limits.memory_bytes,
                               "output_bytes": limits.output_bytes, "files": limits.files,
-                              "disk_bytes": limits.disk_bytes}}
+                              "disk_bytes": limits.disk_bytes, "tasks": limits.tasks}}
         try:
             socket.send_fds(self._control, [b"S"], [theirs.fileno()])
             protocol.send(self._control, request)

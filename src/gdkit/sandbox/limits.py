@@ -1,7 +1,7 @@
 """The limits a worker runs under: one frozen value, one place for every default.
 
 Everything that bounds student code (wall time per call, CPU, memory, output, open files, the
-submission's total time and its private disk) is a field here. The grading layer reads them
+submission's total time, its private disk and its threads) is a field here. The grading layer reads them
 from the course configuration or the command line, records them in every result and in the
 "already graded?" key, and hands them to the sandbox, which enforces them.
 """
@@ -23,6 +23,7 @@ class Limits:
     files: int = 64                # open file descriptors per worker
     budget: float | None = None    # wall seconds for all of one submission's calls; None: 4 x timeout
     disk_mb: int = 64              # total size of a worker's private directory
+    tasks: int = 32                # threads (and processes) per worker, itself included
 
     def __post_init__(self) -> None:
         problems = []
@@ -31,7 +32,7 @@ class Limits:
             if value is not None and not (isinstance(value, (int, float)) and not isinstance(value, bool)
                                           and math.isfinite(value) and value > 0):
                 problems.append(f"{name} must be a positive number of seconds, got {value!r}")
-        for name in ("memory_mb", "output_kb", "files", "disk_mb"):
+        for name in ("memory_mb", "output_kb", "files", "disk_mb", "tasks"):
             value = getattr(self, name)
             if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
                 problems.append(f"{name} must be a whole number > 0, got {value!r}")

@@ -3,7 +3,8 @@
 The sandbox knows nothing of the code it runs. Whoever uses it says which packages the
 untrusted code may not import (and whose files it may not read), which trees it may read
 besides the Python installation and the system libraries, which unprivileged user runs the
-workers when the caller is root, which modules the zygote imports once for every worker, and
+workers when the caller is root, which modules the zygote imports once for every worker,
+whether each worker gets control groups of its own where this process can make them, and
 whether the audit hook is installed (a switch for the kit's own tests: the kernel's
 protections must hold without it).
 """
@@ -31,6 +32,7 @@ class Policy:
     gid: int = NOBODY
     preload: tuple[str, ...] = ("numpy",)   # imported once by the zygote, so workers start warm
     audit_hook: bool = True                 # False only in the kit's own tests (kernel-only run)
+    cgroups: bool = True                    # a pids and memory control group per worker where possible
 
     def __post_init__(self) -> None:
         for name in ("uid", "gid"):

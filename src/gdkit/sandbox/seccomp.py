@@ -1,15 +1,22 @@
 """A seccomp filter for the worker child: it may act on itself only.
 
-Refused (EPERM) once installed, irrevocably and for anything the process could still start:
-new processes and exec (``_posixsubprocess.fork_exec`` raises no audit event in CPython 3.11),
-ptrace and reading or writing other processes' memory, pidfds, ``mknod`` (a FIFO in place of
-the output log would block the grader), sockets of any kind (the worker talks to the grader
-over the socket pair it was handed; a new socket could reach the network where the kernel has
-no network namespace), namespaces and mounts, io_uring (its operations bypass this filter),
-bpf, userfaultfd, perf events and keyrings. Calls that name a process (resource limits,
-priority, scheduling, CPU affinity, I/O priority, process groups, signals) are allowed on the
-worker itself only (pid 0 or its own), so no worker can lower the zygote's limits, renice it
-or pin it, nor learn whether another process exists.
+Refused (EPERM) once installed, irrevocably and for anything the process could still start,
+group by group in :data:`DENIED_GROUPS`: new processes and exec (``_posixsubprocess.fork_exec``
+raises no audit event in CPython 3.11); ptrace, reading or writing other processes' memory,
+pidfds; sockets of any kind (the worker talks to the grader over the socket pair it was handed;
+a new socket could reach the network where the kernel has no network namespace); SysV and POSIX
+IPC (shared with every other worker where the kernel has no IPC namespace); namespaces, mounts
+and roots; files by handle and device nodes (``mknod``: a FIFO in place of the output log would
+block the grader); kernel interfaces with a history of holes (io_uring, whose operations bypass
+this filter; bpf, userfaultfd, perf events, keyrings, fanotify, ``modify_ldt``,
+``memfd_secret``); and what needs a capability the worker never holds (reboot, modules, swap,
+accounting, the kernel log, host names, I/O ports), listed so that a capability that slipped
+through would still not be enough.
+
+Calls that name a process (resource limits, priority, scheduling, CPU affinity, I/O priority,
+process groups, signals) are allowed on the worker itself only (pid 0 or its own), so no
+worker can lower the zygote's limits, renice it or pin it, nor learn whether another process
+exists; ``clone`` makes threads only; ``personality`` may only be asked, or set to Linux's.
 
 The table is x86_64's (system call numbers are per architecture); elsewhere :func:`install`
 returns False and :mod:`gdkit.sandbox.protections` says so.
@@ -29,16 +36,35 @@ _PRIO_PROCESS, _IOPRIO_WHO_PROCESS = 0, 1
 _SECCOMP = 317
 _CLONE, _CLONE3 = 56, 435
 
-# x86_64 system calls refused outright.
-DENIED = {
-    "fork": 57, "vfork": 58, "execve": 59, "execveat": 322, "ptrace": 101,
-    "process_vm_readv": 310, "process_vm_writev": 311, "pidfd_send_signal": 424, "pidfd_open": 434,
-    "pidfd_getfd": 438, "mknod": 133, "mknodat": 259, "socket": 41, "socketpair": 53,
-    "unshare": 272, "setns": 308, "mount": 165, "umount2": 166, "pivot_root": 155, "chroot": 161,
-    "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
-    "mount_setattr": 442, "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427,
-    "bpf": 321, "userfaultfd": 323, "perf_event_open": 298, "kcmp": 312, "process_madvise": 440,
-    "process_mrelease": 448, "keyctl": 250, "add_key": 248, "request_key": 249,
+# x86_64 system calls refused outright, by what they would reach.
+DENIED_GROUPS = {
+    "new processes and programs": {"fork": 57, "vfork": 58, "execve": 59, "execveat": 322},
+    "other processes": {"ptrace": 101, "process_vm_readv": 310, "process_vm_writev": 311, "kcmp": 312,
+                        "process_madvise": 440, "process_mrelease": 448, "pidfd_open": 434, "pidfd_getfd": 438,
+                        "pidfd_send_signal": 424},
+    "sockets": {"socket": 41, "socketpair": 53},
+    "SysV and POSIX IPC": {"shmget": 29, "shmat": 30, "shmctl": 31, "shmdt": 67, "semget": 64, "semop": 65,
+                           "semctl": 66, "semtimedop": 220, "msgget": 68, "msgsnd": 69, "msgrcv": 70, "msgctl": 71,
+                           "mq_open": 240, "mq_unlink": 241, "mq_timedsend": 242, "mq_timedreceive": 243,
+                           "mq_notify": 244, "mq_getsetattr": 245},
+    "namespaces, mounts and roots": {"unshare": 272, "setns": 308, "mount": 165, "umount2": 166, "pivot_root": 155,
+                                     "chroot": 161, "open_tree": 428, "move_mount": 429, "fsopen": 430,
+                                     "fsconfig": 431, "fsmount": 432, "fspick": 433, "mount_setattr": 442},
+    "files by handle, device nodes": {"name_to_handle_at": 303, "open_by_handle_at": 304, "mknod": 133,
+                                      "mknodat": 259},
+    "kernel interfaces": {"io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427, "bpf": 321,
+                          "userfaultfd": 323, "perf_event_open": 298, "keyctl": 250, "add_key": 248,
+                          "request_key": 249, "fanotify_init": 300, "modify_ldt": 154, "memfd_secret": 447},
+    "the machine (needs a capability)": {"reboot": 169, "kexec_load": 246, "kexec_file_load": 320,
+                                         "init_module": 175, "finit_module": 313, "delete_module": 176,
+                                         "swapon": 167, "swapoff": 168, "acct": 163, "syslog": 103,
+                                         "sethostname": 170, "setdomainname": 171, "iopl": 172, "ioperm": 173,
+                                         "quotactl": 179, "vhangup": 153},
+}
+DENIED = {name: nr for group in DENIED_GROUPS.values() for name, nr in group.items()}
+# x86_64 system calls allowed only with argument ARG in VALUES (name: (nr, arg, values)).
+ONLY_VALUES = {
+    "personality": (135, 0, (0, 0xFFFFFFFF)),  # PER_LINUX, or asking which one is in force
 }
 # x86_64 system calls allowed only when argument ARG names the worker itself (0 or its pid).
 SELF_ONLY = {
@@ -83,6 +109,14 @@ def _self_only(nr: int, arg: int, zero_is_self: bool, own_pid: int) -> list[byte
             _ret(eperm), _ret(_ALLOW), _insn(_LD_W_ABS, 0, 0, 0)]
 
 
+def _only_values(nr: int, arg: int, values: tuple) -> list[bytes]:
+    """nr with argument ``arg`` in ``values``: allow; other values: EPERM."""
+    eperm = _ERRNO | errno.EPERM
+    checks = [_insn(_JEQ_K, len(values) - i, 0, value) for i, value in enumerate(values)]
+    return ([_insn(_JEQ_K, 0, len(checks) + 3, nr), _arg(arg)] + checks
+            + [_ret(eperm), _ret(_ALLOW), _insn(_LD_W_ABS, 0, 0, 0)])
+
+
 def _which_who(nr: int, which: int, own_pid: int) -> list[bytes]:
     """nr(which, who): allowed for (which, 0) and (which, own_pid) only."""
     eperm = _ERRNO | errno.EPERM
@@ -115,6 +149,8 @@ def _program(own_pid: int) -> bytes:
         prog += _self_only(nr, arg, zero_ok, own_pid)
     for nr, which in WHICH_WHO.values():
         prog += _which_who(nr, which, own_pid)
+    for nr, arg, values in ONLY_VALUES.values():
+        prog += _only_values(nr, arg, values)
     prog.append(_ret(_ALLOW))
     return b"".join(prog)
 

@@ -8,12 +8,17 @@ only a work folder and limits. Before each fork it puts its state back (or refus
 and makes the next child PID 1 of a new PID namespace. The child:
 
 1. starts its own session, points stdin at /dev/null and stdout/stderr at a size-capped log,
-   clears the environment, sets its resource limits (CPU time, address space, file size, open
-   files, no core dumps): a limit that does not take ends the child;
-2. isolates itself (:mod:`gdkit.sandbox.namespaces`): a network namespace with no network, a
-   mount namespace whose private directory is a size-capped tmpfs; when the grader is root it
-   becomes the policy's unprivileged user; then a user namespace of its own, and every
-   capability dropped with no_new_privs (:mod:`gdkit.sandbox.privileges`);
+   closes every other descriptor but its own socket (the zygote's handles stay behind), joins
+   its own control groups where the zygote made them (:mod:`gdkit.sandbox.cgroups`: a task
+   limit and a memory ceiling), clears the environment, sets its resource limits (CPU time,
+   address space, file size, open files, no core dumps): a limit that does not take ends the
+   child;
+2. isolates itself (:mod:`gdkit.sandbox.namespaces`): a network namespace with no network, an
+   IPC namespace, a mount namespace in which its root is a minimal read-only tree (the
+   Python installation, the system libraries, /dev/null and /dev/urandom, and its private
+   directory, a size-capped tmpfs at /tmp); when the grader is root it becomes the policy's
+   unprivileged user; then a user namespace of its own, in which RLIMIT_NPROC bounds its tasks,
+   and every capability dropped with no_new_privs (:mod:`gdkit.sandbox.privileges`);
 3. restricts itself with Landlock (files: read-only Python installation and system libraries,
    read-write private directory, nothing else; no TCP; no signals out) and seccomp (itself
    only: no processes, sockets, mounts, or calls on other processes);
@@ -45,20 +50,27 @@ import signal  # noqa: E402
 import socket  # noqa: E402
 import time  # noqa: E402
 
-from gdkit.sandbox import (calls, cage as cages, landlock, lifetime, namespaces, pristine, privileges,  # noqa: E402
-                           protections, protocol, seccomp)
+from gdkit.sandbox import (calls, cage as cages, cgroups, landlock, lifetime, namespaces, pristine,  # noqa: E402
+                           privileges, protections, protocol, seccomp)
 from gdkit.sandbox.policy import Policy  # noqa: E402
 
 OUTPUT_LOG = "output.log"
 PRIVATE = "private"
 TMPFS_INODES = 4096
+ROOT_FOLDER = "root"  # in the run's folder: where a root zygote builds the workers' minimal root
+# Memory a worker's group may hold beyond its address space and private disk (kernel memory,
+# pipes, page cache): the ceiling only bounds what RLIMIT_AS does not count.
+MEMORY_SLACK = 64 << 20
 # Set once by the zygote (trusted) before forking.
 POLICY = Policy()
-PROTECTIONS = {"seccomp": False, "landlock": 0, "namespaces": False, "pid_namespace": False}
+PROTECTIONS = {"seccomp": False, "landlock": 0, "namespaces": False, "pid_namespace": False, "root": False,
+               "nproc": False, "cgroup": ""}
 ROOT = False  # the zygote runs as root: workers become POLICY.uid/gid
 _STATIC_RULES: list = []
 _READABLE: list[str] = []
 _FORBIDDEN: list[str] = []
+_PLAN = namespaces.RootPlan(trees=())
+_BUILT_ROOT = ""  # the minimal root a root zygote built once (its workers enter copies of it)
 
 
 def _preload(modules) -> None:
@@ -113,31 +125,69 @@ def _set_limits(limits: dict) -> None:
     _limit(resource.RLIMIT_AS, vm + int(limits["memory_bytes"]))
 
 
-def _isolate(private: str, disk_bytes: int) -> None:
-    """Namespaces, user and capabilities (see the module docstring, step 2)."""
-    isolated = PROTECTIONS["namespaces"]
+_UNSHARED = namespaces.CLONE_NEWNS | namespaces.CLONE_NEWNET | namespaces.CLONE_NEWIPC
+
+
+def _isolate(private: str, disk_bytes: int, isolated: bool, rooted: bool) -> str:
+    """Namespaces, minimal root, user and capabilities (see the module docstring, step 2).
+
+    Returns the private directory's path as the process sees it afterwards."""
     uid, gid = (POLICY.uid, POLICY.gid) if ROOT else (os.getuid(), os.getgid())
     if ROOT:
-        if isolated:
-            namespaces.unshare(namespaces.CLONE_NEWNS | namespaces.CLONE_NEWNET)
-            namespaces.mount_private_tmpfs(private, disk_bytes, TMPFS_INODES, uid, gid)
-        else:
-            os.chown(private, uid, gid)
-        privileges.drop_bounding_set()  # while CAP_SETPCAP is still ours
-        privileges.become(uid, gid)
-        if isolated:
-            privileges.set_dumpable(True)  # to write our own id maps
-            namespaces.enter_user_namespace(uid, gid)
-            privileges.set_dumpable(False)
+        proc_self = None
+        try:
+            if isolated:
+                namespaces.unshare(_UNSHARED)
+                if rooted:
+                    namespaces.mount_private_tmpfs(_BUILT_ROOT + namespaces.PRIVATE_IN_ROOT, disk_bytes,
+                                                   TMPFS_INODES, uid, gid)
+                    # The id maps are written after the root changed: through this process's
+                    # /proc folder, opened now (and closed below, before any untrusted code).
+                    proc_self = os.open("/proc/self", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+                    namespaces.enter_root(_BUILT_ROOT)
+                    private = namespaces.PRIVATE_IN_ROOT
+                else:
+                    namespaces.mount_private_tmpfs(private, disk_bytes, TMPFS_INODES, uid, gid)
+            else:
+                os.chown(private, uid, gid)
+            privileges.drop_bounding_set()  # while CAP_SETPCAP is still ours
+            privileges.become(uid, gid)
+            if isolated:
+                privileges.set_dumpable(True)  # to write our own id maps
+                namespaces.enter_user_namespace(uid, gid, proc_self)
+                privileges.set_dumpable(False)
+        finally:
+            if proc_self is not None:
+                os.close(proc_self)
     elif isolated:
         namespaces.enter_user_namespace(uid, gid)
-        namespaces.unshare(namespaces.CLONE_NEWNS | namespaces.CLONE_NEWNET)
-        namespaces.mount_private_tmpfs(private, disk_bytes, TMPFS_INODES, uid, gid)
+        namespaces.unshare(_UNSHARED)
+        if rooted:  # built here, in our own user namespace (a zygote without root cannot mount)
+            namespaces.make_private()
+            namespaces.build_root(private, _PLAN)
+            namespaces.mount_private_tmpfs(private + namespaces.PRIVATE_IN_ROOT, disk_bytes, TMPFS_INODES, uid, gid)
+            namespaces.enter_root(private)
+            private = namespaces.PRIVATE_IN_ROOT
+        else:
+            namespaces.mount_private_tmpfs(private, disk_bytes, TMPFS_INODES, uid, gid)
         privileges.set_dumpable(False)
     privileges.drop_capabilities()
+    return private
 
 
-def _enter_cage(spec: dict) -> cages.Cage | None:
+def _close_other_fds(keep: int) -> None:
+    """Close every descriptor but 0-2 and ``keep``: whatever the zygote held open (a handle on
+    the host's PID namespace, say) must not reach untrusted code."""
+    limit = max(resource.getrlimit(resource.RLIMIT_NOFILE)[1], keep + 1)
+    limit = min(limit, 1 << 20) if limit != resource.RLIM_INFINITY else 1 << 20
+    if keep > 3:
+        os.closerange(3, keep)
+    os.closerange(max(3, keep + 1), limit)
+
+
+def _enter_cage(spec: dict, keep_fd: int = -1, groups: list | None = None) -> cages.Cage | None:
+    """Cage this process (see the module docstring, steps 1-4). ``keep_fd``: the worker's own
+    socket; ``groups``: the control groups the zygote made for it."""
     workdir = spec["workdir"]
     private = os.path.join(workdir, PRIVATE)
     limits = spec["limits"]
@@ -149,6 +199,12 @@ def _enter_cage(spec: dict) -> cages.Cage | None:
     os.dup2(log, 2)
     os.close(devnull)
     os.close(log)
+    _close_other_fds(keep_fd)
+    if groups:
+        try:
+            cgroups.join(groups)
+        except OSError as exc:
+            raise CageFailed(f"the worker's control group could not be joined ({exc})") from None
     sys.stdin = open(0, closefd=False)
     sys.stdout = io.TextIOWrapper(open(1, "wb", closefd=False), line_buffering=True, errors="replace")
     sys.stderr = io.TextIOWrapper(open(2, "wb", closefd=False), line_buffering=True, errors="replace")
@@ -156,16 +212,19 @@ def _enter_cage(spec: dict) -> cages.Cage | None:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):
         signal.signal(sig, signal.SIG_DFL)
+    _set_limits(limits)  # before /proc becomes unreadable
+    sys.setrecursionlimit(3000)
+    try:
+        private = _isolate(private, int(limits["disk_bytes"]), PROTECTIONS["namespaces"], PROTECTIONS["root"])
+    except OSError as exc:
+        raise CageFailed(f"isolation failed ({exc})") from None
+    if PROTECTIONS["nproc"]:
+        # Counted per user namespace (Linux 5.14+), and this one is the worker's alone.
+        _limit(resource.RLIMIT_NPROC, int(limits["tasks"]))
     os.environ.clear()
     os.environ.update({"PATH": "/usr/bin:/bin", "HOME": private, "TMPDIR": private,
                        "MPLBACKEND": "Agg", "MPLCONFIGDIR": private, "LANG": "C.UTF-8",
                        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
-    _set_limits(limits)  # before /proc becomes unreadable
-    sys.setrecursionlimit(3000)
-    try:
-        _isolate(private, int(limits["disk_bytes"]))
-    except OSError as exc:
-        raise CageFailed(f"isolation failed ({exc})") from None
     os.chdir(private)
     # The kernel, not the audit hook, confines files (C code opens them unaudited) and refuses
     # process creation, sockets and calls on other processes (CPython does not audit them all).
@@ -284,9 +343,9 @@ def _serve(sock: socket.socket, namespace: dict, drivers: dict) -> None:
                                  "message": str(exc)[:200], "traceback": ""})
 
 
-def _child(sock: socket.socket, spec: dict) -> None:
+def _child(sock: socket.socket, spec: dict, groups: list) -> None:
     try:
-        cage = _enter_cage(spec)
+        cage = _enter_cage(spec, sock.fileno(), groups)
     except CageFailed as exc:
         os.write(2, f"gdkit sandbox: {exc}; the code was not run\n".encode())
         os._exit(protections.CAGE_FAILED)
@@ -373,59 +432,114 @@ def _sweep_orphans(active: set) -> None:
                 pass
 
 
-class _Forker:
-    """Forks children from a pristine zygote, each alone in a new PID namespace where possible."""
+def _vm_size() -> int:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
 
-    def __init__(self):
+
+class _Forker:
+    """Forks children from a pristine zygote, each alone in a new PID namespace where possible,
+    and in control groups of its own where this process can make them."""
+
+    def __init__(self, controllers: dict):
         self.state = pristine.State.now()
         self.pids = None
         if PROTECTIONS["pid_namespace"]:
             self.pids = namespaces.PidNamespaces()
+        self.groups = cgroups.Groups(controllers) if controllers else None
+        self.groups_of: dict[int, list[str]] = {}
         # The children's end of a pipe whose other end only this process holds: a child that sees
         # it closed knows the zygote died before its parent-death signal was armed.
         self.life_read, self.life_write = os.pipe()
 
-    def fork(self) -> int:
+    def fork(self, limits: dict) -> tuple[int, list[str]]:
+        """(pid, the child's control groups); in the child, pid is 0."""
         if not PROTECTIONS.get("usable"):
             raise OSError(0, "a worker's user cannot read the Python installation here")
         problems = pristine.restore(self.state)
         if problems:
             raise OSError(0, "the zygote's process state changed: " + "; ".join(problems))
-        if self.pids is not None:
-            self.pids.next_child_alone()
-        return os.fork()
+        groups: list[str] = []
+        if self.groups is not None:
+            # The ceiling is above the address-space limit plus the private disk: it bounds only
+            # what RLIMIT_AS does not count (SysV or tmpfs pages, kernel memory).
+            ceiling = _vm_size() + int(limits["memory_bytes"]) + int(limits["disk_bytes"]) + MEMORY_SLACK
+            groups = self.groups.make({"pids": int(limits["tasks"]), "memory": ceiling})
+        try:
+            if self.pids is not None:
+                self.pids.next_child_alone()
+            pid = os.fork()
+        except OSError:
+            self.release_groups(groups)
+            raise
+        if pid:
+            self.groups_of[pid] = groups
+        return pid, groups
+
+    def release_groups(self, groups: list[str]) -> None:
+        if self.groups is not None and groups:
+            self.groups.remove(groups)
+
+    def reaped(self, pid: int) -> None:
+        """The worker ``pid`` is gone: remove its control groups."""
+        self.release_groups(self.groups_of.pop(pid, []))
+
+    def close(self) -> None:
+        for pid in list(self.groups_of):
+            self.reaped(pid)
+        if self.groups is not None:
+            self.groups.close()
 
 
-def _probe_isolation(isolated: bool) -> bool:
-    """Whether a child can isolate itself as a worker would (with namespaces or without) and then
-    still read the trees it needs (tried once, in a scratch folder)."""
+def _probe_isolation(isolated: bool, rooted: bool = False) -> bool:
+    """Whether a child can isolate itself as a worker would (with namespaces or without, in the
+    minimal root or not) and then still read the trees it needs, and (in the minimal root) see
+    nothing of the host (tried once, in a scratch folder)."""
     import tempfile
     # In the run's folder (our working directory): swept with it if we are killed meanwhile.
     scratch = tempfile.mkdtemp(prefix="probe-", dir=os.getcwd())
     private = os.path.join(scratch, PRIVATE)
     os.mkdir(private)
     os.chmod(scratch, 0o711)
-    saved = PROTECTIONS["namespaces"]
-    PROTECTIONS["namespaces"] = isolated
     try:
         pid = os.fork()
         if pid == 0:
             try:
-                _isolate(private, 1 << 20)
+                _isolate(private, 1 << 20, isolated, rooted)
                 for root in _READABLE:
                     os.listdir(root)
+                if rooted and (os.path.lexists(scratch) or os.path.lexists("/proc/self")):
+                    os._exit(1)
                 os._exit(0)
             except BaseException:
                 os._exit(1)
         _, status = os.waitpid(pid, 0)
         return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
     finally:
-        PROTECTIONS["namespaces"] = saved
         for path in (private, scratch):
             try:
                 os.rmdir(path)
             except OSError:
                 pass
+
+
+def _prepare_root() -> bool:
+    """Plan the workers' minimal root; a root zygote builds it once, here (in its own mount
+    namespace), and its workers enter copies. Whether workers can have one at all."""
+    global _PLAN, _BUILT_ROOT
+    if not namespaces.can_pivot():
+        return False
+    _PLAN = namespaces.plan_root(_READABLE, hidden=_FORBIDDEN)
+    if not ROOT:
+        return True  # each worker builds its own, in its user namespace
+    target = os.path.join(os.getcwd(), ROOT_FOLDER)
+    try:
+        os.mkdir(target, 0o700)
+        namespaces.build_root(target, _PLAN)
+    except OSError:
+        return False
+    _BUILT_ROOT = target
+    return True
 
 
 def _setup(policy: Policy) -> None:
@@ -439,18 +553,26 @@ def _setup(policy: Policy) -> None:
     _FORBIDDEN[:] = policy.banned_dirs()
     _READABLE[:] = _read_roots()
     _STATIC_RULES[:] = _static_rules()
-    PROTECTIONS["namespaces"] = PROTECTIONS["pid_namespace"] = False
+    PROTECTIONS["namespaces"] = PROTECTIONS["pid_namespace"] = PROTECTIONS["root"] = False
+    private = False
     if ROOT:
         try:
             # Our own mount namespace, in which the read-only trees a worker needs are reachable
             # for its unprivileged user (a Python under /root), and nothing else of /root is.
             namespaces.private_mounts()
+            private = True
             namespaces.reveal(_READABLE, policy.uid, policy.gid)
         except OSError:
             pass
     if PROTECTIONS["seccomp"]:
         seccomp._program(1)  # each worker is PID 1 of its namespace: its filter is built once, here
-    PROTECTIONS["namespaces"] = _probe_isolation(True)
+    rooted = (private or not ROOT) and _prepare_root()
+    isolated = _probe_isolation(True, rooted)
+    if not isolated and rooted:  # namespaces without the minimal root are still worth having
+        rooted, isolated = False, _probe_isolation(True, False)
+    PROTECTIONS["namespaces"], PROTECTIONS["root"] = isolated, rooted and isolated
+    # RLIMIT_NPROC bounds one worker only in a user namespace of its own.
+    PROTECTIONS["nproc"] = bool(PROTECTIONS.get("nproc")) and isolated
     # Without namespaces a worker still runs (behind the other protections, with a warning),
     # but only where it can read what it needs; otherwise every spawn is refused.
     PROTECTIONS["usable"] = PROTECTIONS["namespaces"] or _probe_isolation(False)
@@ -459,8 +581,10 @@ def _setup(policy: Policy) -> None:
 
 
 def _probe_pid_namespace() -> bool:
+    pids = None
     try:
-        namespaces.PidNamespaces().next_child_alone()
+        pids = namespaces.PidNamespaces()
+        pids.next_child_alone()
         pid = os.fork()
         if pid == 0:
             os._exit(0 if os.getpid() == 1 else 1)
@@ -468,6 +592,9 @@ def _probe_pid_namespace() -> bool:
         return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
     except OSError:
         return False
+    finally:
+        if pids is not None:
+            pids.close()
 
 
 def zygote(control: socket.socket) -> None:
@@ -475,7 +602,10 @@ def zygote(control: socket.socket) -> None:
     lifetime.die_with_parent()
     first = protocol.recv(control)
     _setup(Policy.from_json(first.get("policy") or {}))
-    forker = _Forker()
+    controllers = cgroups.find() if PROTECTIONS["usable"] and POLICY.cgroups else {}
+    cgroups.sweep(controllers)  # the groups of zygotes that were killed
+    PROTECTIONS["cgroup"] = f"v{controllers['pids'].version}" if "pids" in controllers else ""
+    forker = _Forker(controllers)
     active: set[int] = set()
     protocol.send(control, {"ok": True, "pid": os.getpid(), "protections": dict(PROTECTIONS)})
     while True:
@@ -492,8 +622,8 @@ def zygote(control: socket.socket) -> None:
             try:
                 if not fds:
                     raise OSError(0, "the worker's socket did not arrive")
-                pid = forker.fork()
-            except OSError as exc:
+                pid, groups = forker.fork(request["limits"])
+            except (OSError, KeyError, TypeError, ValueError) as exc:
                 for fd in fds:
                     os.close(fd)
                 protocol.send(control, {"ok": False, "error": str(exc)[:500]})
@@ -505,7 +635,7 @@ def zygote(control: socket.socket) -> None:
                     os.close(forker.life_read)
                     os.close(forker.life_write)
                     with socket.socket(fileno=fds[0]) as sock:
-                        _child(sock, request)
+                        _child(sock, request, groups)
                 finally:
                     os._exit(0)
             os.close(fds[0])
@@ -515,13 +645,17 @@ def zygote(control: socket.socket) -> None:
             for fd in fds:
                 os.close(fd)
             grace = min(float(request.get("grace", 0.0)), 1.0)
-            protocol.send(control, {"ok": True, **_kill_and_reap(int(request["pid"]), active, grace)})
+            pid = int(request["pid"])
+            reply = _kill_and_reap(pid, active, grace)
+            forker.reaped(pid)
+            protocol.send(control, {"ok": True, **reply})
         else:
             for fd in fds:
                 os.close(fd)
             protocol.send(control, {"ok": False})
     for pid in list(active):
         _kill_and_reap(pid, active)
+    forker.close()
 
 
 if __name__ == "__main__":
