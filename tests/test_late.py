@@ -5,8 +5,10 @@ import csv
 import datetime as dt
 import json
 import os
+import struct
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -103,9 +105,78 @@ def test_sources(tmp_path):
                                       "bob": dt.datetime(2025, 3, 1, 20, tzinfo=UTC)}
     # auto: nbgrader's file first; git only when asked
     auto = late.policy({"late": {"due": DUE}}, "gd")
-    assert late.submitted_at(auto, repo / "gd.ipynb", "x", {}) is None
+    assert late.submitted_at(auto, repo / "gd.ipynb", "x", {}) == (None, "")
     gitpol = late.policy({"late": {"due": DUE, "source": "git"}}, "gd")
-    assert late.submitted_at(gitpol, repo / "gd.ipynb", "x", {}) == dt.datetime(2025, 3, 4, 3, 6, 7, tzinfo=UTC)
+    assert late.submitted_at(gitpol, repo / "gd.ipynb", "x", {}) == (dt.datetime(2025, 3, 4, 3, 6, 7, tzinfo=UTC), "git")
+
+
+def ut_member(name: str, data: str, local: tuple, utc: dt.datetime | None = None) -> tuple:
+    """A zip member dated ``local`` (the DOS date: the zipping machine's clock), with Info-ZIP's
+    extended timestamp (UTC seconds) when ``utc`` is given."""
+    info = zipfile.ZipInfo(name, local)
+    if utc is not None:
+        info.extra = struct.pack("<HHBi", 0x5455, 5, 1, int(utc.timestamp()))
+    return info, data
+
+
+def write_zip(path: Path, members: list) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for info, data in members:
+            archive.writestr(info, data)
+    return path
+
+
+def test_zipped_submissions_keep_their_times(tmp_path):
+    """A zip holds what a folder holds: nbgrader's timestamp.txt, Blackboard's attempt time, the
+    entry's date; each reaches the late policy through the record (intake -> late.handed_in)."""
+    from gdkit.assignments import Assignment, Question
+    from gdkit.intake import submissions
+
+    gd = Assignment("gd", "gd.ipynb", (Question("q1", 10, ("f",)),), Path("."))
+    stamp = (2025, 3, 1, 9, 0, 0)
+    archive = write_zip(tmp_path / "class.zip", [
+        # nbgrader's submitted/ tree, zipped
+        ut_member("submitted/ann/gd/gd.ipynb", notebook("x = 1\n"), stamp),
+        ut_member("submitted/ann/gd/timestamp.txt", "2025-03-02 10:30:00.000000 UTC\n", stamp),
+        ut_member("submitted/bob/gd/gd.ipynb", notebook("x = 1\n"), stamp),
+    ])
+    blackboard = write_zip(tmp_path / "gradecenter.zip", [
+        ut_member("GD_jsmith_attempt_2025-03-03-08-15-00_gd.ipynb", notebook("x = 1\n"), stamp),
+        ut_member("GD_jsmith_attempt_2025-03-03-08-15-00.txt", "Name: John Smith (jsmith)\n", stamp),
+        # Moodle-style folders: no time in the names; the entry's date (one with UTC stored)
+        ut_member("Ann Lee_101_assignsubmission_file_/gd.ipynb", notebook("x = 1\n"), (2025, 3, 2, 1, 0, 0)),
+        ut_member("Bo Chen_102_assignsubmission_file_/gd.ipynb", notebook("x = 1\n"), (2025, 3, 2, 1, 0, 0),
+                  utc=dt.datetime(2025, 3, 1, 23, 0, tzinfo=UTC)),
+        # Gradescope's layout: submission_metadata.json one folder up from the submission
+        ut_member("carl/submission/gd.ipynb", notebook("x = 1\n"), stamp),
+        ut_member("carl/submission_metadata.json", json.dumps({"created_at": "2025-03-02T01:02:03-08:00"}), stamp),
+    ])
+    auto = late.policy({"late": {"due": DUE, "timezone": "Europe/Berlin"}}, "gd")
+    by_file = late.policy({"late": {"due": DUE, "timezone": "Europe/Berlin", "source": "file"}}, "gd")
+    with submissions([archive, blackboard], gd) as result:
+        found = {f.student: f for f in result.found}
+        assert found["ann"].shown.endswith("class.zip:submitted/ann/gd/gd.ipynb")   # not a file late.py can open
+
+        def when(pol, student):
+            f = found[student]
+            return late.submitted_at(pol, f.shown, student, {}, f.extra.get("handed_in"))
+
+        assert when(auto, "ann") == (dt.datetime(2025, 3, 2, 10, 30, tzinfo=UTC), "nbgrader")
+        assert when(auto, "bob") == (None, "")                       # no timestamp.txt: unknown, as in a folder
+        # Blackboard's attempt time is its local time: the course's time zone (Berlin: UTC+1 in March)
+        assert when(auto, "jsmith") == (dt.datetime(2025, 3, 3, 7, 15, tzinfo=UTC), "lms")
+        assert when(auto, "carl") == (dt.datetime(2025, 3, 2, 9, 2, 3, tzinfo=UTC), "gradescope")
+        assert when(auto, "101") == (None, "")                       # a zip's dates only when asked
+        assert when(by_file, "101") == (dt.datetime(2025, 3, 2, 0, 0, tzinfo=UTC), "file")     # DOS date: Berlin
+        assert when(by_file, "102") == (dt.datetime(2025, 3, 1, 23, 0, tzinfo=UTC), "file")    # stored UTC wins
+    # a file on disk: the same kinds, by the same function
+    folder = tmp_path / "unzipped" / "ann" / "gd"
+    folder.mkdir(parents=True)
+    (folder / "gd.ipynb").write_text(notebook("x = 1\n"))
+    (folder / "timestamp.txt").write_text("2025-03-02 10:30:00.000000 UTC\n")
+    os.utime(folder / "gd.ipynb", (DUE.timestamp() + 60, DUE.timestamp() + 60))
+    assert late.handed_in(folder / "gd.ipynb") == {"nbgrader": "2025-03-02 10:30:00.000000 UTC",
+                                                    "file": "2025-03-02T00:00:00+00:00"}
 
 
 SUITE = '''
@@ -207,3 +278,27 @@ def test_bad_policy_stops_before_grading(course, tmp_path):
     done = grade(course, tmp_path / "out")
     assert done.returncode == 2 and done.stderr.startswith("gdkit: error: ") and 'per must be "day"' in done.stderr
     assert not (tmp_path / "out" / "ann").exists()
+
+
+@pytest.mark.slow  # grades a small class
+def test_a_zipped_class_gets_the_same_penalties(course, tmp_path):
+    root, submitted = course
+    (root / "gdkit.toml").write_text('[course]\nname = "mini"\n' + LATE)
+    archive = tmp_path / "submitted.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in sorted(submitted.rglob("*")):
+            if path.is_file():
+                zf.write(path, path.relative_to(submitted.parent).as_posix())
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "gdkit.cli", "grade", str(archive), "--assignment", "mini",
+                           "--out", str(out), "--jobs", "1", "--course", str(root)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "no submission time for 1 student(s) (eli)" in done.stderr
+    rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").open())}
+    assert {s: (r["penalty"], r["total"]) for s, r in rows.items()} == {
+        "ann": ("0", "50"), "ben": ("0", "50"), "cy": ("15", "35"), "dee": ("20", "30"), "eli": ("0", "50")}
+    record = json.loads((out / "cy" / "record.json").read_text())
+    assert record["path"] == f"{archive}:submitted/cy/mini/mini.ipynb"
+    assert (record["submitted_at"], record["submitted_from"]) == ("2025-03-04T00:30:00+00:00", "nbgrader")
+    assert record["handed_in"]["nbgrader"] == TIMES["cy"]

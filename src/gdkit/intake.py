@@ -23,6 +23,14 @@ else by modification time); Jupyter checkpoints are never graded. Which file was
 what was ignored goes into ``Record.notebook``; the name the LMS gives a student into
 ``Record.extra["lms_name"]``. Hidden files and folders are not read, nor links inside a folder.
 
+What the submission holds about when it was handed in goes into ``Record.extra["handed_in"]``
+({kind: text}, read by :mod:`gdkit.late`), the same from a folder or a zip: ``nbgrader``,
+the ``timestamp.txt`` beside the notebook; ``gradescope``, ``created_at`` of a
+``submission_metadata.json`` beside it or one folder up; ``lms``, the LMS's time in the
+layout (Blackboard's attempt time, in the LMS's local time); ``file``, the notebook's own date
+(a zip entry's: UTC when the zip has the extended timestamp, else the zipping machine's local
+time; a file's modification time).
+
 Zips are unpacked into a private temporary folder, and only what grading needs (notebooks,
 Blackboard receipts, a student's own zip one level down): no member may leave that folder
 (absolute paths, ``..``) or be a link, and the number of members and the bytes unpacked are
@@ -32,10 +40,12 @@ written.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import re
 import shutil
 import stat
+import struct
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -48,6 +58,8 @@ MAX_MEMBERS = 100_000                 # members of one zip
 MAX_UNPACKED = 4 * 1024 ** 3          # bytes unpacked from one zip (its nested zips included)
 MAX_RECEIPT = 64 * 1024               # a Blackboard receipt
 MAX_NESTED_ZIP = 500 * 1024 ** 2      # a student's own zip inside a class zip
+MAX_SIDECAR = 64 * 1024               # nbgrader's timestamp.txt, Gradescope's submission_metadata.json
+SIDECARS = ("timestamp.txt", "submission_metadata.json")   # read for the submission time, never graded
 _SKIPPED_DIRS = ("__MACOSX",)         # archive tools' litter; hidden folders are skipped too
 CHECKPOINTS = ".ipynb_checkpoints"
 
@@ -109,6 +121,8 @@ class _File:
     receipt: bool = False          # a Blackboard receipt (.txt): read for the student's name, never listed
     shown: str = ""                # how records name it: its path, or "<zip>:<member>"
     given: bool = False            # named on the command line: graded whatever its name
+    when: str = ""                 # its own date, ISO 8601 (no offset: the zipping machine's local time)
+    zipped: bool = False           # a zip's member (beside it means beside it in the zip)
 
     def __post_init__(self):
         self.name = self.name or PurePosixPath(self.rel).name
@@ -210,7 +224,9 @@ def _safe_id(student: str) -> bool:
 
 def _disk_file(path: Path, rel: str, given: bool = False) -> _File:
     info = path.stat()
-    return _File(rel=rel, path=path, mtime=info.st_mtime, size=info.st_size, shown=str(path), given=given)
+    when = dt.datetime.fromtimestamp(info.st_mtime, dt.timezone.utc).isoformat(timespec="seconds")
+    return _File(rel=rel, path=path, mtime=info.st_mtime, size=info.st_size, shown=str(path), given=given,
+                 when=when)
 
 
 def _folder_files(root: Path, excluded: list[Path], folders: set[str], notes: list[str]) -> list[_File]:
@@ -290,7 +306,7 @@ def _members(archive: zipfile.ZipFile, label, target: Path | None, prefix: str =
     files = []
     for number, ((info, name), size) in enumerate(zip(wanted, sizes)):
         file = _File(rel=prefix + name, path=None, mtime=_zip_time(info), size=info.file_size,
-                     shown=f"{label}:{name}")
+                     shown=f"{label}:{name}", when=_zip_when(info), zipped=True)
         if size == 0 and _is_notebook(name) and info.file_size > notebooks.MAX_BYTES:
             file.too_big = True
         elif size and target is not None:
@@ -319,6 +335,8 @@ def _unpacked_size(info: zipfile.ZipInfo, name: str) -> int:
         return min(info.file_size, MAX_RECEIPT)
     if lower.endswith(".zip"):
         return info.file_size if info.file_size <= MAX_NESTED_ZIP else 0
+    if PurePosixPath(lower).name in SIDECARS:
+        return info.file_size if info.file_size <= MAX_SIDECAR else 0
     return 0
 
 
@@ -328,16 +346,34 @@ def _is_notebook(name: str) -> bool:
 
 def _suffix(name: str) -> str:
     suffix = PurePosixPath(name).suffix.lower()
-    return suffix if suffix in (".ipynb", ".txt", ".zip") else ""
+    return suffix if suffix in (".ipynb", ".txt", ".zip", ".json") else ""
 
 
 def _zip_time(info: zipfile.ZipInfo) -> float:
-    import datetime
-
     try:
-        return datetime.datetime(*info.date_time).timestamp()
+        return dt.datetime(*info.date_time).timestamp()
     except (ValueError, OverflowError):
         return 0.0
+
+
+_EXTENDED_TIMESTAMP = 0x5455  # Info-ZIP's "UT" extra field: the modification time in UTC seconds
+
+
+def _zip_when(info: zipfile.ZipInfo) -> str:
+    """A member's date, ISO 8601: the extended timestamp (UTC) when the zip has one, else the
+    entry's DOS date, which is the zipping machine's local time (no offset)."""
+    extra, at = info.extra, 0
+    while at + 4 <= len(extra):
+        kind, size = struct.unpack_from("<HH", extra, at)
+        body = extra[at + 4:at + 4 + size]
+        if kind == _EXTENDED_TIMESTAMP and len(body) >= 5 and body[0] & 1:
+            seconds = struct.unpack_from("<i", body, 1)[0]
+            return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).isoformat(timespec="seconds")
+        at += 4 + size
+    try:
+        return dt.datetime(*info.date_time).isoformat(timespec="seconds")
+    except ValueError:
+        return ""
 
 
 def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path, label, name: str) -> None:
@@ -571,6 +607,69 @@ def choose_in_folder(folder: Path, assignment, student: str = "") -> Found:
     return _found(student, _Student(files), assignment)
 
 
+def handed_in(chosen: _File, files: list[_File], lms: str = "") -> dict[str, str]:
+    """What the submission holds about when ``chosen`` was handed in, ``{kind: text}`` (see the
+    module docstring; :mod:`gdkit.late` reads the text): sidecar files beside the notebook in
+    its folder or zip, the LMS's time in the name, the notebook's own date."""
+    times = {}
+    for kind, name, ups in (("nbgrader", "timestamp.txt", 0), ("gradescope", "submission_metadata.json", 1)):
+        text = _sidecar(chosen, files, name, ups)
+        if text is None:
+            continue
+        if kind == "gradescope":
+            text = _created_at(text)
+        if text:
+            times[kind] = _clip(text.strip()[:100])
+    stamp = re.fullmatch(r"(\d{4}-\d\d-\d\d)-(\d\d)-(\d\d)-(\d\d)", chosen.order) if lms == "blackboard" else None
+    if stamp:
+        times["lms"] = f"{stamp[1]}T{stamp[2]}:{stamp[3]}:{stamp[4]}"
+    if chosen.when:
+        times["file"] = chosen.when
+    return times
+
+
+def times_beside(notebook: Path) -> dict[str, str]:
+    """:func:`handed_in` for a notebook on disk alone (a record that has no ``handed_in``)."""
+    try:
+        return handed_in(_disk_file(Path(notebook), Path(notebook).name), [])
+    except OSError:
+        return {}
+
+
+def _sidecar(chosen: _File, files: list[_File], name: str, ups: int) -> str | None:
+    """The text of the file ``name`` beside ``chosen`` (or, ``ups`` = 1, one folder up): in its
+    zip for a zipped notebook, else on disk; None when there is none."""
+    if chosen.zipped:
+        folder = PurePosixPath(chosen.rel).parent
+        wanted = [folder / name] + ([folder.parent / name] if ups and folder != folder.parent else [])
+        by_rel = {PurePosixPath(f.rel): f for f in files if f.path is not None}
+        paths = [by_rel[w].path for w in wanted if w in by_rel]
+    elif chosen.path is not None:
+        paths = [chosen.path.parent / name] + [chosen.path.parent.parent / name] * min(ups, 1)
+    else:
+        paths = []
+    for path in paths:
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_SIDECAR + 1)
+        except OSError:
+            continue
+        if len(data) <= MAX_SIDECAR:
+            return data.decode("utf-8", "replace")
+    return None
+
+
+def _created_at(text: str) -> str:
+    """Gradescope's ``created_at`` in its submission_metadata.json ('' when it has none)."""
+    import json
+
+    try:
+        created = json.loads(text).get("created_at")
+    except (ValueError, AttributeError):
+        return ""
+    return created if isinstance(created, str) else ""
+
+
 def _found(student_id: str, student: _Student, assignment) -> Found:
     chosen, ignored, rule = choose(student.files, assignment)
     names = [_clip(f.rel) for f in ignored[:_IGNORED_SHOWN]]
@@ -589,6 +688,9 @@ def _found(student_id: str, student: _Student, assignment) -> Found:
                      ("too-large", f"{_clip(chosen.name)}: larger than {notebooks.MAX_BYTES >> 20} MB: clear the "
                                    "outputs (Kernel > Restart & Clear Output), save and submit again"),
                      shown=chosen.shown)
+    times = handed_in(chosen, student.files, str(extra.get("lms", "")))
+    if times:
+        extra["handed_in"] = times
     # a zip listed, not unpacked (find_submissions without unpack_to): the ids are right, the path is not
     return Found(student_id, chosen.path or Path(chosen.shown), record, extra, shown=chosen.shown)
 

@@ -10,7 +10,7 @@ The rule lives in the course's ``gdkit.toml``::
     grace_minutes = 15                 # up to this late counts as on time
     of = "max"                         # percent of the points possible ("max") or of the raw score ("score")
     timezone = "Europe/Berlin"         # for due dates and times written without an offset (default UTC)
-    source = "auto"                    # submission time: auto | nbgrader | gradescope | git | roster
+    source = "auto"                    # submission time: auto | nbgrader | gradescope | lms | file | git | roster
     roster = "times.csv"               # source roster: a CSV (path from the course folder) with
     roster_student = "student"         #   the student id column
     roster_time = "submitted_at"       #   and the submission time column (ISO 8601)
@@ -19,11 +19,16 @@ The rule lives in the course's ``gdkit.toml``::
     due = 2025-03-15T23:59:00+01:00
 
 An assignment has a late policy when it has a due date. The submission time of each student
-comes from nbgrader's ``timestamp.txt`` next to the notebook, Gradescope's
-``submission_metadata.json`` (``created_at``) next to it or one folder up, the last git commit
-that touched the notebook, or the roster; ``auto`` tries timestamp.txt, then Gradescope's file,
-then the roster when one is set (git only when asked: a course repository's own commits are
-not submission times).
+comes from what the submission holds, the same whether it came in a folder or a zip
+(:func:`gdkit.intake.handed_in` records it when grading, :func:`handed_in` reads it):
+``nbgrader``, nbgrader's ``timestamp.txt`` beside the notebook; ``gradescope``, Gradescope's
+``submission_metadata.json`` (``created_at``) beside it or one folder up; ``lms``, the LMS's own
+time in the download's names (Blackboard's attempt time, in ``timezone``); ``file``, the
+notebook's own date (a zip entry's date, in ``timezone`` unless the zip stores UTC, or a file's
+modification time). Or from ``git``, the last commit that touched the notebook, or the
+``roster``. ``auto`` tries nbgrader, Gradescope and the LMS's time, then the roster when one is
+set; ``file`` and ``git`` only when asked (a zip or a copy may stamp every file with the time
+it was made, and a course repository's own commits are not submission times).
 
 :func:`apply` is the one place a penalty is applied: ``gdkit grade`` calls it on the records
 before writing grades.csv. It keeps the raw score in the record (``extra``: ``raw_total``,
@@ -35,7 +40,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 import math
 import re
 import subprocess
@@ -45,8 +49,11 @@ from pathlib import Path
 from gdkit.errors import GdkitError
 
 UNITS = {"day": 86400, "hour": 3600}
-SOURCES = ("auto", "nbgrader", "gradescope", "git", "roster")
-FIELDS = ("raw_total", "penalty", "submitted_at", "due", "late_by", "late_unknown")
+SOURCES = ("auto", "nbgrader", "gradescope", "lms", "file", "git", "roster")
+# The kinds of gdkit.intake's handed_in each source reads, in order.
+KINDS = {"auto": ("nbgrader", "gradescope", "lms"), "nbgrader": ("nbgrader",), "gradescope": ("gradescope",),
+         "lms": ("lms",), "file": ("file",), "git": (), "roster": ()}
+FIELDS = ("raw_total", "penalty", "submitted_at", "submitted_from", "due", "late_by", "late_unknown")
 KEYS = {"due", "per", "penalty", "cap", "grace_minutes", "of", "timezone", "source", "roster",
         "roster_student", "roster_time"}
 UTC = dt.timezone.utc
@@ -164,39 +171,45 @@ def policy(config: dict, assignment: str, course_root: Path | None = None) -> Po
 # When a student submitted
 # ---------------------------------------------------------------------------------------------
 
+def handed_in(notebook, held: dict | None = None) -> dict[str, str]:
+    """What a submission holds about when it was handed in, ``{kind: text}``, for folders and zips
+    alike: what :func:`gdkit.intake.handed_in` recorded when grading (``held``: the record's
+    ``extra["handed_in"]``; a zipped notebook's only source, its path being ``class.zip:member``),
+    updated, for a notebook on disk, by intake's reading of the files beside it now."""
+    times = {str(k): v for k, v in held.items() if isinstance(v, str)} if isinstance(held, dict) else {}
+    if notebook and Path(notebook).is_file():
+        from gdkit import intake
+
+        times.update(intake.times_beside(Path(notebook)))
+    return times
+
+
+def read_time(kind: str, text: str, zone: dt.tzinfo = UTC) -> dt.datetime | None:
+    """The time ``text`` of ``kind`` means (None when it means none): nbgrader's timestamp as
+    nbgrader reads it (naive = UTC), the others ISO 8601 (naive = ``zone``)."""
+    if kind == "nbgrader":
+        from nbgrader.utils import parse_utc  # nbgrader's own reading of its timestamps (naive UTC)
+
+        try:
+            return parse_utc(text[:100]).replace(tzinfo=UTC)
+        except (ValueError, OverflowError, TypeError):
+            return None
+    try:
+        return parse_time(text, zone, kind)
+    except GdkitError:
+        return None
+
+
 def nbgrader_time(notebook: Path) -> dt.datetime | None:
     """nbgrader's ``timestamp.txt`` next to the notebook (``submitted/<student>/<assignment>/``)."""
-    path = Path(notebook).parent / "timestamp.txt"
-    try:
-        text = path.read_text(errors="replace").strip()
-    except OSError:
-        return None
-    if not text:
-        return None
-    from nbgrader.utils import parse_utc  # nbgrader's own reading of its timestamps (naive UTC)
-
-    try:
-        return parse_utc(text[:100]).replace(tzinfo=UTC)
-    except (ValueError, OverflowError, TypeError):
-        return None
+    text = handed_in(notebook).get("nbgrader")
+    return read_time("nbgrader", text) if text else None
 
 
 def gradescope_time(notebook: Path) -> dt.datetime | None:
     """Gradescope's ``submission_metadata.json`` (``created_at``) next to the notebook or one folder up."""
-    folder = Path(notebook).parent
-    for candidate in (folder / "submission_metadata.json", folder.parent / "submission_metadata.json"):
-        try:
-            if candidate.stat().st_size > 10_000_000:
-                continue
-            created = json.loads(candidate.read_text()).get("created_at")
-        except (OSError, ValueError, AttributeError):
-            continue
-        if isinstance(created, str):
-            try:
-                return parse_time(created, UTC, str(candidate))
-            except GdkitError:
-                return None
-    return None
+    text = handed_in(notebook).get("gradescope")
+    return read_time("gradescope", text) if text else None
 
 
 def git_time(notebook: Path) -> dt.datetime | None:
@@ -238,17 +251,21 @@ def roster_times(pol: Policy) -> dict[str, dt.datetime]:
                          "fix [late] roster in gdkit.toml") from None
 
 
-def submitted_at(pol: Policy, notebook: Path, student: str, roster: dict[str, dt.datetime]) -> dt.datetime | None:
-    """When ``student`` submitted, from the policy's source (None when it does not say)."""
-    finders = {"nbgrader": [nbgrader_time], "gradescope": [gradescope_time], "git": [git_time],
-               "roster": [], "auto": [nbgrader_time, gradescope_time]}[pol.source]
-    for find in finders:
-        when = find(notebook)
+def submitted_at(pol: Policy, notebook, student: str, roster: dict[str, dt.datetime],
+                 held: dict | None = None) -> tuple[dt.datetime | None, str]:
+    """(when ``student`` submitted, the source that said) by the policy's source ((None, '') when
+    none says); ``held``: the record's ``extra["handed_in"]`` (see :func:`handed_in`)."""
+    times = handed_in(notebook, held) if KINDS[pol.source] else {}
+    for kind in KINDS[pol.source]:
+        when = read_time(kind, times[kind], pol.timezone) if times.get(kind) else None
         if when is not None:
-            return when
-    if pol.source in ("roster", "auto"):
-        return roster.get(student)
-    return None
+            return when, kind
+    if pol.source == "git" and notebook and Path(notebook).is_file():
+        when = git_time(Path(notebook))
+        return (when, "git") if when is not None else (None, "")
+    if pol.source in ("roster", "auto") and student in roster:
+        return roster[student], "roster"
+    return None, ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -285,14 +302,15 @@ def apply(records: list, pol: Policy | None) -> Applied:
         _strip(r)
         r.extra["raw_total"] = raw
         r.extra["due"] = pol.due.isoformat()
-        when = submitted_at(pol, Path(r.path), r.student, roster) if r.path else roster.get(r.student)
+        when, source = submitted_at(pol, r.path, r.student, roster, r.extra.get("handed_in"))
         if when is None:
             r.extra.update(penalty=0.0, submitted_at=None, late_by=0.0, late_unknown=True)
             r.total = raw
             unknown.append(r.student)
             continue
         penalty, late_by = pol.deduction(when, raw, r.max_total)
-        r.extra.update(penalty=penalty, submitted_at=when.astimezone(UTC).isoformat(), late_by=round(late_by, 1))
+        r.extra.update(penalty=penalty, submitted_at=when.astimezone(UTC).isoformat(), submitted_from=source,
+                       late_by=round(late_by, 1))
         r.total = round(raw - penalty, 4)
         if penalty > 0:
             late.append(r.student)
