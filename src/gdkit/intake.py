@@ -32,7 +32,7 @@ layout (Blackboard's attempt time, in the LMS's local time); ``file``, the noteb
 time; a file's modification time).
 
 Zips are unpacked into a private temporary folder, and only what grading needs (notebooks,
-Blackboard receipts, a student's own zip one level down): no member may leave that folder
+Blackboard receipts, nbgrader's and Gradescope's time files, a student's own zip one level down): no member may leave that folder
 (absolute paths, ``..``) or be a link, and the number of members and the bytes unpacked are
 capped, so a crafted archive (a "zip bomb") is refused with one line, before anything is
 written.
@@ -629,7 +629,7 @@ def handed_in(chosen: _File, files: list[_File], lms: str = "") -> dict[str, str
 
 
 def times_beside(notebook: Path) -> dict[str, str]:
-    """:func:`handed_in` for a notebook on disk alone (a record that has no ``handed_in``)."""
+    """:func:`handed_in` for a notebook on disk alone, as it is now (for :func:`gdkit.late.handed_in`)."""
     try:
         return handed_in(_disk_file(Path(notebook), Path(notebook).name), [])
     except OSError:
