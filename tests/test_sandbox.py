@@ -18,7 +18,7 @@ import pytest
 
 from conftest import need, need_root
 from gdkit.grading.student import Student, sandbox_policy, start_zygote
-from gdkit.sandbox import landlock, protections, protocol
+from gdkit.sandbox import landlock, namespaces, protections, protocol
 from gdkit.sandbox.client import (MissingFunction, SandboxFailed, StudentRaised, WorkerDied, Zygote, _read_head,
                                   describe_exit)
 from gdkit.sandbox.limits import Limits
@@ -443,12 +443,14 @@ def test_environment_is_scrubbed(zygote, monkeypatch):
 
 
 def test_no_process_survives(zygote):
-    before = _children_of(zygote.process.pid)
     s = make(zygote, "import time\ndef f():\n    time.sleep(30)\n", timeout=0.5)
+    worker = s._pid
     with pytest.raises(WorkerDied):
         s.call("f")
     s.close()
-    assert _children_of(zygote.process.pid) == before
+    assert not os.path.exists(f"/proc/{worker}")
+    # What the zygote has left is the one child it forks ahead (waiting, holding nothing).
+    assert len(_children_of(zygote.process.pid)) <= 1
 
 
 def _children_of(pid):
@@ -742,6 +744,35 @@ def test_worker_lives_in_a_minimal_root(kernel_zygote, tmp_path):
     assert out["numpy"] and out["urandom"] == 4 and out["write_lib"] in ("EROFS", "EACCES")
 
 
+_ROOT_IN_USERNS = """
+import os, sys
+from gdkit.sandbox import namespaces, worker
+from gdkit.sandbox.policy import Policy
+worker.ROOT = False  # the path of a grader that is not root: the worker builds its own root
+worker.POLICY = Policy()
+worker._READABLE[:] = worker._read_roots()
+worker._PLAN = namespaces.plan_root(worker._READABLE)
+private = os.path.join({workdir!r}, "private")
+os.mkdir(private)
+assert worker._isolate(private, 1 << 20, True, True) == "/tmp"
+open("/tmp/x", "w").write("x")
+seen = [p for p in ({workdir!r}, "/etc", "/proc", "/work", "/var") if os.path.lexists(p)]
+print(sorted(os.listdir("/")) if not seen else seen, all(os.path.isdir(t) for t in worker._READABLE))
+"""
+
+
+def test_the_minimal_root_is_built_in_a_user_namespace_too(tmp_path):
+    """A grader that is not root cannot build the root once: each worker builds its own in its
+    user namespace (the host's mounts are locked there; binding, pivoting and detaching work)."""
+    if not (protections.probe()["namespaces"] and namespaces.can_pivot()):
+        need(False, "needs user namespaces and pivot_root")
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(_ROOT_IN_USERNS.format(workdir=str(tmp_path)))],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    listing, trees = done.stdout.rsplit(" ", 1)
+    assert trees.strip() == "True" and "'dev'" in listing and "'tmp'" in listing and "'etc'" not in listing, listing
+
+
 def test_worker_holds_only_its_socket_and_log(kernel_zygote):
     """Descriptors the zygote holds (a handle on the host's PID namespace) are closed before any
     student code: the worker has stdin (/dev/null), its log twice and its socket."""
@@ -813,6 +844,22 @@ _THREADS = ("import threading, ctypes\n"
             "    return started\n")
 
 
+def _memory_ceiling(pid: int):
+    """The memory limit of the worker's own control group, if it has one (v1 or v2)."""
+    from gdkit.sandbox import cgroups
+    memory = cgroups.find().get("memory")
+    if memory is None:
+        return None
+    with open(f"/proc/{pid}/cgroup") as groups:
+        for line in groups:
+            _, controllers, path = line.rstrip("\n").split(":", 2)
+            if (memory.version == 2 and not controllers) or "memory" in controllers.split(","):
+                folder = memory.base.rstrip("/") + "/" + os.path.basename(path)
+                if os.path.basename(path).startswith("gdkit-"):
+                    return int(open(os.path.join(folder, memory.limit_file)).read())
+    return None
+
+
 def test_a_worker_cannot_start_more_than_its_tasks(kernel_zygote, capsys):
     """Each worker's threads are bounded by ``tasks`` (the kernel's count), whichever way this
     machine offers: a pids cgroup per worker, RLIMIT_NPROC in the worker's user namespace, or both."""
@@ -826,7 +873,10 @@ def test_a_worker_cannot_start_more_than_its_tasks(kernel_zygote, capsys):
         s = Student(kernel_zygote, [(0, _THREADS)], limits=limits(tasks=tasks))
         s.start()
         assert s.call("f", 200) == tasks - 1  # the worker itself is one
+        ceiling = _memory_ceiling(s._pid)
         s.close()
+        if ceiling is not None:  # above everything the worker may hold by its own limits
+            assert s.limits.memory_bytes + s.limits.disk_bytes < ceiling < 1 << 40
     # Two workers at once each get their own allowance: the count is not shared by their user.
     held = _THREADS + "held = f(7, keep=True)\ndef g():\n    return held\n"
     first, second = (Student(kernel_zygote, [(0, held)], limits=limits(tasks=8)) for _ in range(2))
@@ -904,7 +954,8 @@ def test_cgroup_groups_bound_tasks_and_are_removed(capsys):
         assert protections.probe()["cgroup"] == ""
         return
     groups = cgroups.Groups(found)
-    folders = groups.make({"pids": 5, "memory": 1 << 30})
+    folders = groups.make()
+    groups.limit(folders, {"pids": 5, "memory": 1 << 30})
     script = ("import sys, threading\nfrom gdkit.sandbox import cgroups\n"
               f"cgroups.join({folders!r})\n"
               "hold, n = threading.Event(), 0\n"

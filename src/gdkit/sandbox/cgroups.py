@@ -198,25 +198,30 @@ class Groups:
         self._count = 0
         self.left: list[str] = []  # groups still busy at removal, retried later
 
-    def make(self, limits: dict[str, int]) -> list[str]:
-        """Folders of a new group (one per hierarchy) with ``limits`` ({controller: value});
+    def make(self) -> list[str]:
+        """Folders of a new group (one per hierarchy), without limits yet (see :meth:`limit`);
         OSError when one cannot be made (no worker may then start)."""
         self._count += 1
-        by_base: dict[str, list[Controller]] = {}
-        for controller in self.controllers.values():
-            by_base.setdefault(controller.base, []).append(controller)
         made: list[str] = []
         try:
-            for base, controllers in by_base.items():
+            for base in sorted({c.base for c in self.controllers.values()}):
                 folder = os.path.join(base, f"{self.tag}-{self._count}")
                 os.mkdir(folder)
                 made.append(folder)
-                for controller in controllers:
-                    _write(os.path.join(folder, controller.limit_file), str(int(limits[controller.name])))
-        except (OSError, KeyError, ValueError) as exc:
+        except OSError as exc:
             self.remove(made)
             raise OSError(0, f"a worker's control group could not be made ({exc})") from None
         return made
+
+    def limit(self, folders: list[str], limits: dict[str, int]) -> None:
+        """Set ``limits`` ({controller: value}) on a group made by :meth:`make`; OSError if one
+        does not take."""
+        for controller in self.controllers.values():
+            folder = next(f for f in folders if os.path.dirname(f) == controller.base.rstrip("/"))
+            try:
+                _write(os.path.join(folder, controller.limit_file), str(int(limits[controller.name])))
+            except (OSError, KeyError, ValueError) as exc:
+                raise OSError(0, f"a worker's {controller.name} limit could not be set ({exc})") from None
 
     def remove(self, folders: list[str]) -> None:
         """Remove a worker's groups (killing anything left in them); busy ones are retried later."""

@@ -7,10 +7,12 @@ kernel protections work (:mod:`gdkit.sandbox.protections`), records its own proc
 only a work folder and limits. Before each fork it puts its state back (or refuses to fork),
 and makes the next child PID 1 of a new PID namespace. The child:
 
+0. (forked ahead of need) joins its own control groups where the zygote made them
+   (:mod:`gdkit.sandbox.cgroups`: a task limit and a memory ceiling), then waits for a
+   worker's request and socket;
 1. starts its own session, points stdin at /dev/null and stdout/stderr at a size-capped log,
-   closes every other descriptor but its own socket (the zygote's handles stay behind), joins
-   its own control groups where the zygote made them (:mod:`gdkit.sandbox.cgroups`: a task
-   limit and a memory ceiling), clears the environment, sets its resource limits (CPU time,
+   closes every other descriptor but its own socket (the zygote's handles stay behind),
+   clears the environment, sets its resource limits (CPU time,
    address space, file size, open files, no core dumps): a limit that does not take ends the
    child;
 2. isolates itself (:mod:`gdkit.sandbox.namespaces`): a network namespace with no network, an
@@ -185,9 +187,10 @@ def _close_other_fds(keep: int) -> None:
     os.closerange(max(3, keep + 1), limit)
 
 
-def _enter_cage(spec: dict, keep_fd: int = -1, groups: list | None = None) -> cages.Cage | None:
+def _enter_cage(spec: dict, keep_fd: int = -1, refused: str | None = None) -> cages.Cage | None:
     """Cage this process (see the module docstring, steps 1-4). ``keep_fd``: the worker's own
-    socket; ``groups``: the control groups the zygote made for it."""
+    socket; ``refused``: why joining its control groups failed (this process joined them, or
+    had none, when None)."""
     workdir = spec["workdir"]
     private = os.path.join(workdir, PRIVATE)
     limits = spec["limits"]
@@ -200,11 +203,8 @@ def _enter_cage(spec: dict, keep_fd: int = -1, groups: list | None = None) -> ca
     os.close(devnull)
     os.close(log)
     _close_other_fds(keep_fd)
-    if groups:
-        try:
-            cgroups.join(groups)
-        except OSError as exc:
-            raise CageFailed(f"the worker's control group could not be joined ({exc})") from None
+    if refused:
+        raise CageFailed(refused)
     sys.stdin = open(0, closefd=False)
     sys.stdout = io.TextIOWrapper(open(1, "wb", closefd=False), line_buffering=True, errors="replace")
     sys.stderr = io.TextIOWrapper(open(2, "wb", closefd=False), line_buffering=True, errors="replace")
@@ -343,9 +343,9 @@ def _serve(sock: socket.socket, namespace: dict, drivers: dict) -> None:
                                  "message": str(exc)[:200], "traceback": ""})
 
 
-def _child(sock: socket.socket, spec: dict, groups: list) -> None:
+def _child(sock: socket.socket, spec: dict, refused: str | None = None) -> None:
     try:
-        cage = _enter_cage(spec, sock.fileno(), groups)
+        cage = _enter_cage(spec, sock.fileno(), refused)
     except CageFailed as exc:
         os.write(2, f"gdkit sandbox: {exc}; the code was not run\n".encode())
         os._exit(protections.CAGE_FAILED)
@@ -439,42 +439,112 @@ def _vm_size() -> int:
 
 class _Forker:
     """Forks children from a pristine zygote, each alone in a new PID namespace where possible,
-    and in control groups of its own where this process can make them."""
+    and in control groups of its own where this process can make them.
 
-    def __init__(self, controllers: dict):
+    One child is always forked ahead (a *spare*): it joins its control groups while the grader
+    still works with the previous worker (moving a process into a group waits for an RCU grace
+    period, ~10 ms) and then waits, holding nothing, until it is handed a worker's request and
+    socket. The spare is forked from the pristine zygote like any worker, after its state was
+    checked and put back; it receives nothing untrusted before it is caged.
+    """
+
+    def __init__(self, controllers: dict, control: socket.socket, active: set):
         self.state = pristine.State.now()
         self.pids = None
         if PROTECTIONS["pid_namespace"]:
             self.pids = namespaces.PidNamespaces()
         self.groups = cgroups.Groups(controllers) if controllers else None
         self.groups_of: dict[int, list[str]] = {}
+        self.control = control
+        self.active = active  # every child of ours that is alive (workers and the spare)
+        self.spare: tuple[int, socket.socket, list[str]] | None = None
         # The children's end of a pipe whose other end only this process holds: a child that sees
         # it closed knows the zygote died before its parent-death signal was armed.
         self.life_read, self.life_write = os.pipe()
 
-    def fork(self, limits: dict) -> tuple[int, list[str]]:
-        """(pid, the child's control groups); in the child, pid is 0."""
-        if not PROTECTIONS.get("usable"):
-            raise OSError(0, "a worker's user cannot read the Python installation here")
+    def _fork(self) -> tuple[int, socket.socket, list[str]]:
+        """A new child (pid, our end of its channel, its control groups), waiting for work."""
         problems = pristine.restore(self.state)
         if problems:
             raise OSError(0, "the zygote's process state changed: " + "; ".join(problems))
-        groups: list[str] = []
-        if self.groups is not None:
-            # The ceiling is above the address-space limit plus the private disk: it bounds only
-            # what RLIMIT_AS does not count (SysV or tmpfs pages, kernel memory).
-            ceiling = _vm_size() + int(limits["memory_bytes"]) + int(limits["disk_bytes"]) + MEMORY_SLACK
-            groups = self.groups.make({"pids": int(limits["tasks"]), "memory": ceiling})
+        groups = self.groups.make() if self.groups is not None else []
+        ours, theirs = socket.socketpair()
         try:
             if self.pids is not None:
                 self.pids.next_child_alone()
             pid = os.fork()
         except OSError:
+            ours.close()
+            theirs.close()
             self.release_groups(groups)
             raise
-        if pid:
-            self.groups_of[pid] = groups
-        return pid, groups
+        if pid == 0:
+            ours.close()
+            self._wait_for_work(theirs, groups)  # never returns
+        theirs.close()
+        self.groups_of[pid] = groups
+        self.active.add(pid)
+        return pid, ours, groups
+
+    def _wait_for_work(self, channel: socket.socket, groups: list[str]) -> None:
+        """In the child: join the control groups, then become the worker the zygote asks for."""
+        try:
+            lifetime.die_with_parent(life_fd=self.life_read)
+            self.control.close()
+            os.close(self.life_read)
+            os.close(self.life_write)
+            refused = None
+            try:
+                cgroups.join(groups)
+            except OSError as exc:
+                refused = f"the worker's control group could not be joined ({exc})"
+            msg, fds, _flags, _addr = socket.recv_fds(channel, 1, 1)
+            if not msg or not fds:
+                os._exit(0)  # the zygote is closing: never given work
+            request = protocol.recv(channel)
+            channel.close()
+            with socket.socket(fileno=fds[0]) as sock:
+                _child(sock, request, refused)
+        finally:
+            os._exit(0)
+
+    def start(self, request: dict, fd: int) -> int:
+        """Hand a worker's request and socket to the spare (or a new child); its pid."""
+        if not PROTECTIONS.get("usable"):
+            raise OSError(0, "a worker's user cannot read the Python installation here")
+        # The spare was forked pristine, but a zygote whose state was changed and cannot be put
+        # back has been reached by something: refuse (a grader error) rather than go on.
+        problems = pristine.restore(self.state)
+        if problems:
+            raise OSError(0, "the zygote's process state changed: " + "; ".join(problems))
+        spare, self.spare = self.spare, None
+        if spare is None:
+            spare = self._fork()
+        pid, channel, groups = spare
+        limits = request["limits"]
+        try:
+            if groups:
+                # The ceiling is above the address-space limit plus the private disk: it bounds
+                # only what RLIMIT_AS does not count (tmpfs pages, kernel memory).
+                ceiling = _vm_size() + int(limits["memory_bytes"]) + int(limits["disk_bytes"]) + MEMORY_SLACK
+                self.groups.limit(groups, {"pids": int(limits["tasks"]), "memory": ceiling})
+            socket.send_fds(channel, [b"S"], [fd])
+            protocol.send(channel, request)
+        except (OSError, KeyError, TypeError, ValueError):
+            _kill_and_reap(pid, self.active)
+            self.reaped(pid)
+            raise
+        finally:
+            channel.close()
+        return pid
+
+    def refill(self) -> None:
+        """Fork the next spare now, so that it is ready (and in its groups) by the next request."""
+        if self.spare is None and PROTECTIONS.get("usable"):
+            try:
+                self.spare = self._fork()
+            except OSError:
+                self.spare = None  # the next request forks (and reports what fails)
 
     def release_groups(self, groups: list[str]) -> None:
         if self.groups is not None and groups:
@@ -485,10 +555,17 @@ class _Forker:
         self.release_groups(self.groups_of.pop(pid, []))
 
     def close(self) -> None:
+        if self.spare is not None:
+            pid, channel, _ = self.spare
+            channel.close()  # end of file: the spare exits
+            _kill_and_reap(pid, self.active, grace=1.0)
+            self.spare = None
         for pid in list(self.groups_of):
             self.reaped(pid)
         if self.groups is not None:
             self.groups.close()
+        if self.pids is not None:
+            self.pids.close()
 
 
 def _probe_isolation(isolated: bool, rooted: bool = False) -> bool:
@@ -605,8 +682,9 @@ def zygote(control: socket.socket) -> None:
     controllers = cgroups.find() if PROTECTIONS["usable"] and POLICY.cgroups else {}
     cgroups.sweep(controllers)  # the groups of zygotes that were killed
     PROTECTIONS["cgroup"] = f"v{controllers['pids'].version}" if "pids" in controllers else ""
-    forker = _Forker(controllers)
     active: set[int] = set()
+    forker = _Forker(controllers, control, active)
+    forker.refill()
     protocol.send(control, {"ok": True, "pid": os.getpid(), "protections": dict(PROTECTIONS)})
     while True:
         # Put our state back before receiving too: too low a file limit would drop the socket.
@@ -622,40 +700,29 @@ def zygote(control: socket.socket) -> None:
             try:
                 if not fds:
                     raise OSError(0, "the worker's socket did not arrive")
-                pid, groups = forker.fork(request["limits"])
+                pid = forker.start(request, fds[0])
             except (OSError, KeyError, TypeError, ValueError) as exc:
-                for fd in fds:
-                    os.close(fd)
                 protocol.send(control, {"ok": False, "error": str(exc)[:500]})
                 continue
-            if pid == 0:
-                try:
-                    lifetime.die_with_parent(life_fd=forker.life_read)
-                    control.close()
-                    os.close(forker.life_read)
-                    os.close(forker.life_write)
-                    with socket.socket(fileno=fds[0]) as sock:
-                        _child(sock, request, groups)
-                finally:
-                    os._exit(0)
-            os.close(fds[0])
-            active.add(pid)
+            finally:
+                for fd in fds:
+                    os.close(fd)
             protocol.send(control, {"ok": True, "pid": pid})
+            forker.refill()  # while the grader works with this worker
         elif request.get("op") == "kill":
             for fd in fds:
                 os.close(fd)
             grace = min(float(request.get("grace", 0.0)), 1.0)
             pid = int(request["pid"])
-            reply = _kill_and_reap(pid, active, grace)
+            protocol.send(control, {"ok": True, **_kill_and_reap(pid, active, grace)})
             forker.reaped(pid)
-            protocol.send(control, {"ok": True, **reply})
         else:
             for fd in fds:
                 os.close(fd)
             protocol.send(control, {"ok": False})
+    forker.close()
     for pid in list(active):
         _kill_and_reap(pid, active)
-    forker.close()
 
 
 if __name__ == "__main__":
