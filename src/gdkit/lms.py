@@ -46,10 +46,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gdkit.errors import GdkitError
+from gdkit.grading.outputs import FORMULA_START
 
 FORMATS = ("canvas", "moodle", "blackboard", "csv")
-# A cell a spreadsheet would run as a formula: never written from a student-chosen id.
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+# A cell a spreadsheet would run as a formula: never written from a student-chosen id (an LMS
+# matches ids exactly, so such an id is refused here, where grades.csv neutralises it).
+_FORMULA = FORMULA_START
 
 
 @dataclass(frozen=True)

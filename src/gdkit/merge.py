@@ -13,7 +13,6 @@ Nothing is written until every check has passed.
 """
 from __future__ import annotations
 
-import csv
 import os
 import shutil
 import tempfile
@@ -42,8 +41,7 @@ def _shard_records(folder: Path) -> tuple[dict[str, Record], set[str]]:
     listed = set()
     grades = folder / "grades.csv"
     if grades.is_file():
-        with open(grades, newline="") as f:
-            listed = {row["student"] for row in csv.DictReader(f) if row.get("student")}
+        listed = set(outputs.grades_students(grades))
     elif not records:
         raise GdkitError(f"{folder} holds no grades.csv and no student records; is it a 'gdkit grade --out' folder?")
     return records, listed

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gdkit.errors import GdkitError
-from gdkit.grading import sanitize
+from gdkit.grading import outputs, sanitize
 from gdkit.record import Record
 
 RECORD = "record.json"
@@ -102,7 +102,7 @@ def load(folder: Path, *, progress: bool = True) -> Loaded:
         try:
             with open(grades, newline="") as f:
                 for row in csv.DictReader(f):
-                    student = row.get("student")
+                    student = outputs.csv_value(row.get("student") or "")
                     if student and student not in have:
                         unreadable[student] = ("listed in grades.csv with no record: the grader failed on "
                                                "this student (see grader-errors.log); rerun gdkit grade")

@@ -20,6 +20,10 @@ from xml.etree import ElementTree as ET
 from gdkit.record import Record
 
 RECORD = "record.json"
+# A cell a spreadsheet would run as a formula (or could be made to): its first character.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What neutralises such a cell: a leading apostrophe, which spreadsheets read as "text".
+TEXT_MARK = "'"
 _UMASK = os.umask(0o022)  # read once (os.umask can only be read by setting it), then put back
 os.umask(_UMASK)
 
@@ -109,11 +113,27 @@ def file_digest(path) -> str | None:
     return digest.hexdigest()
 
 
+def csv_text(value) -> str:
+    """A text cell a spreadsheet shows as text: one that starts like a formula (``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return) gets a leading apostrophe, and so does one that
+    starts with an apostrophe already (so :func:`csv_value` reads every cell back exactly).
+    Student ids come from file names, reasons quote what a student's notebook did: neither may
+    become a formula (``=HYPERLINK(...)``) in the instructor's spreadsheet."""
+    text = str(value)
+    return TEXT_MARK + text if text.startswith(FORMULA_START + (TEXT_MARK,)) else text
+
+
+def csv_value(cell: str) -> str:
+    """A text cell of a CSV the kit wrote, as it was before :func:`csv_text`."""
+    return cell[1:] if cell.startswith(TEXT_MARK) else cell
+
+
 def grades_csv(records: list[Record], question_ids: list[str]) -> str:
     """One row per submission: student, points per question, total, max_total, status, reason.
 
     When a late policy was applied (``gdkit.late``), ``total`` is the final score and four
-    columns follow: raw_total, penalty, submitted_at, late_by_hours.
+    columns follow: raw_total, penalty, submitted_at, late_by_hours. Text cells go through
+    :func:`csv_text` (read them back with :func:`csv_value`); numbers are written as numbers.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -122,14 +142,20 @@ def grades_csv(records: list[Record], question_ids: list[str]) -> str:
                     + (["raw_total", "penalty", "submitted_at", "late_by_hours"] if late else []))
     for r in sorted(records, key=lambda r: r.student):
         scores = r.scores()
-        row = [r.student, *(_num(scores.get(q, 0.0)) for q in question_ids),
-               _num(r.total), _num(r.max_total), r.status, " ".join(str(r.reason).split())[:300]]
+        row = [csv_text(r.student), *(_num(scores.get(q, 0.0)) for q in question_ids),
+               _num(r.total), _num(r.max_total), csv_text(r.status), csv_text(" ".join(str(r.reason).split())[:300])]
         if late:
             e = r.extra
-            row += ([_num(e["raw_total"]), _num(e.get("penalty") or 0), e.get("submitted_at") or "",
+            row += ([_num(e["raw_total"]), _num(e.get("penalty") or 0), csv_text(e.get("submitted_at") or ""),
                      f"{float(e.get('late_by') or 0) / 3600:.2f}"] if "raw_total" in e else ["", "", "", ""])
         writer.writerow(row)
     return buffer.getvalue()
+
+
+def grades_students(path: Path) -> list[str]:
+    """The student ids a ``grades.csv`` lists, as they were before :func:`csv_text`."""
+    with open(path, newline="") as handle:
+        return [csv_value(row["student"]) for row in csv.DictReader(handle) if row.get("student")]
 
 
 def _num(x) -> str:

@@ -12,7 +12,6 @@ atomically, so killing a run at any point loses only the students being graded a
 """
 from __future__ import annotations
 
-import csv
 import fcntl
 import hashlib
 import json
@@ -298,8 +297,7 @@ def _kept_records(outdir: Path, assignment, regraded: set[str]) -> list[Record]:
     run before anything is written.
     """
     kept = []
-    with open(outdir / "grades.csv", newline="") as handle:
-        listed = [row.get("student", "") for row in csv.DictReader(handle)]
+    listed = outputs.grades_students(outdir / "grades.csv")
     names = {p.parent.name for p in outdir.glob(f"*/{outputs.RECORD}")} | set(listed)
     for student in sorted(names - regraded):
         if not (outputs.student_dir(outdir, student) / outputs.RECORD).exists():
