@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from gdkit import assignments, network as ref
-from gdkit.grading.checks import (Fail, as_array, as_bool, example_of, expect_close, expect_equal,
-                                  expect_number, expect_pair, expect_unmodified, fmt, is_close)
+from gdkit.grading.checks import (Fail, PublicTooEarly, as_array, as_bool, example_of, expect_close, expect_equal,
+                                  expect_number, expect_pair, expect_unmodified, fmt, is_close, raised_on_hidden)
 from gdkit.grading.diagnose import Bug, Diagnoser, compile_source, load_styles, load_zoo, same_answer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,23 +75,72 @@ def test_complex_numbers_are_not_numbers(answer):
     assert expect_number(np.array(0.5), what="x") == 0.5 and expect_number(np.float32(0.5), what="x") == 0.5
 
 
-def test_fail_carries_a_lazy_example_and_a_diagnosis():
+def test_fail_carries_a_lazy_example_and_a_diagnosis_until_it_is_settled():
+    asked = []
+
+    def example():
+        asked.append("example")
+        return "EXAMPLE"
+
+    def diagnose(got):
+        asked.append("diagnosis")
+        return ("known slip", "do the other thing")
+
     with pytest.raises(Fail) as info:
-        expect_close(np.zeros(2), np.ones(2), what="x", example=lambda: "EXAMPLE",
-                     diagnose=lambda got: ("known slip", "do the other thing"))
-    assert (info.value.example, info.value.mistake, info.value.hint) == ("EXAMPLE", "known slip", "do the other thing")
+        expect_close(np.zeros(2), np.ones(2), what="x", example=example, diagnose=diagnose)
+    fail = info.value
+    # Nothing is asked of the student's code on public inputs while the check runs: the worker
+    # that saw the hidden inputs may still be alive then.
+    assert asked == [] and not fail.settled and (fail.example, fail.mistake) == (None, None)
+    assert fail.settle() is fail and fail.settled
+    assert (fail.example, fail.mistake, fail.hint) == ("EXAMPLE", "known slip", "do the other thing")
+    fail.settle()
+    assert asked == ["example", "diagnosis"]  # once
 
 
 def test_a_fail_never_holds_a_function_or_an_address():
-    # A lazy example handed straight to Fail is rendered there, so feedback shows text, and two
-    # runs print the same thing; a value the renderer cannot show is named by kind only.
-    assert Fail("m", example=lambda: "shown").example == "shown"
-    assert Fail("m", example=lambda: 1 / 0).example is None
-    assert Fail("m", example=lambda: (lambda: None)).example is None
+    # A lazy example is rendered when the Fail is settled, so feedback shows text, and two runs
+    # print the same thing; a value the renderer cannot show is named by kind only.
+    assert Fail("m", example=lambda: "shown").settle().example == "shown"
+    assert Fail("m", example=lambda: 1 / 0).settle().example is None
+    assert Fail("m", example=lambda: (lambda: None)).settle().example is None
+    settled = Fail("m", example=lambda: "shown", later=lambda: {"hint": "h"}).settle()
+    assert not any(callable(v) for v in vars(settled).values())
     for value in (lambda: None, object(), np.sum, type("Odd", (), {})()):
         text = fmt(value)
         assert "0x" not in text and "at " not in text, text
     assert fmt(np.float64(0.25)) == "0.25" and fmt(np.bool_(True)) == "True" and fmt((1.5,)) == "(1.5,)"
+
+
+def test_asking_the_public_example_too_early_is_the_suites_bug_not_a_blank():
+    class Early:
+        def public(self):
+            raise PublicTooEarly("not yet")
+
+    example = example_of(Early(), "f", (1.0,), 2.0)
+    fail = Fail("m", example=example, later=lambda: {"message": "changed"})
+    with pytest.raises(PublicTooEarly):
+        fail.settle()
+
+
+def test_an_exception_on_hidden_inputs_is_named_from_the_public_example_only():
+    public = example_of(Calls(FakeRaised()), "f", (np.ones((2, 3)),), 2)
+    fail = raised_on_hidden("f", example=public, then="it should return 1")
+    # before settling: the fixed phrase only, whatever the type raised on the hidden input
+    assert fail.message == "`f` raised an exception on the hidden inputs; it should return 1."
+    assert fail.kind == "raised"
+    fail.settle()
+    assert fail.message == ("`f` raised an exception on the hidden inputs; on the public example it raised "
+                            "ValueError: shapes (2,3) and (2,3) not aligned; it should return 1.")
+    calm = raised_on_hidden("f", example=example_of(Calls(lambda x: x), "f", (1.0,), 1.0)).settle()
+    assert calm.message == "`f` raised an exception on the hidden inputs; it did not raise on the public example."
+    stub = raised_on_hidden("f", exc_type="NotImplementedError")
+    assert stub.message == "`f` is not written yet: it still raises NotImplementedError." and stub.settled
+    # a class of the student's own is never named, not even on the public example
+    own = FakeRaised()
+    own.exc_type = "Full marks 100 out of 100"
+    text = raised_on_hidden("f", example=example_of(Calls(own), "f", (1.0,), 1.0)).settle().message
+    assert "Full marks" not in text and "an exception of a class of its own" in text
 
 
 def test_expect_equal_requires_integers_when_asked():
@@ -102,9 +151,11 @@ def test_expect_equal_requires_integers_when_asked():
 
 def test_unmodified_pair_and_bool_checks():
     with pytest.raises(Fail) as info:
-        expect_unmodified(np.ones(2), np.zeros(2), what="`output`")
+        expect_unmodified(True, what="`output`")
     assert info.value.mistake == "modifies its input in place"
-    expect_unmodified(np.array([np.nan]), np.array([np.nan]), what="x")
+    expect_unmodified(False, what="x")
+    with pytest.raises(Fail):
+        expect_unmodified(None, what="x")  # anything but a plain False from the watcher is a change
     with pytest.raises(Fail, match="pair"):
         expect_pair(None, what="f(...)")
     with pytest.raises(Fail, match="True or False"):

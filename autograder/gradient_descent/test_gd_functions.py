@@ -9,7 +9,9 @@ alpha values go to a failure's ``detail`` (shown only with full feedback).
 
 Judged against the reference only: q2 and q3 run with the reference
 ``sigmoid_output_to_derivative`` swapped in for the student's (``substitute=``), so a q1
-mistake is paid for by q1 alone, and q4 is given the reference's deltas.
+mistake is paid for by q1 alone, and q4 is given the reference's deltas. A worker that was sent
+the reference's code answers nothing else afterwards (``student.call`` restarts it first), so
+those tests are marked ``substitutes`` and run last.
 
 The contract's clauses, and the test that tells each apart:
 
@@ -19,7 +21,8 @@ q1 ``sigmoid_output_to_derivative(output)``
   - values anywhere in [0, 1], the ends included (slope 0) and a single number, as the
     notebook's ``sigmoid_output_to_derivative(sigmoid(0.0))`` ... test_q1_ends_and_single_numbers
   - the argument is already a sigmoid output (no second sigmoid) ... test_q1_is_the_slope_of_the_sigmoid
-  - ``output`` is not modified .......................... test_q1_leaves_its_input_untouched
+  - ``output`` is not modified (the worker's trusted watcher compares the very array it passed)
+    ...................................................... test_q1_leaves_its_input_untouched
 q2 ``compute_layer_2_delta(layer_2, y)``
   - ``(layer_2 - y) * slope(layer_2)``, (n, k) -> (n, k), k > 1 ... test_q2_matches_contract_with_several_outputs
   - y of integers, as the notebook's ``y`` ............... test_q2_matches_contract_with_several_outputs
@@ -120,10 +123,10 @@ def test_q1_leaves_its_input_untouched(student):
     """Does not modify its input array."""
     values = outputs(5, 3)
     example = q1_example(student)
-    got, (after,) = ZOO.call(student, "sigmoid_output_to_derivative", values.copy(), return_args=True,
-                             example=example)
+    got, (changed,) = ZOO.call(student, "sigmoid_output_to_derivative", values, watch_inputs=True,
+                               example=example)
     as_array(got, what="sigmoid_output_to_derivative(output)", example=example)  # an answer, not None or complex
-    expect_unmodified(values, after, what="`output`", example=example,
+    expect_unmodified(changed, what="`output`", example=example,
                       hint="return a new array: `return output * (1 - output)`, not `output *= ...`")
 
 
@@ -138,6 +141,7 @@ def check_layer_2_delta(student, layer_2, y, expected, *, context="", detail="")
                  atol=1e-8, rtol=1e-5, shape_name="(n, k), the shape of `layer_2`")
 
 
+@pytest.mark.substitutes
 @pytest.mark.question("q2_layer_2_delta", weight=2)
 def test_q2_matches_contract_with_several_outputs(student):
     """Returns (layer_2 - y) * slope at layer_2, for several outputs."""
@@ -147,6 +151,7 @@ def test_q2_matches_contract_with_several_outputs(student):
                         context="with several outputs", detail=f"{n} rows and {k} outputs")
 
 
+@pytest.mark.substitutes
 @pytest.mark.question("q2_layer_2_delta", weight=1)
 def test_q2_one_output_and_perfect_guesses(student):
     """With one output: positive where the output is too high, 0 for a perfect guess."""
@@ -158,6 +163,7 @@ def test_q2_one_output_and_perfect_guesses(student):
                         context="with one output and some perfect guesses", detail=f"{n} rows")
 
 
+@pytest.mark.substitutes
 @pytest.mark.question("q2_layer_2_delta", weight=1)
 def test_q2_is_the_gradient_of_the_loss(student):
     """Is the gradient of the squared error with respect to the output's input."""
@@ -184,6 +190,7 @@ def check_layer_1_delta(student, layer_2_delta, synapse_1, layer_1, expected, *,
                  atol=1e-8, rtol=1e-5, shape_name="(n, h), the shape of `layer_1`")
 
 
+@pytest.mark.substitutes
 @pytest.mark.question("q3_layer_1_delta", weight=2)
 def test_q3_matches_contract_with_other_shapes(student):
     """Returns layer_2_delta.dot(synapse_1.T) * slope at layer_1, for other shapes."""
@@ -197,6 +204,7 @@ def test_q3_matches_contract_with_other_shapes(student):
                             detail=f"{n} rows, {h} hidden units and {outputs_count} outputs")
 
 
+@pytest.mark.substitutes
 @pytest.mark.question("q3_layer_1_delta", weight=1)
 def test_q3_is_the_gradient_of_the_loss(student):
     """Is the gradient of the squared error with respect to the hidden layer's input."""

@@ -4,7 +4,10 @@ q5 runs the kit's loop with the student's four functions; the loop returns the s
 every step, and everything judged is recomputed here: the errors with trusted code, and three
 steps (the first, the last and one chosen after the run) by calling the student's functions
 directly on the same inputs, which must give the same next synapses (a function that answers the loop
-differently from a direct call gains nothing). The bar is the reference's own run on the same
+differently from a direct call gains nothing). The loop runs in a training worker of its own
+and the direct calls in a worker that never lived next to it (``student.train``), so a function
+that remembers the loop's steps has nothing to replay; all five runs are made at the first q5
+test (:func:`trained`), the public one (the toy data, whose curve feedback draws) first. The bar is the reference's own run on the same
 data, seed and size, plus a margin. A run whose weights never change, or whose error rises,
 scores nothing; the feedback says which of these it found.
 q6 judges ``detect_divergence`` alone: histories come from the reference loop (run here) and
@@ -32,6 +35,8 @@ q6 ``detect_divergence(errors)``
   - inside the loop: stops at alpha = 1000, runs on at alpha = 10 ... test_q6_training_loop_stops_at_alpha_1000_only
 """
 import functools
+import weakref
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +44,8 @@ import pytest
 
 from gdkit import network as ref
 from gdkit.grading.randomness import keyed, rng  # reproducible per test / per shared draw
-from gdkit.grading.checks import Fail, as_array, as_bool, expect_shape, fmt, is_close, safe_exception_name
+from gdkit.grading.checks import (Fail, as_array, as_bool, expect_shape, fmt, is_close, named, public_outcome,
+                                  raised_on_hidden, raised_text)
 from gdkit.grading.diagnose import Diagnoser, load_module
 from gdkit.grading.student import StudentRaised, training_start
 
@@ -78,15 +84,69 @@ def final_error(X, y, synapse_0, synapse_1):
     return ref.mean_abs_error(ref.forward(X, synapse_0, synapse_1)[1], np.asarray(y, dtype=float))
 
 
-def check_convergence(student, X, y, alpha, hidden, seed, *, label, curve=False):
-    """Train with the student's functions, confirm the run, and judge its end point.
+@dataclass(frozen=True, eq=False)  # compared by identity: the runs are made once
+class Run:
+    """One of q5's training runs: data, hidden size, seed (alpha 10, ITERATIONS steps);
+    ``public``: the notebook's own run (the toy data, seed 1), whose curve feedback shows."""
+
+    X: np.ndarray
+    y: np.ndarray
+    hidden: int
+    seed: int
+    label: str
+    public: bool = False
+
+
+def q5_runs() -> tuple:
+    """Every training run q5 judges, the public one first."""
+    if not _RUNS:
+        y_eight = np.array([[bool(row[0] and (row[1] or row[2]))] for row in X_EIGHT])
+        _RUNS.extend([
+            Run(X_TOY, Y_TOY, 4, 1, "the tutorial's XOR data (seed 1)", public=True),
+            Run(X_TOY, Y_TOY, OTHER_HIDDEN, learning_seed(X_TOY, Y_TOY, OTHER_HIDDEN),
+                "the XOR data with another seed and hidden size"),
+            Run(X_EIGHT, y_eight, 5, learning_seed(X_EIGHT, y_eight, 5), "eight rows with boolean targets"),
+            Run(X_TOY, Y_AND, 4, learning_seed(X_TOY, Y_AND, 4), "the AND of the first two columns (boolean targets)"),
+            Run(X_TOY, Y_TWO, 6, learning_seed(X_TOY, Y_TWO, 6), "two outputs at once (XOR and AND)"),
+        ])
+    return tuple(_RUNS)
+
+
+_RUNS: list = []
+_TRAINED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def trained(student, run: Run):
+    """The student's training run ``run`` (its result, or the exception it ended with).
+
+    All of q5's runs are made at the first one asked for, in one go, in the student's training
+    worker (``student.train``; its main worker is stopped meanwhile and restarted afresh for
+    the confirmations): one training worker per student, and the confirming worker never lived
+    next to the one that ran the loop, so it cannot be told the loop's steps. The public run
+    comes first, in a fresh training worker, so its curve holds nothing hidden.
+    """
+    if student not in _TRAINED:
+        results = {}
+        for each in q5_runs():
+            try:
+                results[each] = student.train(each.X, each.y, 10, each.hidden, ITERATIONS, each.seed,
+                                              public=each.public)
+            except Exception as exc:  # kept for the test that judges this run
+                results[each] = exc
+        _TRAINED[student] = results
+    return _TRAINED[student][run]
+
+
+def check_convergence(student, run: Run):
+    """Judge the student's training run ``run``: confirm it and judge its end point.
 
     Everything judged is recomputed here from the run's trajectory (the synapses before every
     step): the errors with trusted code, and three of the steps, chosen after the run, with the
-    student's functions called directly on the same inputs. A run that cannot be confirmed
-    earns nothing, so a function that answers the loop differently from a direct call gains
-    nothing.
+    student's functions called directly on the same inputs (in a worker that never saw the
+    loop). A run that cannot be confirmed earns nothing, so a function that answers the loop
+    differently from a direct call gains nothing.
     """
+    X, y, alpha, hidden, seed, label = run.X, run.y, 10, run.hidden, run.seed, run.label
     reference = reference_train(X, y, alpha, hidden, ITERATIONS, seed)
     start = float(reference.errors[0])
     bar = final_error(X, y, reference.synapse_0, reference.synapse_1)
@@ -94,13 +154,14 @@ def check_convergence(student, X, y, alpha, hidden, seed, *, label, curve=False)
     settings = f"alpha = {alpha}, {hidden} hidden units, seed {seed}, {ITERATIONS} iterations"
     what = f"training on {label}"
     X_f, y_f, start_0, start_1 = training_start(X, y, hidden, seed)  # what student.train sends
-    try:
-        run = student.train(X, y, alpha, hidden, ITERATIONS, seed)
-    except StudentRaised as exc:
-        raise _raised_in_loop(student, exc, X_f, y_f, start_0, start_1, what, settings) from None
-    path = trajectory_of(run, start_0, start_1, what, settings)
+    result = trained(student, run)
+    if isinstance(result, StudentRaised):
+        raise _raised_in_loop(student, result, what, settings)
+    if isinstance(result, BaseException):
+        raise result
+    path = trajectory_of(result, start_0, start_1, what, settings)
     errors = trusted_errors(path, X_f, y_f)
-    if curve:
+    if run.public:
         _record_curve(student, errors, reference.errors, label)
     error = float(errors[-1])
     if np.isfinite(error) and error <= threshold:
@@ -109,11 +170,16 @@ def check_convergence(student, X, y, alpha, hidden, seed, *, label, curve=False)
     numbers = (f"{settings}: your functions ended with error {fmt(error)}; the reference reaches "
                f"{fmt(bar)} from {fmt(start)}, and at most {fmt(threshold)} is accepted")
     finding, advice = _finding(path, errors, X_f, y_f, alpha)
+    raise Fail(f"{what}: {finding}", detail=numbers, hint=advice, later=lambda: _public_advice(student))
+
+
+def _public_advice(student) -> dict:
+    """A named function that is already wrong on a public input says more than a guess."""
     wrong = public_mismatches(student)
-    if wrong:  # a named function that is already wrong on a public input says more than a guess
-        advice = (f"{', '.join(wrong)} already {'differs' if len(wrong) == 1 else 'differ'} from the "
-                  "contract on the public example shown under that question: fix that first")
-    raise Fail(f"{what}: {finding}", detail=numbers, hint=advice)
+    if not wrong:
+        return {}
+    return {"hint": f"{', '.join(wrong)} already {'differs' if len(wrong) == 1 else 'differ'} from the "
+                    "contract on the public example shown under that question: fix that first"}
 
 
 def trajectory_of(run, start_0, start_1, what, settings) -> tuple:
@@ -185,26 +251,32 @@ def confirm_steps(student, path, X, y, alpha, what, settings) -> None:
                        "on who calls them?", detail=f"{settings}; step {j}")
 
 
-def _raised_in_loop(student, exc, X, y, start_0, start_1, what, settings) -> Fail:
-    """The loop stopped on an exception: name the function when the first step reproduces it."""
-    kind = safe_exception_name(exc.exc_type)
+def _raised_in_loop(student, exc, what, settings) -> Fail:
+    """The loop stopped on an exception. Which function raised it, and its type and text, are
+    the student's code's to choose on the run's inputs: said only from the first step on the
+    tutorial's (public) data, asked of the public twin when the Fail is settled."""
     if exc.exc_type == "NotImplementedError":
         return Fail(f"{what} stopped: one of your functions is not written yet (NotImplementedError).",
                     kind="raised", detail=settings)
-    layer_1, layer_2 = ref.forward(X, start_0, start_1)
-    calls = (("compute_layer_2_delta", (layer_2, y)),
-             ("compute_layer_1_delta", (ref.compute_layer_2_delta(layer_2, y), start_1, layer_1)))
-    for name, args in calls:
-        try:
-            student.call(name, *args)
-        except StudentRaised as again:
-            if again.exc_type == exc.exc_type:
-                return Fail(f"{what} stopped: `{name}` raised {kind} inside the training loop.",
-                            kind="raised", detail=settings)
-        except Exception:
-            break
-    return Fail(f"{what} stopped: one of your functions raised {kind} inside the training loop.",
-                kind="raised", detail=settings)
+    first = f"{what} stopped: one of your functions raised an exception inside the training loop"
+    return Fail(f"{first}.", kind="raised", detail=settings, later=lambda: _first_public_step(student, first))
+
+
+def _first_public_step(student, first: str) -> dict:
+    """The first of the loop's functions that raises on the first step of the notebook's own
+    run (the toy data, alpha 10, seed 1), asked of the public twin."""
+    X, y, synapse_0, synapse_1 = training_start(X_TOY, Y_TOY, 4, 1)
+    layer_1, layer_2 = ref.forward(X, synapse_0, synapse_1)
+    layer_2_delta = ref.compute_layer_2_delta(layer_2, y)
+    layer_1_delta = ref.compute_layer_1_delta(layer_2_delta, synapse_1, layer_1)
+    for name, args in (("compute_layer_2_delta", (layer_2, y)),
+                       ("compute_layer_1_delta", (layer_2_delta, synapse_1, layer_1)),
+                       ("update_synapses", (synapse_0, synapse_1, X, layer_1, layer_1_delta, layer_2_delta, 10))):
+        outcome = public_outcome(student, name, args)
+        if outcome.available and outcome.raised:
+            return {"message": f"{first}; on the first step of the tutorial's XOR data (alpha 10, seed 1), "
+                               f"`{name}` raised {raised_text(outcome)}."}
+    return {}
 
 
 def _finding(path, errors, X, y, alpha) -> tuple[str, str]:
@@ -298,35 +370,33 @@ def _find_learning_seed(X, y, hidden):
 
 OTHER_HIDDEN = int(keyed("other_hidden").choice([3, 5, 6, 8]))
 
+@pytest.mark.training
 @pytest.mark.question("q5_convergence", weight=2)
 def test_q5_toy_data_converges(student):
     """Your functions together bring the tutorial's XOR data to a low error."""
-    check_convergence(student, X_TOY, Y_TOY, 10, 4, 1, label="the tutorial's XOR data (seed 1)", curve=True)
+    check_convergence(student, q5_runs()[0])
 
 
+@pytest.mark.training
 @pytest.mark.question("q5_convergence", weight=1)
 def test_q5_other_seed_and_hidden_size(student):
     """Training also converges with another seed and hidden size."""
-    hidden = OTHER_HIDDEN
-    check_convergence(student, X_TOY, Y_TOY, 10, hidden, learning_seed(X_TOY, Y_TOY, hidden),
-                      label="the XOR data with another seed and hidden size")
+    check_convergence(student, q5_runs()[1])
 
 
+@pytest.mark.training
 @pytest.mark.question("q5_convergence", weight=1)
 def test_q5_boolean_targets_and_more_rows(student):
     """Training also converges on other data with boolean targets."""
-    y = np.array([[bool(row[0] and (row[1] or row[2]))] for row in X_EIGHT])
-    check_convergence(student, X_EIGHT, y, 10, 5, learning_seed(X_EIGHT, y, 5),
-                      label="eight rows with boolean targets")
-    check_convergence(student, X_TOY, Y_AND, 10, 4, learning_seed(X_TOY, Y_AND, 4),
-                      label="the AND of the first two columns (boolean targets)")
+    check_convergence(student, q5_runs()[2])
+    check_convergence(student, q5_runs()[3])
 
 
+@pytest.mark.training
 @pytest.mark.question("q5_convergence", weight=1)
 def test_q5_two_outputs(student):
     """Training also converges with two outputs at once."""
-    check_convergence(student, X_TOY, Y_TWO, 10, 6, learning_seed(X_TOY, Y_TWO, 6),
-                      label="two outputs at once (XOR and AND)")
+    check_convergence(student, q5_runs()[4])
 
 
 # ---- q6: detect_divergence ------------------------------------------------------------------------
@@ -346,20 +416,17 @@ def judge_histories(student, cases):
             exc_type = getattr(answer, "exc_type", None)
             if exc_type is None:
                 raise answer
-            found = ZOO.match_raised("detect_divergence", (history,), exc_type, example=example)
-            raise Fail(f"`detect_divergence` raised {safe_exception_name(exc_type)} on {description}; "
-                       f"it should return {expected}.", example=example, kind="raised", detail=detail,
-                       **_named(found))
+            raise raised_on_hidden("detect_divergence", f"on {description}", then=f"it should return {expected}",
+                                   example=example, detail=detail, exc_type=exc_type,
+                                   diagnose=lambda h=history, t=exc_type: ZOO.match_raised(
+                                       "detect_divergence", (h,), t, example=example))
         got = as_bool(answer, what=f"detect_divergence on {description}", example=example,
                       diagnose=ZOO.for_call("detect_divergence", history, example=example))
         if got != expected:
-            found = ZOO.match("detect_divergence", (history,), answer, example=example)
             raise Fail(f"detect_divergence returned {got} on {description}; the contract says "
-                       f"{expected}.", example=example, detail=detail, **_named(found))
-
-
-def _named(found) -> dict:
-    return {"mistake": found[0], "hint": found[1]} if found else {}
+                       f"{expected}.", example=example, detail=detail,
+                       later=lambda h=history, a=answer: named(ZOO.match("detect_divergence", (h,), a,
+                                                                         example=example)))
 
 
 def falling(start, length, *, noise):
@@ -461,22 +528,37 @@ def test_q6_short_histories(student):
                               ([value, value - 0.01], "two errors, the second lower")])
 
 
-def student_stop(student, errors, *, public: bool):
+def student_stop(student, errors):
     """Where the reference loop would stop when driven by the student's detector, or None.
-    ``public``: the history is the notebook's own run, so its iterations may be named."""
+
+    Asked of the main worker, which saw hidden inputs: where it stopped or raised is the
+    student's code's choice, so it is never said from here (the public run's is said from the
+    public twin, see :func:`_public_stop`)."""
     prefixes = [(errors[: j + 1],) for j in range(len(errors))]
     example = q6_example(student)
     for j, answer in enumerate(student.call_many("detect_divergence", prefixes)):
-        where = f"at iteration {j}" if public else ""
         if isinstance(answer, Exception):
             if getattr(answer, "exc_type", None) is None:
                 raise answer
-            kind = safe_exception_name(answer.exc_type)
-            raise Fail(f"`detect_divergence` raised {kind} inside the training loop {where}".rstrip() + ".",
-                       example=example, kind="raised", detail=f"at iteration {j}")
+            raise raised_on_hidden("detect_divergence", "inside the training loop", example=example,
+                                   detail=f"at iteration {j}", exc_type=answer.exc_type)
         if as_bool(answer, what="detect_divergence inside the training loop", example=example):
             return j
     return None
+
+
+def _public_stop(student, errors, message: str) -> dict:
+    """The notebook's own run asked of the public twin: the iteration where the student's
+    detector stops it (it is public), put into ``message`` ("{where}")."""
+    for j in range(len(errors)):
+        outcome = public_outcome(student, "detect_divergence", (errors[: j + 1],))
+        if not outcome.available:
+            return {}
+        if outcome.raised:
+            return {"message": message.format(where=f"raised {raised_text(outcome)} at iteration {j}")}
+        if isinstance(outcome.value, (bool, np.bool_)) and outcome.value:
+            return {"message": message.format(where=f"stopped at iteration {j}")}
+    return {}
 
 
 @pytest.mark.question("q6_detect_divergence", weight=2)
@@ -485,18 +567,19 @@ def test_q6_training_loop_stops_at_alpha_1000_only(student):
     wild = reference_history(1000, LOOP_STEPS, diverges=True)
     # The notebook's own run (the visible q5 cell): the toy data, alpha 10, seed 1, 4 hidden units.
     tame = [float(e) for e in reference_train(X_TOY, Y_TOY, 10, 4, LOOP_STEPS, 1).errors]
-    for errors, alpha, public in ((wild, 1000, False), (tame, 10, True)):
+    for errors, alpha in ((wild, 1000), (tame, 10)):
         expected = next((j for j in range(len(errors)) if ref.detect_divergence(errors[: j + 1])), None)
-        got = student_stop(student, errors, public=public)
+        got = student_stop(student, errors)
         if got == expected:
             continue
         detail = f"stopped at iteration {got}, expected {expected}"
         if alpha == 10:
-            raise Fail(f"On the notebook's own run (the toy data, alpha = 10, seed 1) the training loop "
-                       f"with your detector stopped at iteration {got}; it should run to the end. "
+            message = ("On the notebook's own run (the toy data, alpha = 10, seed 1) the training loop "
+                       "with your detector {where}; it should run to the end. "
                        "So the visible q5 test cell in your notebook stops early and fails too, even "
-                       "with right answers to q1-q4 (q5 itself is graded without early stopping).",
-                       example=q6_example(student), detail=detail)
+                       "with right answers to q1-q4 (q5 itself is graded without early stopping).")
+            raise Fail(message.format(where="stopped early"), example=q6_example(student), detail=detail,
+                       later=lambda: _public_stop(student, tame, message))
         said = "ran to the end" if got is None else "stopped at the wrong iteration"
         raise Fail(f"At alpha = 1000 the training loop with your detector {said}; it should stop "
                    "as soon as the error rises above the first one.", example=q6_example(student),

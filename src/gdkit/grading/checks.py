@@ -3,10 +3,13 @@
 A failed check raises :class:`Fail`. Its fields are of two kinds:
 
 - student-safe in any case: ``message`` states what the contract expected and what was found,
-  in a fixed vocabulary for answers to hidden inputs (wrong shape, wrong values, NaN, raised
-  TypeError); ``example`` shows the student's answer on a small *public* example (never the
-  hidden random inputs); ``mistake``/``hint`` name a known mistake when the answer matches one
-  bug-zoo entry, and only that one, on the failing input and on the public example;
+  in a fixed vocabulary for answers to hidden inputs (wrong shape, wrong values, NaN, "raised
+  an exception": the exception's type and text are named from the public example only);
+  ``example`` shows the student's answer on a small *public* example (never the hidden random
+  inputs), asked of a worker that never saw a hidden input and that starts only once every
+  worker that did is gone (see :meth:`Fail.settle`); ``mistake``/``hint`` name a known mistake
+  when the answer matches one bug-zoo entry, and only that one, on the failing input and on
+  the public example;
 - ``detail``: the hidden specifics (input sizes, alpha values, thresholds, how many entries
   differ), for the instructor; shown to a student only when the course's feedback detail is
   ``"full"``.
@@ -33,24 +36,64 @@ EXAMPLE_TEXT = 200      # characters of an exception message shown from the publ
 REAL_KINDS = frozenset("biuf")
 
 
+class PublicTooEarly(RuntimeError):
+    """The student's code was asked about a public input while a worker that saw hidden inputs
+    could still be alive: a bug of the suite (see :meth:`Fail.settle`), never the student's."""
+
+
 class Fail(AssertionError):
     """A check the student's answer did not pass.
 
     ``message``, ``example``, ``mistake`` and ``hint`` are student-safe text; ``detail`` holds
     the hidden specifics (sizes, alpha values, thresholds) shown only with full feedback;
     ``kind`` is ``fail`` or ``raised`` (the student's function raised on a hidden input).
-    A lazy ``example`` (a callable) is rendered here, once, so a Fail never carries a function.
+
+    What needs the student's code run on a *public* input (a lazy ``example``, such as a
+    :class:`PublicExample`; ``later``, a callable returning new ``message``/``mistake``/``hint``
+    text, e.g. a diagnosis) is not asked when the Fail is built: a worker that answers it while
+    a worker that saw hidden inputs is alive could be told those inputs (two live processes
+    always share some channel). :meth:`settle` asks it, once, when the grader says every such
+    worker is gone (``gdkit grade`` settles a student's failures after their workers are
+    closed, in a fresh twin; the in-kernel path settles at once: nothing is isolated there).
     """
 
     def __init__(self, message: str, *, example=None, mistake: str | None = None,
-                 hint: str | None = None, detail: str | None = None, kind: str = "fail"):
+                 hint: str | None = None, detail: str | None = None, kind: str = "fail", later=None):
         super().__init__(message)
         self.message = message
-        self.example = _resolve(example)
+        self.example = example if isinstance(example, str) else None
         self.mistake = mistake
         self.hint = hint
         self.detail = _bounded(detail)
         self.kind = kind
+        self._example = example if callable(example) else None
+        self._later = later if callable(later) else None
+
+    @property
+    def settled(self) -> bool:
+        """Whether nothing is left to ask of the student's code on public inputs."""
+        return self._example is None and self._later is None
+
+    def settle(self) -> "Fail":
+        """Render the public example and apply ``later`` (asking the student's code on public
+        inputs); afterwards the Fail holds text only (a callable's repr would hold an address).
+        A failure of either leaves the text as it was; :class:`PublicTooEarly` propagates."""
+        example, later = self._example, self._later
+        self._example = self._later = None
+        if example is not None:
+            self.example = _resolve(example)
+        if later is not None:
+            try:
+                found = later()
+            except PublicTooEarly:
+                raise
+            except Exception:  # a broken remark must not hide the failure itself
+                found = None
+            for key in ("message", "mistake", "hint"):
+                value = found.get(key) if isinstance(found, dict) else None
+                if isinstance(value, str) and value:
+                    setattr(self, key, value)
+        return self
 
     def __str__(self) -> str:
         parts = [self.message]
@@ -76,27 +119,66 @@ def join_detail(*parts) -> str:
 
 
 def _resolve(thing):
-    """``example``/``diagnose`` may be given lazily (a callable) so the work happens on failure
-    only. The result is text or None: never the callable itself, whose repr holds an address."""
+    """A lazy example (a callable) rendered: text or None, never the callable itself."""
     if callable(thing):
         try:
             thing = thing()
+        except PublicTooEarly:
+            raise
         except Exception:  # a broken example must not hide the real failure
             return None
     return thing if isinstance(thing, str) or thing is None else None
 
 
+def named(found) -> dict:
+    """A diagnosis ((mistake, hint) or None) as Fail fields."""
+    return {"mistake": found[0], "hint": found[1]} if found else {}
+
+
 def fail(message: str, *, example=None, diagnose=None, got=None, detail=None, hint=None) -> Fail:
-    """Build a Fail, asking ``diagnose(got)`` for a known mistake (a (name, hint) pair or None)."""
-    mistake = None
-    if diagnose is not None:
-        try:
-            found = diagnose(got)
-        except Exception:
-            found = None
-        if found is not None:
-            mistake, hint = found
-    return Fail(message, example=example, mistake=mistake, hint=hint, detail=detail)
+    """Build a Fail that asks ``diagnose(got)`` for a known mistake (a (name, hint) pair or None)
+    when it is settled (a diagnosis compares with the public example: see :class:`Fail`)."""
+    later = (lambda: named(diagnose(got))) if diagnose is not None else None
+    return Fail(message, example=example, hint=hint, detail=detail, later=later)
+
+
+def raised_on_hidden(function: str, where: str = "on the hidden inputs", *, then: str = "", example=None,
+                     diagnose=None, detail=None, hint=None, exc_type: str | None = None) -> Fail:
+    """The Fail for a student function that raised on hidden inputs: "`function` raised an
+    exception {where}[; {then}]."
+
+    On hidden inputs only *that* it raised is said: the exception's type and text are the
+    student's to choose, so they could spell out the input (even a builtin type's name carries
+    six bits). The public ``example``, run by a worker that never saw a hidden input, names
+    them when the Fail is settled. ``diagnose``: a callable returning (mistake, hint) or None.
+    An unwritten stub (``exc_type`` NotImplementedError) is said as such: one fixed phrase more.
+    """
+    if exc_type == "NotImplementedError":
+        return Fail(f"`{function}` is not written yet: it still raises NotImplementedError.", example=example,
+                    kind="raised", detail=detail)
+    first = f"`{function}` raised an exception {where}"
+    last = f"; {then}." if then else "."
+
+    def later() -> dict:
+        fields = named(diagnose()) if diagnose is not None else {}
+        outcome = example.outcome() if isinstance(example, PublicExample) else None
+        if outcome is not None:
+            fields["message"] = f"{first}; {public_remark(outcome)}{last}"
+        return fields
+
+    return Fail(first + last, example=example, kind="raised", detail=detail, hint=hint, later=later)
+
+
+def public_remark(outcome: "Outcome") -> str:
+    """What the code did on the public example, for a message about a hidden input's exception."""
+    return f"on the public example it raised {raised_text(outcome)}" if outcome.raised else \
+        "it did not raise on the public example"
+
+
+def raised_text(outcome: "Outcome") -> str:
+    """"TypeError: its message" for an outcome on a *public* input (sanitized, capped)."""
+    text = sanitize.line(outcome.message, EXAMPLE_TEXT // 2)
+    return safe_exception_name(outcome.exc_type) + (f": {text}" if text else "")
 
 
 def fmt(value, precision: int = 4) -> str:
@@ -278,14 +360,13 @@ def expect_equal(got, expected, *, what: str, example=None, diagnose=None, conte
     return array
 
 
-def expect_unmodified(before, after, *, what: str, example=None,
+def expect_unmodified(changed: bool, *, what: str, example=None,
                       hint: str = "work on a copy or build a new array (e.g. `a = a - b`, not `a -= b`)"):
-    """Fail when the student's function changed an input it was not allowed to change."""
-    before_array = np.asarray(before)
-    after_array = _real_array(after)
-    same = (after_array is not None and before_array.shape == after_array.shape
-            and np.array_equal(before_array, after_array, equal_nan=True))
-    if not same:
+    """Fail when the student's function changed an input it was not allowed to change.
+
+    ``changed``: that argument's entry of ``student.call(name, *args, watch_inputs=True)``
+    (the trusted watcher in the worker compared the very object it passed with a snapshot)."""
+    if changed is not False:
         raise Fail(f"Your function modified {what}, which the contract says must stay untouched.",
                    example=example, mistake="modifies its input in place", hint=hint)
 
@@ -370,15 +451,12 @@ class PublicExample:
 
     def outcome(self) -> Outcome | None:
         """The student's outcome on the example; None when it could not be had (no function,
-        the twin died)."""
+        the twin died). Asked of ``student.public_outcome`` when the handle has one (the
+        sandbox's: a twin started after every worker that saw hidden inputs is gone, answers
+        shared by every example of the same inputs), else of ``student.public()`` or the
+        student itself (a kernel, ``gdkit check``: no hidden inputs there to hide)."""
         if self._outcome is None:
-            try:
-                public = self.student.public() if hasattr(self.student, "public") else self.student
-                self._outcome = Outcome(value=public.call(self.function, *self.args))
-            except Exception as exc:  # StudentRaised, MissingFunction, WorkerDied
-                kind = getattr(exc, "exc_type", None)
-                self._outcome = (Outcome(exc_type=str(kind), message=str(getattr(exc, "message", "")))
-                                 if kind else Outcome(available=False))
+            self._outcome = public_outcome(self.student, self.function, self.args)
         return self._outcome if self._outcome.available else None
 
     def render(self) -> str:
@@ -402,6 +480,28 @@ class PublicExample:
         return self._text
 
     __call__ = render
+
+
+def public_outcome(student, function: str, args: tuple) -> Outcome:
+    """What the student's ``function`` does on the public ``args``, asked as a
+    :class:`PublicExample` asks it (the twin of a sandboxed submission, once it may run)."""
+    ask = getattr(student, "public_outcome", None)
+    if callable(ask):
+        return ask(function, tuple(args))
+    return outcome_of(student.public() if hasattr(student, "public") else student, function, tuple(args))
+
+
+def outcome_of(worker, function: str, args: tuple) -> Outcome:
+    """What ``worker.call(function, *args)`` did, as an Outcome (never raises but
+    :class:`PublicTooEarly`): the answer, the exception raised, or not available."""
+    try:
+        return Outcome(value=worker.call(function, *args))
+    except PublicTooEarly:
+        raise
+    except Exception as exc:  # StudentRaised, MissingFunction, WorkerDied, SandboxFailed
+        kind = getattr(exc, "exc_type", None)
+        return (Outcome(exc_type=str(kind), message=str(getattr(exc, "message", ""))) if kind
+                else Outcome(available=False))
 
 
 def example_of(student, function: str, args: tuple, expected, *, names: tuple[str, ...] = ()) -> PublicExample:

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from gdkit import network
-from gdkit.grading.checks import Fail, Outcome, is_close, safe_exception_name
+from gdkit.grading.checks import Outcome, is_close, raised_on_hidden
 
 
 @dataclass(frozen=True)
@@ -210,23 +210,24 @@ class Diagnoser:
         (the same exception type) and behaves like it on the public example; else None."""
         return self.identify(function, args, Outcome(exc_type=exc_type, message=message), example=example)
 
-    def call(self, student, function: str, *args, example=None, return_args: bool = False, substitute=None):
+    def call(self, student, function: str, *args, example=None, substitute=None, watch_inputs: bool = False):
         """``student.call`` where the student's exception becomes a Fail that names the function
-        (and a known mistake when one fits); the public ``example`` shows what the code does
-        on a public input, the exception's own text included.
+        (and a known mistake when one fits): on hidden inputs only *that* it raised; the public
+        ``example`` names the exception's type and text when the Fail is settled (see
+        :func:`gdkit.grading.checks.raised_on_hidden`).
 
         NotImplementedError (an unwritten stub), a missing function and a dead worker propagate
-        unchanged: the plugin has its own words for them.
+        unchanged: the plugin has its own words for them. ``watch_inputs``: returns ``(value,
+        changed)`` (see ``student.call``).
         """
         try:
-            return student.call(function, *args, return_args=return_args, substitute=substitute)
+            if watch_inputs:
+                return student.call(function, *args, watch_inputs=True)
+            return student.call(function, *args, substitute=substitute)
         except Exception as exc:
             exc_type = getattr(exc, "exc_type", None)
             if not exc_type or exc_type in ("NotImplementedError", "UngradableResult"):
                 raise
-            found = self.match_raised(function, args, exc_type, getattr(exc, "message", ""), example=example)
-            # The type only: the message may quote the hidden inputs (the example shows a public one).
-            problem = Fail(f"`{function}` raised {safe_exception_name(exc_type)} on the hidden inputs.",
-                           example=example, kind="raised",
-                           mistake=found[0] if found else None, hint=found[1] if found else None)
-            raise problem from None
+            message, frozen = getattr(exc, "message", ""), copy.deepcopy(args)
+            raise raised_on_hidden(function, example=example, diagnose=lambda: self.match_raised(
+                function, frozen, exc_type, message, example=example)) from None

@@ -34,7 +34,7 @@ import numpy as np
 import pytest
 
 from gdkit import assignments
-from gdkit.grading import training
+from gdkit.grading import training, untouched
 from gdkit.grading.plugin import SuitePlugin, pytest_args
 from gdkit.grading.student import _SUBSTITUTE_PREAMBLE, MissingFunction, StudentRaised, training_start
 from gdkit.record import TestResult
@@ -91,9 +91,17 @@ class KernelStudent:
             raise MissingFunction(name)
         return function
 
-    def call(self, name: str, *args, return_args: bool = False, substitute: dict | None = None, **kwargs):
+    def call(self, name: str, *args, return_args: bool = False, substitute: dict | None = None,
+             watch_inputs: bool = False, **kwargs):
         """Call the student's ``name`` on copies of the arguments; see Student.call."""
         function = self._function(name)
+        if watch_inputs:  # the same trusted watcher the worker runs
+            try:
+                with np.errstate(**self.errstate):
+                    result = untouched.call(self.namespace, name, _copy_in(list(args)))
+            except (Exception, SystemExit) as exc:
+                raise _raised(exc) from None
+            return _through_the_wire(result["value"]), list(result["changed"])
         args, kwargs = _copy_in(list(args)), _copy_in(kwargs)
         sources = {k: _SUBSTITUTE_PREAMBLE + v for k, v in (substitute or {}).items()}
         try:
@@ -121,8 +129,9 @@ class KernelStudent:
         return out
 
     def train(self, X, y, alpha, hidden=4, iterations=1000, seed=1, *, stop_on_divergence=False,
-              synapse_0=None, synapse_1=None) -> dict:
-        """The kit's training loop with the student's functions; see Student.train."""
+              synapse_0=None, synapse_1=None, public: bool = False) -> dict:
+        """The kit's training loop with the student's functions; see Student.train (``public``
+        changes nothing here: in a kernel nothing is isolated)."""
         X, y, synapse_0, synapse_1 = training_start(X, y, hidden, seed, synapse_0, synapse_1)
         missing = training.missing_functions(self.namespace, bool(stop_on_divergence))
         if missing:

@@ -29,10 +29,18 @@ import pytest
 
 from gdkit.assignments import Assignment
 from gdkit.grading import randomness, sanitize
+from gdkit.grading.checks import PublicTooEarly
 from gdkit.grading.student import MissingFunction, SandboxFailed, StudentRaised, WorkerDied
 from gdkit.record import GRADER_ERROR, QuestionResult, TestResult
 
 MARKER = "question"
+# The order of each student's tests, which decides how many workers their submission needs
+# (gdkit.grading.student: never two at a time, a fresh one after the loop and after grader code):
+# tests that run the training loop (``student.train``) first, so the submission's first worker,
+# which has seen no hidden input, runs it; tests that swap grader code in (``substitute=``)
+# last, so no worker that holds it answers anything else; the rest in between, in file order.
+TRAINING = "training"
+SUBSTITUTES = "substitutes"
 STUDENT = "student"  # the fixture every hidden test asks for
 # What a student reads when a worker hung or died: what happened, never the worker's details.
 # An exit status, a signal or a byte count may have been chosen by the student's code from a
@@ -54,8 +62,13 @@ class SubmissionUnusable(Exception):
         self.reason = reason
 
 
-def student_message(exc: BaseException | None) -> dict:
-    """The student-safe description of why a test failed (kind, message, extra fields)."""
+def student_message(exc: BaseException | None, *, settle: bool = True) -> dict:
+    """The student-safe description of why a test failed (kind, message, extra fields).
+
+    A checks ``Fail`` is settled first (its public example rendered, its diagnosis made: the
+    student's code asked on public inputs) unless ``settle`` is False; then only what it holds
+    already is described, and the caller settles it later (see :meth:`SuitePlugin.settle_later`).
+    """
     if exc is None:
         return {"kind": "pass", "message": ""}
     if isinstance(exc, SubmissionUnusable):
@@ -72,14 +85,17 @@ def student_message(exc: BaseException | None) -> dict:
     if isinstance(exc, StudentRaised):
         if exc.exc_type == "NotImplementedError":
             return {"kind": "raised", "message": "Not written yet: the function still raises NotImplementedError."}
-        # On hidden inputs the exception's text may quote them (`raise ValueError(repr(x))`) and
-        # the worker wrote the traceback and even the type's name: name builtin types only. The
-        # example under each failed check shows what the code does on a public input.
         if exc.exc_type == "UngradableResult":  # set by the worker, but only ever this sentence
             return {"kind": "raised", "message": "Your function returned something other than numbers or "
                                                  "arrays of numbers (e.g. text), which cannot be graded."}
-        return {"kind": "raised", "message": f"Your function raised {sanitize.exception_name(exc.exc_type)}."}
+        # On hidden inputs the exception's text may quote them (`raise ValueError(repr(x))`) and
+        # its type's name is the student's choice too (one of 64 builtin names is 6 bits): say
+        # only that it raised. Checks that know the function show its public example, where the
+        # type and text are named (checks.raised_on_hidden).
+        return {"kind": "raised", "message": "Your function raised an exception on the hidden inputs."}
     if isinstance(exc, AssertionError) and hasattr(exc, "message"):
+        if settle and callable(getattr(exc, "settle", None)):
+            exc.settle()
         kind = getattr(exc, "kind", "fail")
         out = {"kind": kind if kind in ("fail", "raised") else "fail", "message": str(getattr(exc, "message"))}
         for key in ("example", "mistake", "hint", "detail"):
@@ -147,6 +163,15 @@ class SuitePlugin:
     def after_teardown(self, item) -> None:
         """Called once a test case is torn down and its result recorded."""
 
+    def settles_later(self, item) -> bool:
+        """Whether this test's unsettled checks ``Fail`` is settled later (:meth:`settle_later`);
+        by default it is settled at once, when its result is recorded."""
+        return False
+
+    def settle_later(self, item, result: TestResult, exc: BaseException) -> None:
+        """Keep ``exc`` to settle it later and then fill ``result``'s text in."""
+        raise NotImplementedError
+
     def questions(self, tests: list[TestResult]) -> list[QuestionResult]:
         """Every question of the assignment (or the one kept), scored from ``tests``."""
         kept = [q for q in self.assignment.questions if self.question in (None, q.id)]
@@ -155,8 +180,11 @@ class SuitePlugin:
     # -- configuration and collection
     def pytest_configure(self, config):
         config.addinivalue_line("markers", f"{MARKER}(id, weight=1): the question a hidden test grades")
+        config.addinivalue_line("markers", f"{TRAINING}: the test runs the training loop; it runs first")
+        config.addinivalue_line("markers", f"{SUBSTITUTES}: the test sends grader code (substitute=); it runs last")
         randomness.start_run(self.seed, self.per_student)  # before the suites are imported: they draw at import
 
+    @pytest.hookimpl(trylast=True)  # after pytest has grouped the items by student
     def pytest_collection_modifyitems(self, session, config, items):
         for item in items:
             # pytest renders a failure's traceback with source excerpts (~50 ms each); no
@@ -174,6 +202,13 @@ class SuitePlugin:
             if dropped:
                 config.hook.pytest_deselected(items=dropped)
             items[:] = kept
+        # Each student's tests stay together, in file order, but those that train come first and
+        # those that send grader code last (see SUBSTITUTES).
+        first: dict[str, int] = {}
+        for index, item in enumerate(items):
+            first.setdefault(self.label(item), index)
+        ranked = sorted(enumerate(items), key=lambda pair: (first[self.label(pair[1])], _rank(pair[1]), pair[0]))
+        items[:] = [item for _, item in ranked]
 
     def pytest_collectreport(self, report):
         if report.failed:  # a suite file that does not import: nothing of it can grade
@@ -226,23 +261,38 @@ class SuitePlugin:
             marker = item.get_closest_marker(MARKER)
             if not passed and exc is None:  # failed without an exception: pytest's own doing
                 exc = RuntimeError(f"{item.nodeid} did not pass ({report.outcome} at {report.when})")
-            info = student_message(exc)
+            pending = exc is not None and not getattr(exc, "settled", True) and self.settles_later(item)
+            try:
+                info = student_message(exc, settle=not pending)
+            except PublicTooEarly as early:  # the suite asked about a public input too soon
+                exc, pending = early, False
+                info = student_message(early)
             if info["kind"] == GRADER_ERROR:
                 self._grader_error(item.nodeid, f"{self.label(item)} {item.nodeid}:\n"
                                    + "".join(traceback.format_exception(exc)), type(exc).__name__)
-            results.append(TestResult(
+            result = TestResult(
                 name=self.case_name(item),
                 question=marker.args[0],
                 weight=float(marker.kwargs.get("weight", 1)),
                 passed=passed,
                 description=_first_doc_line(item),
                 **sanitize.result_fields(info),
-            ))
+            )
+            results.append(result)
+            if pending:
+                self.settle_later(item, result, exc)
         self.after_teardown(item)
 
     def label(self, item) -> str:
         """Whose test this is (the student id; "" when unknown)."""
         return ""
+
+
+def _rank(item) -> int:
+    """0 for a test that trains, 2 for one that sends grader code, 1 for the rest."""
+    if item.get_closest_marker(TRAINING) is not None:
+        return 0
+    return 2 if item.get_closest_marker(SUBSTITUTES) is not None else 1
 
 
 def _no_traceback(excinfo, style=None) -> str:

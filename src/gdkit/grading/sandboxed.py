@@ -1,9 +1,12 @@
 """``gdkit grade``'s pytest plugin: the ``student`` fixture is a sandbox worker per submission.
 
 The fixture is parametrized with the session's submissions at session scope, so pytest runs
-every test for one student, then the next, and a student's worker is torn down (and their
-record handed to ``on_done``) before the next one's starts. Markers, seeding, per-test results
-and scoring are the shared :class:`gdkit.grading.plugin.SuitePlugin`'s.
+every test for one student, then the next, and a student's workers are torn down (and their
+record handed to ``on_done``) before the next one's start. A failed check's public parts (its
+example, a diagnosis: the student's code asked on public inputs) are settled after the
+student's workers are closed, in one fresh public twin per student with failures
+(:class:`gdkit.grading.student.Student`). Markers, seeding, per-test results and scoring are
+the shared :class:`gdkit.grading.plugin.SuitePlugin`'s.
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ import pytest
 from gdkit.assignments import Assignment
 from gdkit.errors import GdkitError
 from gdkit.grading import outputs, sanitize
-from gdkit.grading.plugin import DIED, STUDENT, SubmissionUnusable, SuitePlugin
+from gdkit.grading.plugin import DIED, STUDENT, SubmissionUnusable, SuitePlugin, student_message
 from gdkit.notebook import defines_any, graded_code_cells, read_submission
 from gdkit.grading.student import SandboxFailed, Student, WorkerDied, Zygote, start_zygote
 from gdkit.record import GRADER_ERROR, Record, TestResult
@@ -46,6 +49,9 @@ class _Progress:
     digest: str | None = None  # sha256 of the file as it was read for grading
     finished: float | None = None  # when the student's fixture was torn down (time.monotonic)
     grader_max_rss_kb: int = 0
+    # Failed checks whose public parts (example, diagnosis) are asked of a fresh twin once the
+    # student's other workers are closed: (the recorded result, the checks Fail).
+    pending: list = field(default_factory=list)
 
 
 class GradingPlugin(SuitePlugin):
@@ -130,13 +136,18 @@ class GradingPlugin(SuitePlugin):
         handle = progress.handle
         if handle is not None:
             handle.close()
-            if progress.status == "ok" and handle.failures:
-                first = handle.failures[0]
+            failures = handle.all_failures
+            if progress.status == "ok" and failures:
+                first = failures[0]
                 progress.status = _status(first.reason)
-                progress.reason = (f"{len(handle.failures)} worker failure(s); first: "
+                progress.reason = (f"{len(failures)} worker failure(s); first: "
                                    f"{DIED.get(first.reason, 'crashed')} (see worker-failures.log)")
             self.worker_failures += [sanitize.line(f"{progress.submission.student}: {f.reason}: {f.detail}", 500)
-                                     for f in handle.failures]
+                                     for f in failures]
+            # Before the next student's worker starts (the last test of a session's last student
+            # is recorded after this: its public parts are settled with the record).
+            if progress.pending:
+                self._settle(progress)
         # The record is made once the last test's result is in (see after_teardown).
         progress.finished = time.monotonic()
         progress.grader_max_rss_kb = _peak_rss_kb()
@@ -149,6 +160,31 @@ class GradingPlugin(SuitePlugin):
     def label(self, item) -> str:
         callspec = getattr(item, "callspec", None)
         return str(callspec.params.get(STUDENT, "")) if callspec is not None else ""
+
+    def settles_later(self, item) -> bool:
+        return self.progress.get(self.label(item)) is not None
+
+    def settle_later(self, item, result: TestResult, exc: BaseException) -> None:
+        self.progress[self.label(item)].pending.append((result, exc))
+
+    def _settle(self, progress: _Progress) -> None:
+        """The student's failed checks' public parts, asked of a twin that starts now, when every
+        other worker of the submission is closed (one twin per student with failures), and
+        written into their results; then the twin is closed too."""
+        handle = progress.handle
+        try:
+            for result, exc in progress.pending:
+                try:
+                    exc.settle()
+                except Exception:  # the twin cannot change a verdict; its text stays as it was
+                    continue
+                fields = sanitize.result_fields(student_message(exc, settle=False))
+                for key in ("message", "example", "mistake", "hint"):
+                    setattr(result, key, fields.get(key) or (None if key != "message" else result.message))
+        finally:
+            progress.pending = []
+            if handle is not None:
+                handle.close()
 
     def after_teardown(self, item) -> None:
         # pytest tears a student's fixture down at the next student's first setup, or at the
@@ -170,6 +206,9 @@ class GradingPlugin(SuitePlugin):
             progress.reason = f"the grader failed on {broken} check(s); see grader-errors.log"
         handle = progress.handle
         ended = progress.finished if progress.finished is not None else time.monotonic()
+        if progress.pending:
+            self._settle(progress)
+            ended = time.monotonic()
         record = Record(
             student=progress.submission.student,
             assignment=self.assignment.name,
@@ -186,8 +225,8 @@ class GradingPlugin(SuitePlugin):
             output=sanitize.text(handle.output, sanitize.OUTPUT_LIMIT) if handle else "",
             artifacts=handle.artifacts if handle else {},
             seconds=round(ended - progress.started, 4),
-            worker_max_rss_kb=handle.max_rss_kb if handle else 0,
-            worker_cpu_seconds=round(handle.cpu_seconds, 4) if handle else 0.0,
+            worker_max_rss_kb=handle.worker_max_rss_kb if handle else 0,
+            worker_cpu_seconds=round(handle.worker_cpu_seconds, 4) if handle else 0.0,
             grader_max_rss_kb=progress.grader_max_rss_kb,
             extra={**progress.submission.extra, **({"inputs": "per-student"} if self.per_student else {})},
         )

@@ -1,31 +1,54 @@
 """The ``student`` fixture of the hidden suites: one submission's sandboxed code, for grading.
 
 Built on the generic sandbox handle (:class:`gdkit.sandbox.client.Worker`). What it adds is the
-grading: the kit's training loop as trusted driver code in the worker (:mod:`gdkit.grading.training`),
-a twin worker for public examples, artifacts for the feedback, and a memory of functions that
-hung or killed their worker, so they fail again at once instead of using up the restarts
-every other question needs. Its API is documented in docs/architecture.md.
+grading: trusted driver code in the worker (the kit's training loop,
+:mod:`gdkit.grading.training`, and the input watcher, :mod:`gdkit.grading.untouched`),
+artifacts for the feedback, and a memory of functions that hung or killed their worker, so
+they fail again at once instead of using up the restarts every other question needs.
+
+One submission's code runs in up to three kinds of worker, **never two at a time**: two live
+processes always share a channel (locks on the same read-only files, timing, the CPU), so a
+worker that saw hidden inputs could tell them to one whose answers are shown, and one that
+saw the training loop could tell its steps to the one that confirms them.
+
+- the *main* worker answers direct calls on hidden inputs. It is stopped while a training
+  worker runs, and restarted afresh (the cells loaded again) at its next call; also when it
+  has been sent grader code (``substitute=``) and is then asked a call without it, so no
+  reference code stays where graded code could use it later;
+- a *training* worker runs the kit's training loop and nothing else (:meth:`train`); a
+  ``public`` run (the toy data) is the first thing a fresh one does, so what it returns can
+  only be made of public values and the student's code. The first worker of a submission is
+  a training worker when its first request is a run (suites order their training tests
+  first: see the ``training`` marker in :mod:`gdkit.grading.plugin`), which saves a start;
+- the *public twin* runs the small public examples shown in feedback (:meth:`public`,
+  :meth:`public_outcome`): it starts only after :meth:`close`, when every other worker of the
+  submission is gone, and :meth:`close` ends it too.
+
+Its API is documented in docs/architecture.md.
 """
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 
 import numpy as np
 
-from gdkit.grading import training
+from gdkit.grading import training, untouched
+from gdkit.grading.checks import Outcome, PublicTooEarly, outcome_of
 from gdkit.sandbox.client import (Budget, MissingFunction, SandboxFailed, StudentRaised, Worker,  # noqa: F401
                                   WorkerDied, Zygote)
 from gdkit.sandbox.limits import Limits
 from gdkit.sandbox.policy import Policy
 
 # Trusted source the worker compiles before the student's cells (it imports only numpy).
-DRIVERS = {"training": Path(training.__file__).read_text()}
+DRIVERS = {"training": Path(training.__file__).read_text(), "inputs": Path(untouched.__file__).read_text()}
 # The kit's tests set this (never student code, which cannot reach the grader's environment) to
 # grade with the audit hook off and show that the kernel's protections hold on their own.
 NO_AUDIT_HOOK_ENV = "GDKIT_TEST_NO_AUDIT_HOOK"
 # Helper sources swapped in for one call run in a namespace of their own: they get numpy as np.
 _SUBSTITUTE_PREAMBLE = "import numpy as np\n"
+TWIN_RESTARTS = 2  # the public twin's failures never count against the submission
 
 
 def sandbox_policy(uid: int | None = None, gid: int | None = None) -> Policy:
@@ -54,40 +77,14 @@ def training_start(X, y, hidden, seed, synapse_0=None, synapse_1=None):
     return X, y, synapse_0, synapse_1
 
 
-class Student(Worker):
-    """A handle on one submission's worker (see docs/architecture.md for the API)."""
+class _Remembering(Worker):
+    """A worker that remembers which functions hung or killed a worker, so they fail again at
+    once; the memory (``timed_out``, ``died``) may be shared by the workers of one submission."""
 
-    def __init__(self, zygote: Zygote, cells: list, *, limits: Limits | None = None, max_restarts: int = 10,
-                 skip=(), budget: Budget | None = None):
-        super().__init__(zygote, cells, limits=limits, drivers=DRIVERS, max_restarts=max_restarts, skip=skip,
-                         budget=budget)
-        self.artifacts: dict = {}
-        self.timed_out: set[str] = set()  # functions that hung once are not waited on again
-        # Functions that killed their worker once fail the same way again without a restart,
-        # so one crashing function cannot use up the restarts every other question needs.
-        self.died: dict[str, WorkerDied] = {}
-        self._public: Student | None = None
-
-    def close(self) -> None:
-        """Kill the worker (and the public-example twin) and everything they started; keep what
-        the student's code printed."""
-        super().close()
-        if self._public is not None and self._public is not self:
-            self._public.close()
-
-    def public(self) -> "Student":
-        """A twin worker for the small public examples shown in feedback.
-
-        It loads the same notebook but is never sent a hidden input, so whatever the student's
-        code answers there (a worker keeps state between calls: it could replay hidden inputs
-        it saw earlier) can only be made of public values. Its failures do not count against
-        the submission, and it has a time budget of its own. Started on first use.
-        """
-        if self._public is None:
-            self._public = Student(self.zygote, self.cells, limits=self.limits, max_restarts=2,
-                                   skip=tuple(self.skipped))
-            self._public._public = self._public  # a twin's examples go to itself
-        return self._public
+    def __init__(self, *args, timed_out: set | None = None, died: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timed_out: set[str] = timed_out if timed_out is not None else set()
+        self.died: dict[str, WorkerDied] = died if died is not None else {}
 
     def _request(self, message: dict) -> dict:
         if message["op"] == "has":  # runs no student code: nothing to remember
@@ -107,27 +104,141 @@ class Student(Worker):
                 self.died[key] = died
             raise
 
-    def call(self, name: str, *args, return_args: bool = False, substitute: dict | None = None, **kwargs):
+
+class Student(_Remembering):
+    """A handle on one submission's workers (see the module docstring and docs/architecture.md).
+
+    The handle itself is the main worker; the training worker and the public twin are made on
+    first use. ``failures``, ``max_rss_kb`` and ``cpu_seconds`` of the training worker are
+    counted in :attr:`all_failures`, :attr:`worker_max_rss_kb` and :attr:`worker_cpu_seconds`.
+    """
+
+    def __init__(self, zygote: Zygote, cells: list, *, limits: Limits | None = None, max_restarts: int = 10,
+                 skip=(), budget: Budget | None = None):
+        super().__init__(zygote, cells, limits=limits, drivers=DRIVERS, max_restarts=max_restarts, skip=skip,
+                         budget=budget)
+        self.artifacts: dict = {}
+        self._trainer: _Remembering | None = None
+        self._trainer_fresh = False   # the training worker has run nothing since it started
+        self._twin: _Remembering | None = None
+        self._public_answers: dict = {}
+        self._resume = False          # the main worker was stopped on purpose: start it afresh when needed
+        # What the main worker's current process has done: None (nothing yet), "loop" (training
+        # runs only: it is a training worker) or "calls" (direct calls).
+        self._role: str | None = None
+        self._holds_grader_code = False
+        self._sealed = False          # closed: only the public twin may run from now on
+        self._helpers: list[Worker] = []
+
+    # -- accounts over every worker of the submission
+    @property
+    def all_failures(self) -> list[WorkerDied]:
+        """Worker failures of the main and training workers (the twin's never count)."""
+        return self.failures + (self._trainer.failures if self._trainer is not None else [])
+
+    @property
+    def worker_max_rss_kb(self) -> int:
+        return max([self.max_rss_kb] + [w.max_rss_kb for w in self._helpers])
+
+    @property
+    def worker_cpu_seconds(self) -> float:
+        return self.cpu_seconds + sum(w.cpu_seconds for w in self._helpers)
+
+    # -- lifetimes: one worker at a time
+    def close(self) -> None:
+        """Kill every worker of the submission and what they started; keep what the student's
+        code printed. From now on only :meth:`public` may start a worker (call close again after)."""
+        self._sealed = True
+        self._resume = False
+        super().close()
+        for worker in (self._trainer, self._twin):
+            if worker is not None:
+                worker.close()
+
+    def start(self) -> None:
+        super().start()
+        self._role = None
+
+    def _suspend(self) -> None:
+        """Stop the main worker now; its next request starts a fresh one (not counted as a restart)."""
+        if self._sock is not None:
+            self._stop()
+            self._resume = True
+        self._holds_grader_code = False
+        self._role = None
+
+    def _stop_trainer(self) -> None:
+        if self._trainer is not None:
+            self._trainer.close()
+
+    def _exchange(self, message: dict) -> dict:
+        if self._sealed:
+            raise PublicTooEarly("the submission's workers are closed: nothing but public examples may run")
+        training = message.get("driver") == "training"
+        if not training:
+            self._stop_trainer()
+            if message["op"] != "has" and (self._role == "loop" or
+                                           (self._holds_grader_code and not message.get("substitute"))):
+                self._suspend()
+        if self._sock is None and self._resume:
+            self._resume = False
+            self.start()
+        reply = super()._exchange(message)
+        if message["op"] != "has":
+            self._role = "loop" if training else "calls"
+        if message.get("substitute"):
+            self._holds_grader_code = True
+        return reply
+
+    # -- the API
+    def call(self, name: str, *args, return_args: bool = False, substitute: dict | None = None,
+             watch_inputs: bool = False, **kwargs):
         """Call the student's function ``name``; see docs/architecture.md.
 
         ``substitute`` maps other function names to source code (a complete ``def``, which may
         use ``np``) used in their place during this call only, so a mistake elsewhere does not
-        cascade.
+        cascade. ``watch_inputs``: returns ``(value, changed)``, ``changed`` a list of bools
+        saying which positional arguments the function changed in place, as the trusted
+        watcher in the worker saw them (:mod:`gdkit.grading.untouched`).
         """
+        if watch_inputs:
+            if substitute or kwargs or return_args:
+                raise TypeError("watch_inputs takes positional arguments only")
+            return self._watched(name, args)
         sources = {k: _SUBSTITUTE_PREAMBLE + v for k, v in (substitute or {}).items()}
         return super().call(name, *args, return_args=return_args, substitute=sources, **kwargs)
 
-    def train(self, X, y, alpha, hidden=4, iterations=1000, seed=1, *, stop_on_divergence=False,
-              synapse_0=None, synapse_1=None) -> dict:
-        """Run the kit's training loop in the worker with the student's functions.
+    def _watched(self, name: str, args: tuple):
+        result = self.drive("inputs", "call", key=name, name=name, args=list(args))
+        if isinstance(result, dict) and isinstance(result.get("missing"), str):
+            raise MissingFunction(result["missing"][:100])
+        changed = result.get("changed") if isinstance(result, dict) else None
+        if not (isinstance(changed, list) and len(changed) == len(args) and all(type(c) is bool for c in changed)):
+            raise WorkerDied("crashed", "the worker answered something unexpected")
+        return result.get("value"), changed
 
-        The initial weights are made here (trusted) from ``seed`` unless given. Nothing
-        returned is trusted: suites recompute what they judge.
+    def train(self, X, y, alpha, hidden=4, iterations=1000, seed=1, *, stop_on_divergence=False,
+              synapse_0=None, synapse_1=None, public: bool = False) -> dict:
+        """Run the kit's training loop with the student's functions, in the training worker
+        (the main worker is stopped first).
+
+        The initial weights are made here (trusted) from ``seed`` unless given. ``public``: the
+        run's inputs are public (the toy data) and it is the first thing a fresh training worker
+        does, so what it returns is made of public values only (a feedback picture may show it).
+        Nothing returned is trusted: suites recompute what they judge.
         """
+        if self._sealed:
+            raise PublicTooEarly("the submission's workers are closed")
         X, y, synapse_0, synapse_1 = training_start(X, y, hidden, seed, synapse_0, synapse_1)
-        result = self.drive("training", "run", key="train", X=X, y=y, alpha=float(alpha), synapse_0=synapse_0,
-                            synapse_1=synapse_1, iterations=int(iterations),
-                            stop_on_divergence=bool(stop_on_divergence))
+        if self._sock is not None and (self._role is None or (self._role == "loop" and not public)):
+            trainer: Worker = self  # the main worker has answered no direct call: it may run the loop
+        else:
+            self._suspend()
+            trainer = self._training_worker(fresh=public)
+            self._trainer_fresh = False
+        result = trainer.drive("training", "run", key="train", X=X, y=y, alpha=float(alpha), synapse_0=synapse_0,
+                               synapse_1=synapse_1, iterations=int(iterations),
+                               stop_on_divergence=bool(stop_on_divergence))
         if not isinstance(result, dict):
             raise WorkerDied("crashed", "the worker answered something unexpected")
         missing = result.get("missing")
@@ -135,3 +246,53 @@ class Student(Worker):
             names = [m for m in missing if isinstance(m, str)] if isinstance(missing, list) else []
             raise MissingFunction(", ".join(n[:100] for n in names[:10]) or "?")
         return result
+
+    def _training_worker(self, *, fresh: bool) -> _Remembering:
+        """The training worker, started if it is not running (afresh when ``fresh`` and it has
+        run anything)."""
+        trainer = self._trainer
+        if trainer is None:
+            trainer = self._trainer = _Remembering(
+                self.zygote, self.cells, limits=self.limits, drivers={"training": DRIVERS["training"]},
+                max_restarts=self.max_restarts, skip=tuple(self.skipped), budget=self.budget,
+                timed_out=self.timed_out, died=self.died)
+            self._helpers.append(trainer)
+        if fresh and trainer._sock is not None and not self._trainer_fresh:
+            trainer.close()
+        if trainer._sock is None:
+            trainer.skipped.update({k: v for k, v in self.skipped.items() if k not in trainer.skipped})
+            trainer.start()
+            self._trainer_fresh = True
+        return trainer
+
+    # -- public examples, after everything else
+    def public(self) -> Worker:
+        """The public twin: a worker for the small public examples shown in feedback.
+
+        It loads the same notebook but is never sent a hidden input, and it starts only after
+        :meth:`close` (every worker that saw hidden inputs is gone), so whatever the student's
+        code answers there can only be made of public values. Its failures do not count
+        against the submission, and it has a time budget of its own. Started on first use;
+        :meth:`close` ends it.
+        """
+        if not self._sealed:
+            raise PublicTooEarly("public examples are asked once every worker that saw hidden inputs "
+                                 "is closed; settle the check's Fail after the student's tests")
+        if self._twin is None:
+            self._twin = _Remembering(self.zygote, self.cells, limits=self.limits, max_restarts=TWIN_RESTARTS,
+                                      skip=tuple(self.skipped))
+            self._helpers.append(self._twin)
+        return self._twin
+
+    def public_outcome(self, function: str, args: tuple) -> Outcome:
+        """What the student's ``function`` does on the public ``args``, asked of the twin once
+        for every example of the same inputs."""
+        key = (function, pickle.dumps(args))
+        if key not in self._public_answers:
+            self._public_answers[key] = outcome_of(self.public(), function, args)
+        return self._public_answers[key]
+
+    @property
+    def public_ran(self) -> bool:
+        """Whether a public twin was started."""
+        return self._twin is not None
