@@ -979,6 +979,33 @@ def test_cgroup_groups_bound_tasks_and_are_removed(capsys):
     assert not any(os.path.exists(f) for f in dead)
 
 
+def test_cgroup_hierarchies_are_located_in_either_version(tmp_path, monkeypatch):
+    """Where a worker's groups would go, read from mountinfo and /proc/self/cgroup: cgroup v2
+    (only controllers our group hands down count), v1 (a hierarchy per controller, mounted at
+    its root or at a subtree, as containers do)."""
+    from gdkit.sandbox import cgroups
+    v2 = tmp_path / "unified" / "grading.slice"
+    v2.mkdir(parents=True)
+    (v2 / "cgroup.subtree_control").write_text("cpu memory pids\n")
+    monkeypatch.setattr(cgroups, "_mounts", lambda: [("/", str(tmp_path / "unified"), "cgroup2", ["rw"])])
+    monkeypatch.setattr(cgroups, "_own_groups", lambda: {"": "/grading.slice"})
+    found = cgroups.locate()
+    assert {n: (c.base, c.version, c.limit_file) for n, c in found.items()} == {
+        "pids": (str(v2), 2, "pids.max"), "memory": (str(v2), 2, "memory.max")}
+    (v2 / "cgroup.subtree_control").write_text("")  # not handed down: nothing to use
+    assert cgroups.locate() == {}
+    # v1: pids mounted at a subtree of its hierarchy (the container's own group is its root)
+    monkeypatch.setattr(cgroups, "_mounts", lambda: [
+        ("/docker/abc", str(tmp_path / "pids"), "cgroup", ["rw", "pids"]),
+        ("/", str(tmp_path / "memory"), "cgroup", ["rw", "memory"])])
+    monkeypatch.setattr(cgroups, "_own_groups", lambda: {"pids": "/docker/abc/run", "memory": "/jobs/7", "": "/"})
+    found = cgroups.locate()
+    assert {n: (c.base, c.version, c.limit_file) for n, c in found.items()} == {
+        "pids": (str(tmp_path / "pids" / "run"), 1, "pids.max"),
+        "memory": (str(tmp_path / "memory" / "jobs" / "7"), 1, "memory.limit_in_bytes")}
+    assert cgroups._unescape(r"/a\040b") == "/a b"
+
+
 def test_zygote_restores_its_state_before_forking():
     """If the zygote's limits or scheduling were changed, the next worker still starts pristine;
     what cannot be put back makes the spawn a grader error, never a crippled worker."""

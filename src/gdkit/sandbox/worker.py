@@ -180,11 +180,18 @@ def _isolate(private: str, disk_bytes: int, isolated: bool, rooted: bool) -> str
 def _close_other_fds(keep: int) -> None:
     """Close every descriptor but 0-2 and ``keep``: whatever the zygote held open (a handle on
     the host's PID namespace, say) must not reach untrusted code."""
-    limit = max(resource.getrlimit(resource.RLIMIT_NOFILE)[1], keep + 1)
-    limit = min(limit, 1 << 20) if limit != resource.RLIM_INFINITY else 1 << 20
-    if keep > 3:
-        os.closerange(3, keep)
-    os.closerange(max(3, keep + 1), limit)
+    try:
+        # The open ones (os.closerange may close a million numbers one by one where the C
+        # library has no close_range).
+        fds = [int(name) for name in os.listdir("/proc/self/fd")]
+    except (OSError, ValueError):
+        fds = list(range(3, 1 << 16))
+    for fd in fds:
+        if fd > 2 and fd != keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass  # the listing's own descriptor, already closed
 
 
 def _enter_cage(spec: dict, keep_fd: int = -1, refused: str | None = None) -> cages.Cage | None:
