@@ -25,6 +25,12 @@ def test_student_wheel_holds_no_course_and_checks_a_notebook(tmp_path):
     assert "gdkit/cli.py" in names and "gdkit/check.py" in names
     assert not [n for n in names if n.startswith(student_kit.FORBIDDEN) or n.endswith(".ipynb")]
     assert not [n for n in names if "test_gd_" in n or "bugzoo" in n]  # no hidden suite by any path
+    # nor the reference answers, nor the hidden suites' helpers (with the seeding scheme and a
+    # default seed, hidden inputs could be redrawn offline), nor the grading machinery
+    for left_out in ("gdkit/network.py", "gdkit/experiments.py", "gdkit/grading/randomness.py",
+                     "gdkit/grading/diagnose.py", "gdkit/grading/runner.py", "gdkit/export/gradescope.py"):
+        assert left_out not in names, left_out
+    assert "gdkit/STUDENT_KIT" in names
     # Install it on its own (the environment's numpy etc. serve its dependencies) and check a
     # filled release in a folder that is no course: the notebook's own visible tests run.
     target = tmp_path / "site"
@@ -43,6 +49,16 @@ def test_student_wheel_holds_no_course_and_checks_a_notebook(tmp_path):
     assert str(target) in done.stderr, done.stderr  # the wheel's kit ran, not the checkout's
     assert done.returncode == 0, done.stdout + done.stderr
     assert "6 of 6 questions pass their visible tests" in done.stdout
+    # a notebook that fails (the release as handed out): the findings need nothing left out
+    nbformat.write(release, work / "blank.ipynb")
+    done = subprocess.run([sys.executable, "-m", "gdkit.cli", "check", "blank.ipynb"], cwd=work, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stdout + done.stderr
+    assert "0 of 6 questions pass" in done.stdout, done.stdout
+    # an instructor's command says in one line what the student kit is
+    done = subprocess.run([sys.executable, "-m", "gdkit.cli", "experiment", "alpha-sweep"], cwd=work, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "student kit" in done.stderr, done.stderr
 
 
 def test_a_wheel_with_course_content_is_refused(tmp_path):

@@ -681,6 +681,12 @@ def main(argv=None) -> int:
         return 2
     except ImportError as exc:  # a lean install (pip install gdkit) running an instructor command
         if (getattr(exc, "name", None) or "").split(".")[0] == "gdkit":
+            from gdkit import packaging
+
+            if packaging.is_student_kit():  # it holds what `gdkit check` needs, nothing more
+                click.echo("gdkit: error: this is the student kit, which runs `gdkit check` only; the other "
+                           "commands are the instructor's (pip install 'gdkit[instructor]')", err=True)
+                return 2
             raise  # the kit's own module: a bug, not a missing extra
         missing = getattr(exc, "name", None) or str(exc).split("\n")[0]
         click.echo(f"gdkit: error: this command needs a package that is not installed ({missing}); "

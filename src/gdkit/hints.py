@@ -144,13 +144,12 @@ def known_mistakes(student, suite_dir: Path, failed: list[str]) -> dict[str, str
     """{failed question: 'likely mistake: NAME. Hint: ...'} from the course's bug zoo, for the
     questions whose public example (``public.py``: ``<q>_example(student)``, <q> the id's part
     before the first underscore) tells it; {} without the course's files."""
+    public_file, zoo_file = Path(suite_dir) / "public.py", Path(suite_dir) / "bugzoo.py"
+    if not (public_file.is_file() and zoo_file.is_file()):
+        return {}  # (before the imports: a student's kit has no bug-zoo matcher)
     from gdkit.grading.checks import Outcome
     from gdkit.grading.diagnose import Diagnoser, load_module, same_outcome
     from gdkit.sandbox.client import MissingFunction, StudentRaised, WorkerDied
-
-    public_file, zoo_file = Path(suite_dir) / "public.py", Path(suite_dir) / "bugzoo.py"
-    if not (public_file.is_file() and zoo_file.is_file()):
-        return {}
     public = load_module(public_file, "public")
     zoo = Diagnoser.from_file(zoo_file)
     out = {}

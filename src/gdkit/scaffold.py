@@ -2,9 +2,10 @@
 
 The files come from Jinja2 templates shipped with the kit (``templates/scaffold/``):
 
-* ``init DIR`` writes ``gdkit.toml``, ``nbgrader_config.py``, a README, ``.gitignore`` and the
-  empty ``solutions/`` (with its ``jupytext.toml``), ``assignments/`` and ``autograder/``;
-  ``--example`` adds a copy of the bundled gradient-descent course's assignments;
+* ``init DIR`` writes ``gdkit.toml`` (with a random secret seed of the course's own: hidden
+  inputs differ from every other course's), ``nbgrader_config.py``, a README, ``.gitignore``
+  and the empty ``solutions/`` (with its ``jupytext.toml``), ``assignments/`` and
+  ``autograder/``; ``--example`` adds a copy of the bundled gradient-descent course's assignments;
 * ``new NAME`` writes one example question end to end: the master (``NAME.master.py`` and the
   notebook made from it), ``autograder/NAME/assignment.toml``, a hidden suite with one test, a
   bug zoo with one entry and one other correct style. ``gdkit release NAME``, ``gdkit validate
@@ -15,6 +16,7 @@ Nothing is ever overwritten: an existing file is a one-line error before anythin
 from __future__ import annotations
 
 import re
+import secrets
 import shutil
 from pathlib import Path
 
@@ -56,17 +58,27 @@ def _write_all(files: dict[Path, str | bytes]) -> list[Path]:
     return written
 
 
-def course_files(folder: Path, name: str, default_assignment: str | None = None) -> dict[Path, str]:
-    """The files of a new, empty course in ``folder``."""
+def course_files(folder: Path, name: str, default_assignment: str | None = None,
+                 secret: int | None = None) -> dict[Path, str]:
+    """The files of a new, empty course in ``folder``; ``secret``: its ``[seed] secret``
+    (default: a fresh random one, see :func:`new_secret`)."""
     from gdkit.release import IGNORED
 
+    secret = new_secret() if secret is None else secret
     return {
-        folder / MARKER: _render("course/gdkit.toml.j2", name=name, default_assignment=default_assignment),
+        folder / MARKER: _render("course/gdkit.toml.j2", name=name, default_assignment=default_assignment,
+                                 secret=secret),
         folder / "nbgrader_config.py": _render("course/nbgrader_config.py.j2", course_id=name, ignore=IGNORED),
         folder / "README.md": _render("course/README.md.j2", name=name),
         folder / ".gitignore": (TEMPLATES / "course" / "gitignore").read_text(encoding="utf-8"),
         folder / SOURCE_DIR / "jupytext.toml": twin.JUPYTEXT_TOML,
     }
+
+
+def new_secret() -> int:
+    """A course's secret seed: 63 random bits from the operating system (a whole number >= 0,
+    as every seed of the kit)."""
+    return secrets.randbits(63)
 
 
 def _example_files(folder: Path) -> dict[Path, bytes]:

@@ -62,15 +62,15 @@ def bundle_settings(assignment, seed: int | None = None, visibility: str | None 
     (``[gradescope]``, ``[feedback]``, ``[seed]``, ``[limits]`` of gdkit.toml), the options over them."""
     from gdkit.course import Course
 
+    config = settings.course_config(assignment.root)
+    chosen = settings.with_overrides(settings.for_assignment(assignment.name, config), checks=visibility,
+                                     feedback=feedback, per_student=per_student, timeout=timeout)
     try:
-        seed = randomness.run_seed(assignment.name, seed)
+        seed = randomness.run_seed(assignment.name, seed, chosen.secret)
     except ValueError:
         seed = -1
     if seed < 0:
         raise GdkitError("the seed (--seed or $GDKIT_SEED) must be a whole number >= 0; fix or unset it")
-    config = settings.course_config(assignment.root)
-    chosen = settings.with_overrides(settings.for_assignment(assignment.name, config), checks=visibility,
-                                     feedback=feedback, per_student=per_student, timeout=timeout)
     try:
         limits = Course.at(assignment.root, marker=False).limits.replace(timeout=chosen.timeout)
     except ValueError as exc:

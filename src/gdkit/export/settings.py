@@ -5,6 +5,7 @@
 detail = "default"                # "full": feedback also names hidden sizes, alphas, thresholds
 
 [seed]
+secret = 4417018920917442048      # the course's own seed (gdkit init draws one): keep this file private
 per_student = false               # true: hidden inputs drawn from (course seed, student id)
 gradescope_student = "email"      # the Gradescope user field that is the student id: "email" or "id"
 
@@ -85,6 +86,7 @@ class Settings:
     gradescope_student: str = "email"
     visibility: Visibility = Visibility()
     timeout: float | None = None
+    secret: int | None = None     # the course's [seed] secret (None: the kit's seed per assignment)
 
 
 def for_assignment(name: str, config: dict | None = None, root: Path | None = None) -> Settings:
@@ -98,6 +100,9 @@ def for_assignment(name: str, config: dict | None = None, root: Path | None = No
     if not isinstance(per_student, bool):
         raise GdkitError(f"[seed] per_student = {per_student!r}: write true or false")
     student_field = _choice(seed.get("gradescope_student", "email"), STUDENT_FIELDS, "[seed] gradescope_student")
+    secret = seed.get("secret")
+    if secret is not None and (isinstance(secret, bool) or not isinstance(secret, int) or secret < 0):
+        raise GdkitError(f"[seed] secret = {secret!r}: write a whole number >= 0 (gdkit init draws one)")
     table = dict(config.get("gradescope") or {})
     own = table.get(name) if isinstance(table.get(name), dict) else {}
     merged = {k: v for k, v in table.items() if not isinstance(v, dict)}
@@ -111,7 +116,7 @@ def for_assignment(name: str, config: dict | None = None, root: Path | None = No
                                     and math.isfinite(timeout) and timeout > 0):
         raise GdkitError(f"[gradescope] timeout = {timeout!r}: give a positive number of seconds")
     return Settings(feedback, per_student, student_field, Visibility.from_json(merged),
-                    float(timeout) if timeout is not None else None)
+                    float(timeout) if timeout is not None else None, secret)
 
 
 def with_overrides(settings: Settings, *, checks: str | None = None, feedback: str | None = None,

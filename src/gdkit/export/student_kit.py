@@ -1,11 +1,12 @@
 """`gdkit export student-kit`: the wheel a student installs, without any course's answers.
 
 The instructor's installation carries the bundled example course (masters and hidden suites,
-for ``gdkit init --example``) and the scaffolding templates. A student needs neither: ``gdkit
-check`` runs the notebook's own visible tests. This export builds a wheel of the running kit
-from :func:`gdkit.packaging.kit_files`, which leaves that content out, with the lean core's
+for ``gdkit init --example``), the scaffolding templates, the reference network (the answer to
+every graded function) and the grading machinery. A student needs none of it: ``gdkit check``
+runs the notebook's own visible tests. This export builds a wheel of the modules ``gdkit
+check`` imports (:func:`gdkit.packaging.kit_files` with ``student=True``), with the lean core's
 dependencies, so an instructor can hand it to the class (or attach it to the starter
-repository) and nothing of the course's solutions or hidden tests goes with it.
+repository) and nothing of the course's solutions, hidden tests or the reference goes with it.
 """
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ from pathlib import Path
 from gdkit import packaging
 from gdkit.errors import GdkitError
 
-# Paths inside a student wheel that would mean course content leaked into it.
-FORBIDDEN = ("gdkit/bundled_course/", "gdkit/templates/scaffold/", "autograder/", "solutions/")
+# Paths inside a student wheel that would mean course content, the reference answers or the
+# hidden suites' helpers leaked into it.
+FORBIDDEN = ("gdkit/bundled_course/", "gdkit/templates/scaffold/", "autograder/", "solutions/",
+             "gdkit/network.py", "gdkit/experiments.py", "gdkit/grading/randomness.py", "gdkit/grading/diagnose.py")
 
 
 def build(out_dir: Path) -> Path:
@@ -30,7 +33,7 @@ def build(out_dir: Path) -> Path:
         raise GdkitError(f"--out {out_dir} is a file; give a folder for the wheel")
     with tempfile.TemporaryDirectory(prefix="gdkit-student-kit-") as tmp:
         source, built = Path(tmp) / "kit", Path(tmp) / "dist"
-        for rel, data in packaging.kit_files().items():
+        for rel, data in packaging.kit_files(student=True).items():
             path = source / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
@@ -54,9 +57,10 @@ def build(out_dir: Path) -> Path:
 
 
 def check(wheel: Path) -> None:
-    """Refuse a wheel that holds any course content (a guard on :data:`packaging.EXCLUDED`)."""
+    """Refuse a wheel that holds any course content or reference code (a guard on
+    :func:`packaging.kit_files`)."""
     with zipfile.ZipFile(wheel) as zf:
         leaked = [n for n in zf.namelist() if n.startswith(FORBIDDEN)]
     if leaked:
-        raise GdkitError(f"the student wheel would hold course content ({leaked[0]}); "
+        raise GdkitError(f"the student wheel would hold course content or reference code ({leaked[0]}); "
                          "this is a bug in gdkit.packaging: report it")

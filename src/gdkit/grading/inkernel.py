@@ -242,7 +242,7 @@ def grade_question(assignment: str, qid: str, namespace: dict, *, seed: int | No
     scored as ``gdkit grade`` scores them (points x passed weight / total weight).
 
     ``seed`` chooses the hidden inputs exactly as ``gdkit grade`` does (default ``$GDKIT_SEED``,
-    else the assignment's fixed seed). With the course's ``[seed] per_student``, ``student``
+    else the course's ``[seed] secret`` with the assignment's name, else the assignment's fixed seed). With the course's ``[seed] per_student``, ``student``
     (default: nbgrader's student folder, see kernel_student_id) joins the seed. ``course`` is
     the course folder (default: found as every command finds it, e.g. ``$GDKIT_COURSE``). Whatever the tests, pytest or the
     student's code print, and every warning, is kept off the cell's output: nbgrader gives 0
@@ -250,9 +250,12 @@ def grade_question(assignment: str, qid: str, namespace: dict, *, seed: int | No
     grade (an error in the suite, not the student's); KeyboardInterrupt passes through.
     """
     from gdkit.export import settings
+    from gdkit.grading import randomness
 
     root = Path(course) if course is not None else None
-    per_student = settings.for_assignment(assignment, root=root).per_student
+    chosen = settings.for_assignment(assignment, root=root)
+    per_student = chosen.per_student
+    seed = randomness.run_seed(assignment, seed, chosen.secret)  # as gdkit grade draws it
     student = student or (kernel_student_id(assignment) if per_student else None)
     if per_student and not student:
         raise ValueError("the course draws hidden inputs per student, but this kernel cannot tell whose "

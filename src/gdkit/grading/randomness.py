@@ -3,7 +3,8 @@
 Hidden inputs are random, but a grade must not depend on luck or on which shard, platform or
 path (``gdkit grade``, the Gradescope bundle, nbgrader's kernel) graded a submission. So every
 draw comes from a generator seeded by the run's seed (the instructor's ``--seed`` /
-``$GDKIT_SEED``, default derived from the assignment's name):
+``$GDKIT_SEED``, else the course's secret ``[seed] secret`` mixed with the assignment's name,
+else one derived from the name alone):
 
 - ``rng``: reseeded before every test from (seed, test), so a test's inputs never depend on
   which tests or students ran before it, nor on what a platform calls the student (Gradescope
@@ -52,13 +53,18 @@ class Reseedable:
         return getattr(generator, name)
 
 
-def run_seed(assignment: str, given: int | None = None) -> int:
-    """The seed of a grading run: ``given``, else ``$GDKIT_SEED``, else one from the name."""
+def run_seed(assignment: str, given: int | None = None, secret: int | None = None) -> int:
+    """The seed of a grading run: ``given``, else ``$GDKIT_SEED``, else the course's ``secret``
+    (``[seed] secret`` of gdkit.toml, which ``gdkit init`` draws at random) mixed with the
+    assignment's name, else one from the name alone (the same for every course: anyone with
+    the kit could recompute those hidden inputs)."""
     if given is not None:
         return int(given)
     env = os.environ.get("GDKIT_SEED", "").strip()
     if env:
         return int(env)
+    if secret is not None:
+        return int(secret) ^ zlib.crc32(assignment.encode("utf-8"))
     return zlib.crc32(assignment.encode("utf-8"))
 
 

@@ -186,8 +186,10 @@ def grade_submissions(assignment_name: str, paths: list[Path] | None = None, *, 
     records are read back, not regraded). Raises GdkitError for bad input.
     """
     assignment = assignments.load(assignment_name, root)
+    from gdkit.export import settings as course_settings  # feedback detail, visibility, seed policy
+    options = course_settings.for_assignment(assignment.name, root=assignment.root)
     try:
-        seed = randomness.run_seed(assignment.name, seed)
+        seed = randomness.run_seed(assignment.name, seed, options.secret)
     except ValueError:
         raise GdkitError("$GDKIT_SEED must be a whole number >= 0; fix or unset it") from None
     if not (isinstance(seed, int) and seed >= 0):
@@ -203,8 +205,6 @@ def grade_submissions(assignment_name: str, paths: list[Path] | None = None, *, 
     if students and shard:
         raise GdkitError("--student regrades named students of the whole class: leave out --shard")
     late_policy = late.policy(late.course_config(assignment.root), assignment.name, assignment.root)
-    from gdkit.export import settings as course_settings  # feedback detail, visibility, seed policy
-    options = course_settings.for_assignment(assignment.name, root=assignment.root)
     if per_student is not None:
         options = course_settings.with_overrides(options, per_student=per_student)
     outdir = Path(outdir).resolve()
