@@ -469,3 +469,36 @@ def test_moodle_download_to_worksheet_upload(tmp_path):
     current = {12: {**MOODLE_GRADES[12]}, 14: {**MOODLE_GRADES[14], "locked": False}}
     assert worksheet_upload(out.read_bytes(), PARTICIPANTS, current, 100.0) == {
         11: 100.0, 12: 0.0, 14: 0.0, "feedback": {}}     # Di Oz handed in no notebook: graded 0
+
+
+def test_late_columns_missing_rows_and_points(graded, tmp_path):
+    """The branches the LMS round trips above leave out: the plain table's raw score and penalty
+    under a late policy, roster students without a submission written as 0 by the plain table,
+    Canvas's Points Possible after --points, Moodle and Blackboard without a roster."""
+    late = record("erin", 40.0, extra={"raw_total": 50.0, "penalty": 10.0})
+    outputs.write_atomic(graded / "erin" / "record.json", json.dumps(late))
+    out = tmp_path / "x.csv"
+    lms.export(graded, "csv", out, points=10)
+    rows = list(csv.reader(io.StringIO(out.read_text())))
+    assert rows[0] == ["student", "score", "max_score", "status", "raw_score", "penalty"]
+    assert rows[1:3] == [["alice", "10", "10", "ok", "10", "0"], ["bob", "7.25", "10", "ok", "7.25", "0"]]
+    assert ["erin", "4", "10", "ok", "5", "1"] in rows
+    roster = tmp_path / "roster.csv"
+    roster.write_text("Username,Name\nalice,A\nyan,Y\n")
+    done = lms.export(graded, "csv", out, roster_path=roster, missing="zero")
+    assert out.read_text().splitlines() == ["student,Username,score,max_score,status", "alice,alice,100,100,ok",
+                                            ",yan,0,100,no-submission"]
+    assert done.written == 1 and "1 roster student(s) without a submission get 0 (--missing zero)" in done.notes
+    canvas = tmp_path / "canvas.csv"
+    canvas.write_text(CANVAS_ROSTER)
+    lms.export(graded, "canvas", out, roster_path=canvas, points=20)
+    rows = list(csv.reader(io.StringIO(out.read_text())))
+    assert rows[1] == ["    Points Possible", "", "", "", "", "20"] and rows[2][-1] == "20"
+    lms.export(graded, "canvas", out, roster_path=canvas)                # the roster's points when not rescaled
+    assert list(csv.reader(io.StringIO(out.read_text())))[1][-1] == "100"
+    for fmt, line in (("moodle", "alice,100\n"), ("blackboard", '"alice","100"\r\n')):
+        done = lms.export(graded, fmt, out)
+        assert done.matched_by == "Username"
+        text = out.read_bytes().decode()
+        assert text.splitlines()[0] in ("Username,gradient_descent", '"Username","gradient_descent"')
+        assert line in text

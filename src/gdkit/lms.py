@@ -42,8 +42,10 @@ import csv
 import io
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from gdkit.errors import GdkitError
 from gdkit.grading.outputs import FORMULA_START
@@ -63,20 +65,62 @@ class Format:
     info_columns: tuple[str, ...]    # roster columns copied before the grade column, in this order
     required: tuple[str, ...]        # info columns the importer needs even when the roster lacks them
     quote_all: bool = False
+    line_end: str = "\n"
+    # Without a roster gdkit's id must be the LMS's login: the columns written and the one the
+    # importer finds the student by (the id goes into each column named in LOGIN_FILLED).
+    login_columns: tuple[str, ...] = ()
+    login_id: str = ""
+    points_row: bool = False         # a "Points Possible" row under the header (Canvas)
+    email_kept: bool = False         # ids matched by the address's local part write Email address (Moodle maps it)
+    plain: bool = False              # gdkit's own table: student, roster id, score, max_score, status
+    # (roster, header, title) -> (the header, the points the LMS gives it) when that roster
+    # column is the assignment's; None where the format has no such column.
+    grade_header: Callable[[Roster, str, str], tuple[str, float | None] | None] | None = None
+
+
+def _canvas_header(roster: Roster, header: str, title: str) -> tuple[str, float | None] | None:
+    """Canvas's ``Title (12345)`` column (or one named ``Title``), worth its Points Possible."""
+    m = CANVAS_TITLE_ID.match(header)
+    if not ((m and m.group(1) == title) or header == title):
+        return None
+    pp = roster.points_row.get(header, "")
+    return header, float(pp) if re.fullmatch(r"[0-9.]+", pp or "") else None
+
+
+def _blackboard_header(roster: Roster, header: str, title: str) -> tuple[str, float | None] | None:
+    """Blackboard's ``Title [Total Pts: 100 Score] |123456`` column (points or column id needed)."""
+    m = BLACKBOARD_HEADER.match(header)
+    if not (m and m.group(1) == title and (m.group(2) or m.group(3))):
+        return None
+    return header, float(m.group(2)) if m.group(2) else None
+
+
+def _moodle_header(roster: Roster, header: str, title: str) -> tuple[str, float | None] | None:
+    """Moodle's ``Assignment: Title (Real)`` grade item (not a user field)."""
+    m = MOODLE_ITEM.match(header)
+    if m and header not in MOODLE_INFO and m.group(1) == title and header != "Last downloaded from this course":
+        return header, None
+    return None
 
 
 CANVAS_INFO = ("Student", "ID", "SIS User ID", "SIS Login ID", "Integration ID", "Section")
 MOODLE_INFO = ("First name", "Last name", "Surname", "ID number", "Institution", "Department", "Email address",
                "Username")
 BLACKBOARD_INFO = ("Last Name", "First Name", "Username", "Student ID")
+CANVAS_REQUIRED = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+LOGIN_FILLED = ("Student", "SIS Login ID", "Username")
 
 SPECS = {
     "canvas": Format("canvas", ("SIS Login ID", "SIS User ID", "ID", "Integration ID"), CANVAS_INFO,
-                     ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")),
-    "moodle": Format("moodle", ("Username", "ID number", "Email address"), MOODLE_INFO, ()),
-    "blackboard": Format("blackboard", ("Username", "Student ID"), BLACKBOARD_INFO, ("Username",), quote_all=True),
+                     CANVAS_REQUIRED, login_columns=CANVAS_REQUIRED, login_id="SIS Login ID", points_row=True,
+                     grade_header=_canvas_header),
+    "moodle": Format("moodle", ("Username", "ID number", "Email address"), MOODLE_INFO, (),
+                     login_columns=("Username",), login_id="Username", email_kept=True, grade_header=_moodle_header),
+    "blackboard": Format("blackboard", ("Username", "Student ID"), BLACKBOARD_INFO, ("Username",), quote_all=True,
+                         line_end="\r\n", login_columns=("Username",), login_id="Username",
+                         grade_header=_blackboard_header),
     "csv": Format("csv", ("student", "Username", "SIS Login ID", "ID number", "Student ID", "Email address", "ID"),
-                  (), ()),
+                  (), (), plain=True),
 }
 # Moodle's grading worksheet: written back whole, so it has no info columns of its own.
 WORKSHEET_SPEC = Format("moodle grading worksheet", ("Identifier", "Email address", "Username", "ID number"), (), ())
@@ -148,16 +192,10 @@ def read_roster(path: Path) -> Roster:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise GdkitError(f"cannot read the roster {path} ({exc.strerror or exc}); give the file the LMS exported") from None
-    text = _decode(data, path)
-    first = text.splitlines()[0] if text.strip() else ""
-    delimiter = max(("\t", ";", ","), key=lambda d: (first.count(d), d == ","))
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    if not rows or not any(cell.strip() for cell in rows[0]):
-        raise GdkitError(f"{path} is empty; export the class list (gradebook) from the LMS as CSV")
-    header = [cell.strip() for cell in rows[0]]
-    if len(set(h for h in header if h)) != len([h for h in header if h]):
-        raise GdkitError(f"{path} repeats a column name in its header; export the roster again")
+        raise GdkitError(f"cannot read the roster {path} ({exc.strerror or exc}); "
+                         "give the file the LMS exported") from None
+    rows = _csv_rows(_decode(data, path))
+    header = _header(rows, path)
     roster = Roster(path, header, [], raw_header=rows[0])
     for cells in rows[1:]:
         row = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header) if h}
@@ -166,12 +204,32 @@ def read_roster(path: Path) -> Roster:
             continue
         if "Points Possible" in (cells[0] if cells else ""):
             roster.points_row = row
-            continue
-        if all(re.fullmatch(r"(Muted|Manual Posting.*|\(read only\))", v, re.I) for v in values):
-            continue  # Canvas's posting-policy row
-        roster.rows.append(row)
-        roster.cells.append(cells)
+        elif not _posting_policy(values):
+            roster.rows.append(row)
+            roster.cells.append(cells)
     return roster
+
+
+def _csv_rows(text: str) -> list[list[str]]:
+    """The rows of a roster's text, split by the separator its first line uses most (comma on a tie)."""
+    first = text.splitlines()[0] if text.strip() else ""
+    delimiter = max(("\t", ";", ","), key=lambda d: (first.count(d), d == ","))
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+def _header(rows: list[list[str]], path: Path) -> list[str]:
+    """The roster's column names (stripped): refused when empty or when a name repeats."""
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise GdkitError(f"{path} is empty; export the class list (gradebook) from the LMS as CSV")
+    header = [cell.strip() for cell in rows[0]]
+    if len({h for h in header if h}) != len([h for h in header if h]):
+        raise GdkitError(f"{path} repeats a column name in its header; export the roster again")
+    return header
+
+
+def _posting_policy(values: list[str]) -> bool:
+    """Canvas's posting-policy row (every cell ``Muted``, ``Manual Posting...`` or ``(read only)``)."""
+    return all(re.fullmatch(r"(Muted|Manual Posting.*|\(read only\))", v, re.I) for v in values)
 
 
 def _key(value: str) -> str:
@@ -289,20 +347,13 @@ def _grade_column(fmt: str, roster: Roster | None, title: str, points: float) ->
         return title, None
     if fmt == "moodle" and roster.worksheet:
         return WORKSHEET.grade, _worksheet_points(roster)
+    find = SPECS[fmt].grade_header
+    if find is None:
+        return title, None
     for header in roster.header:
-        if fmt == "canvas":
-            m = CANVAS_TITLE_ID.match(header)
-            if (m and m.group(1) == title) or header == title:
-                pp = roster.points_row.get(header, "")
-                return header, float(pp) if re.fullmatch(r"[0-9.]+", pp or "") else None
-        elif fmt == "blackboard":
-            m = BLACKBOARD_HEADER.match(header)
-            if m and m.group(1) == title and (m.group(2) or m.group(3)):
-                return header, float(m.group(2)) if m.group(2) else None
-        elif fmt == "moodle":
-            m = MOODLE_ITEM.match(header)
-            if m and header not in MOODLE_INFO and m.group(1) == title and header != "Last downloaded from this course":
-                return header, None
+        found = find(roster, header, title)
+        if found is not None:
+            return found
     return title, None
 
 
@@ -345,11 +396,11 @@ def _moodle_roster_checked(fmt: str, roster: Roster | None, grades: list[Grade],
                          "(Assignment > View all submissions > Download grading worksheet) and give it as --roster")
 
 
-def _worksheet_rows(writer, roster: Roster, found: Match, value: dict[str, str], missing: str,
-                    problems: list[str], notes: list[str]) -> None:
+def _worksheet_rows(out: _Out, roster: Roster, found: Match) -> None:
     """Moodle's grading worksheet again, every column and row as it came, with the Grade filled:
     gdkit's score for a matched student, 0 for the others with ``--missing zero``, else what the
     worksheet held (the upload skips a grade it already has)."""
+    value, problems = out.value, out.problems
     for student, why in sorted(found.unmatched.items()):
         problems.append(f"{student} (score {value[student]}): not exported, {why}; is the worksheet this "
                         "assignment's? (--match COLUMN picks another column)")
@@ -363,21 +414,21 @@ def _worksheet_rows(writer, roster: Roster, found: Match, value: dict[str, str],
                         "unlocked in Moodle")
     index = roster.header.index(WORKSHEET.grade)
     width = len(roster.raw_header)
-    writer.writerow(roster.raw_header)
-    for row, cells in zip(roster.rows, roster.cells):
+    out.writer.writerow(roster.raw_header)
+    for row, cells in zip(roster.rows, roster.cells, strict=False):
         cells = (list(cells) + [""] * width)[:width]  # the upload refuses rows of another length
         if id(row) in grade_of:
             cells[index] = grade_of[id(row)].replace(".", ",") if comma else grade_of[id(row)]
-        elif missing == "zero":
+        elif out.missing == "zero":
             cells[index] = "0"
-        writer.writerow(cells)
+        out.writer.writerow(cells)
     if found.missing:
-        if missing == "zero":
-            notes.append(f"{len(found.missing)} worksheet row(s) without a submission get 0 (--missing zero)")
+        if out.missing == "zero":
+            out.notes.append(f"{len(found.missing)} worksheet row(s) without a submission get 0 (--missing zero)")
         else:
             sample = ", ".join(_who(r, "Full name") for r in found.missing[:5])
-            notes.append(f"{len(found.missing)} worksheet row(s) have no submission and keep their grade "
-                         f"({sample}{', ...' if len(found.missing) > 5 else ''}); --missing zero gives them 0")
+            out.notes.append(f"{len(found.missing)} worksheet row(s) have no submission and keep their grade "
+                             f"({sample}{', ...' if len(found.missing) > 5 else ''}); --missing zero gives them 0")
 
 
 def _who(row: dict[str, str], column: str) -> str:
@@ -392,39 +443,29 @@ def _safe_cell(value: str) -> bool:
     return not str(value).startswith(_FORMULA)
 
 
-def export(folder: Path, fmt: str, out: Path, *, roster_path: Path | None = None, column: str | None = None,
-           match_column: str | None = None, missing: str = "blank", points: float | None = None) -> Export:
-    """Write ``out``: the import file of ``fmt`` for the grading folder ``folder``."""
-    from gdkit.grading.outputs import write_atomic
-
+def _check_options(fmt: str, missing: str, points: float | None) -> None:
     if fmt not in FORMATS:
         raise GdkitError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
     if missing not in ("blank", "zero"):
         raise GdkitError(f"--missing must be blank or zero, got {missing!r}")
     if points is not None and not (math.isfinite(points) and points > 0):
         raise GdkitError(f"--points must be a positive number, got {points}")
-    spec = SPECS[fmt]
-    grades, problems, assignment, max_points = grades_of(Path(folder))
-    roster = read_roster(roster_path) if roster_path is not None else None
-    worksheet = fmt == "moodle" and roster is not None and roster.worksheet
-    if worksheet:
-        spec = WORKSHEET_SPEC
-    _moodle_roster_checked(fmt, roster, grades, match_column, Path(folder))
-    title = column or assignment
-    header_name, lms_points = _grade_column(fmt, roster, title, max_points)
-    notes: list[str] = []
-    scale = 1.0
-    if points is not None and max_points > 0:
-        scale = points / max_points
-    elif lms_points is not None and max_points > 0 and abs(lms_points - max_points) > 1e-9:
-        notes.append(f"the roster's {header_name!r} is worth {_num(lms_points)} points but gdkit's scores are "
-                     f"out of {_num(max_points)}: pass --points {_num(lms_points)} to scale them")
-    value = {g.student: _num(g.score * scale) for g in grades}
-    not_ok = [g for g in grades if g.status != "ok"]
-    if not_ok:
-        notes.append(f"{len(not_ok)} submission(s) whose status is not ok are exported with their recorded score "
-                     f"({', '.join(sorted({g.status for g in not_ok}))}); see report.html's 'Needs a person'")
 
+
+def _scale(points: float | None, max_points: float, lms_points: float | None, header: str,
+           notes: list[str]) -> float:
+    """The factor from gdkit's points to the LMS's: ``--points`` over gdkit's maximum, else 1 (with a
+    note when the roster's column is worth other points)."""
+    if points is not None and max_points > 0:
+        return points / max_points
+    if lms_points is not None and max_points > 0 and abs(lms_points - max_points) > 1e-9:
+        notes.append(f"the roster's {header!r} is worth {_num(lms_points)} points but gdkit's scores are "
+                     f"out of {_num(max_points)}: pass --points {_num(lms_points)} to scale them")
+    return 1.0
+
+
+def _exportable(grades: list[Grade], problems: list[str]) -> list[Grade]:
+    """The grades whose id can be written (an id a spreadsheet would run as a formula is a problem)."""
     exportable = []
     for g in grades:
         if _safe_cell(g.student):
@@ -432,81 +473,152 @@ def export(folder: Path, fmt: str, out: Path, *, roster_path: Path | None = None
         else:
             problems.append(f"{g.student}: not exported (the id starts with {g.student[0]!r}, which a spreadsheet "
                             "would run as a formula); rename the student folder")
+    return exportable
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n" if fmt == "blackboard" else "\n",
-                        quoting=csv.QUOTE_ALL if spec.quote_all else csv.QUOTE_MINIMAL)
-    written, matched_by = 0, ""
-    if worksheet:
-        found = match(roster, [g.student for g in exportable], spec, match_column)
-        written, matched_by = len(found.rows), found.column
-        if lms_points is not None:  # Moodle's upload skips a grade above the Maximum Grade, without a word
-            problems += [f"{s} (score {value[s]}): written, but above the worksheet's Maximum Grade "
-                         f"{_num(lms_points)}, which Moodle's upload skips; pass --points {_num(lms_points)}"
-                         for s in sorted(found.rows) if float(value[s]) > lms_points + 1e-9]
-        _worksheet_rows(writer, roster, found, value, missing, problems, notes)
-        notes.append("upload it in Moodle with the assignment's Upload grading worksheet (View all submissions)")
-    elif roster is None:
-        if fmt == "csv":
-            late = any(g.raw is not None for g in grades)
-            writer.writerow(["student", "score", "max_score", "status"] + (["raw_score", "penalty"] if late else []))
-            for g in exportable:
-                writer.writerow([g.student, value[g.student], _num(max_points * scale), g.status]
-                                + ([_num((g.raw if g.raw is not None else g.score) * scale),
-                                    _num((g.penalty or 0) * scale)] if late else []))
-                written += 1
-        else:
-            # Without a roster gdkit's id must be the LMS's login: Canvas SIS Login ID, Moodle
-            # username, Blackboard Username.
-            info = {"canvas": ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"],
-                    "moodle": ["Username"], "blackboard": ["Username"]}[fmt]
-            writer.writerow(info + [header_name])
-            if fmt == "canvas":
-                writer.writerow(["    Points Possible", "", "", "", "", _num(max_points * scale)])
-            for g in exportable:
-                row = {"Student": g.student, "SIS Login ID": g.student, "Username": g.student}
-                writer.writerow([row.get(c, "") for c in info] + [value[g.student]])
-                written += 1
-            matched_by = {"canvas": "SIS Login ID", "moodle": "Username", "blackboard": "Username"}[fmt]
+
+@dataclass
+class _Out:
+    """One import file being written: its format, what goes in its cells, what to tell the instructor."""
+
+    spec: Format
+    writer: Any                      # a csv writer over the file's text
+    grades: list[Grade]              # every graded student (exportable or not)
+    exportable: list[Grade]
+    value: dict[str, str]            # student -> the score written (scaled)
+    scale: float
+    max_points: float                # gdkit's maximum (unscaled)
+    lms_points: float | None         # what the roster's grade column is worth, when it says
+    points_given: bool               # --points
+    header: str                      # the grade column's header
+    missing: str                     # --missing: blank or zero
+    problems: list[str]
+    notes: list[str]
+
+    @property
+    def max_text(self) -> str:
+        return _num(self.max_points * self.scale)
+
+    @property
+    def possible(self) -> str:
+        """Canvas's Points Possible: the roster's, unless --points rescaled the scores."""
+        if self.lms_points is not None and not self.points_given:
+            return _num(self.lms_points)
+        return self.max_text
+
+    def line(self, student: str, cells: list[str], score: str, status: str) -> list[str]:
+        """One row: gdkit's own table, or the LMS's info columns and the grade."""
+        if self.spec.plain:
+            return [student, *cells, score, self.max_text, status]
+        return [*cells, score]
+
+
+def _write_worksheet(out: _Out, roster: Roster, match_column: str | None) -> tuple[int, str]:
+    found = match(roster, [g.student for g in out.exportable], out.spec, match_column)
+    if out.lms_points is not None:  # Moodle's upload skips a grade above the Maximum Grade, without a word
+        out.problems += [f"{s} (score {out.value[s]}): written, but above the worksheet's Maximum Grade "
+                         f"{_num(out.lms_points)}, which Moodle's upload skips; pass --points {_num(out.lms_points)}"
+                         for s in sorted(found.rows) if float(out.value[s]) > out.lms_points + 1e-9]
+    _worksheet_rows(out, roster, found)
+    out.notes.append("upload it in Moodle with the assignment's Upload grading worksheet (View all submissions)")
+    return len(found.rows), found.column
+
+
+def _write_plain(out: _Out) -> tuple[int, str]:
+    """gdkit's own table without a roster (raw score and penalty too under a late policy)."""
+    late = any(g.raw is not None for g in out.grades)
+    out.writer.writerow(["student", "score", "max_score", "status"] + (["raw_score", "penalty"] if late else []))
+    for g in out.exportable:
+        penalties = [_num((g.raw if g.raw is not None else g.score) * out.scale),
+                     _num((g.penalty or 0) * out.scale)] if late else []
+        out.writer.writerow([g.student, out.value[g.student], out.max_text, g.status] + penalties)
+    return len(out.exportable), ""
+
+
+def _write_logins(out: _Out) -> tuple[int, str]:
+    """An LMS's import file without a roster: gdkit's id as the LMS's login."""
+    info = list(out.spec.login_columns)
+    out.writer.writerow(info + [out.header])
+    if out.spec.points_row:
+        out.writer.writerow(["    Points Possible"] + [""] * (len(info) - 1) + [out.max_text])
+    for g in out.exportable:
+        out.writer.writerow([g.student if c in LOGIN_FILLED else "" for c in info] + [out.value[g.student]])
+    return len(out.exportable), out.spec.login_id
+
+
+def _info_columns(spec: Format, roster: Roster, matched: str) -> list[str]:
+    """The roster columns written before the grade (the plain table: the one ids were matched by)."""
+    if spec.plain:
+        return [matched if matched != EMAIL_LOCAL else "Email address"]
+    info = [c for c in spec.info_columns if c in roster.header or c in spec.required]
+    if spec.email_kept and matched == EMAIL_LOCAL and "Email address" not in info:
+        info.append("Email address")
+    return info
+
+
+def _write_by_roster(out: _Out, roster: Roster, match_column: str | None) -> tuple[int, str]:
+    """The import file of a roster's students: their own identifiers, then the grade."""
+    found = match(roster, [g.student for g in out.exportable], out.spec, match_column)
+    for student, why in sorted(found.unmatched.items()):
+        out.problems.append(f"{student} (score {out.value[student]}): not exported, {why}; add the student to the "
+                            "LMS or fix the id (--match COLUMN picks the roster column)")
+    info = _info_columns(out.spec, roster, found.column)
+    out.writer.writerow(["student", *info, "score", "max_score", "status"] if out.spec.plain
+                        else [*info, out.header])
+    if out.spec.points_row:
+        out.writer.writerow(["    Points Possible"] + [""] * (len(info) - 1) + [out.possible])
+    status = {g.student: g.status for g in out.exportable}
+    for student, row in sorted(found.rows.items(), key=lambda kv: kv[0]):
+        out.writer.writerow(out.line(student, [row.get(c, "") for c in info], out.value[student], status[student]))
+    _roster_missing(out, found, info)
+    return len(found.rows), found.column
+
+
+def _roster_missing(out: _Out, found: Match, info: list[str]) -> None:
+    """Roster students without a submission: 0 with ``--missing zero``, else left out (a note names them)."""
+    if not found.missing:
+        return
+    if out.missing == "zero":
+        for row in found.missing:
+            out.writer.writerow(out.line("", [row.get(c, "") for c in info], "0", "no-submission"))
+        out.notes.append(f"{len(found.missing)} roster student(s) without a submission get 0 (--missing zero)")
     else:
-        found = match(roster, [g.student for g in exportable], spec, match_column)
-        matched_by = found.column
-        for student, why in sorted(found.unmatched.items()):
-            problems.append(f"{student} (score {value[student]}): not exported, {why}; add the student to the LMS "
-                            "or fix the id (--match COLUMN picks the roster column)")
-        if fmt == "csv":
-            id_column = found.column if found.column != EMAIL_LOCAL else "Email address"
-            info = [id_column]
-        else:
-            info = [c for c in spec.info_columns if c in roster.header or c in spec.required]
-            if fmt == "moodle" and found.column == EMAIL_LOCAL and "Email address" not in info:
-                info.append("Email address")
-        head = info + [header_name] if fmt != "csv" else ["student", *info, "score", "max_score", "status"]
-        writer.writerow(head)
-        if fmt == "canvas":
-            pp = lms_points if lms_points is not None and points is None else max_points * scale
-            writer.writerow(["    Points Possible"] + [""] * (len(info) - 1) + [_num(pp)])
-        by_student = {g.student: g for g in exportable}
-        for student, row in sorted(found.rows.items(), key=lambda kv: kv[0]):
-            cells = [row.get(c, "") for c in info]
-            if fmt == "csv":
-                g = by_student[student]
-                writer.writerow([student, *cells, value[student], _num(max_points * scale), g.status])
-            else:
-                writer.writerow(cells + [value[student]])
-            written += 1
-        if found.missing:
-            if missing == "zero":
-                for row in found.missing:
-                    cells = [row.get(c, "") for c in info]
-                    writer.writerow(["", *cells, "0", _num(max_points * scale), "no-submission"] if fmt == "csv"
-                                    else cells + ["0"])
-                notes.append(f"{len(found.missing)} roster student(s) without a submission get 0 (--missing zero)")
-            else:
-                sample = ", ".join(_who(r, found.column) for r in found.missing[:5])
-                notes.append(f"{len(found.missing)} roster student(s) have no submission and are left out, so the "
-                             f"LMS keeps their grade ({sample}{', ...' if len(found.missing) > 5 else ''}); "
-                             "--missing zero gives them 0")
+        sample = ", ".join(_who(r, found.column) for r in found.missing[:5])
+        out.notes.append(f"{len(found.missing)} roster student(s) have no submission and are left out, so the "
+                         f"LMS keeps their grade ({sample}{', ...' if len(found.missing) > 5 else ''}); "
+                         "--missing zero gives them 0")
+
+
+def export(folder: Path, fmt: str, out: Path, *, roster_path: Path | None = None, column: str | None = None,
+           match_column: str | None = None, missing: str = "blank", points: float | None = None) -> Export:
+    """Write ``out``: the import file of ``fmt`` for the grading folder ``folder``."""
+    from gdkit.grading.outputs import write_atomic
+
+    _check_options(fmt, missing, points)
+    grades, problems, assignment, max_points = grades_of(Path(folder))
+    roster = read_roster(roster_path) if roster_path is not None else None
+    _moodle_roster_checked(fmt, roster, grades, match_column, Path(folder))
+    header_name, lms_points = _grade_column(fmt, roster, column or assignment, max_points)
+    notes: list[str] = []
+    scale = _scale(points, max_points, lms_points, header_name, notes)
+    value = {g.student: _num(g.score * scale) for g in grades}
+    not_ok = [g for g in grades if g.status != "ok"]
+    if not_ok:
+        notes.append(f"{len(not_ok)} submission(s) whose status is not ok are exported with their recorded score "
+                     f"({', '.join(sorted({g.status for g in not_ok}))}); see report.html's 'Needs a person'")
+    exportable = _exportable(grades, problems)
+    worksheet = fmt == "moodle" and roster is not None and roster.worksheet
+    spec = WORKSHEET_SPEC if worksheet else SPECS[fmt]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator=SPECS[fmt].line_end,
+                        quoting=csv.QUOTE_ALL if spec.quote_all else csv.QUOTE_MINIMAL)
+    job = _Out(spec, writer, grades, exportable, value, scale, max_points, lms_points, points is not None,
+               header_name, missing, problems, notes)
+    if roster is None:
+        written, matched_by = _write_plain(job) if spec.plain else _write_logins(job)
+    elif worksheet:
+        written, matched_by = _write_worksheet(job, roster, match_column)
+    else:
+        written, matched_by = _write_by_roster(job, roster, match_column)
     try:
         write_atomic(Path(out), buffer.getvalue())
     except OSError as exc:
