@@ -114,3 +114,46 @@ def test_gradebook_refusals(course, tmp_path):
         done = gdkit("export", "grades", out, "--format", "nbgrader", "--out", target)
         assert done.returncode == 2 and done.stderr.startswith("gdkit: error: ") and words in done.stderr, done.stderr
         assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_gradebook_write_checks_and_notes(course, tmp_path):
+    """What write() says before and after writing, on a copy of the course's gradebook: records of
+    no or two assignments, a notebook the assignment lacks, questions no grade cell holds (refused
+    when none is; a note when some are not), a grader failure and a flagged status."""
+    import shutil
+
+    from gdkit import gradebook
+    from gdkit.errors import GdkitError
+    from gdkit.record import QuestionResult
+
+    db = tmp_path / "gradebook.db"
+    shutil.copy(course.root / "gradebook.db", db)
+
+    def rec(student, questions, status="ok", assignment=ASSIGNMENT):
+        return Record(student, assignment, status=status, total=sum(questions.values()), max_total=100,
+                      questions=[QuestionResult(q, 10, s, []) for q, s in questions.items()])
+
+    for records, words in (([], "no grading records"),
+                           ([rec("a", {}), rec("b", {}, assignment="tuning")], "the records are of 2 assignments"),
+                           ([rec("a", {"q9_unknown": 1})], "none of the questions (q9_unknown) is a grade cell of "
+                                                           "gradient_descent in the gradebook")):
+        with pytest.raises(GdkitError, match=words.replace("(", r"\(").replace(")", r"\)")):
+            gradebook.write(records, db)
+    with pytest.raises(GdkitError, match="the gradebook's 'gradient_descent' has the notebooks gradient_descent; "
+                                         "name the one gdkit grades"):
+        gradebook.write([rec("a", {})], db, notebook="other")
+    records = [rec("zed", {"q1_sigmoid_derivative": 10, "q9_unknown": 3}),
+               rec("yan", {"q1_sigmoid_derivative": 4}, status="timeout"),
+               rec("xia", {}, status="grader-error")]
+    done = gradebook.write(records, db)
+    assert (done.assignment, done.notebook, done.students) == (ASSIGNMENT, NOTEBOOK, ["yan", "zed"])
+    assert done.problems == ["xia: not written (the grader failed on this submission); rerun gdkit grade"]
+    assert done.notes == ["questions without a grade cell in the gradebook, not written: q9_unknown",
+                          "1 submission(s) whose status is not ok are flagged in formgrader (yan)"]
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{db}") as gb:
+        zed = gb.find_submission_notebook(NOTEBOOK, ASSIGNMENT, "zed")
+        yan = gb.find_submission_notebook(NOTEBOOK, ASSIGNMENT, "yan")
+        assert {g.name: g.auto_score for g in zed.grades}["q1_sigmoid_derivative"] == 10
+        assert (zed.flagged, yan.flagged) == (False, True)
