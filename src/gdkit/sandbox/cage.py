@@ -13,7 +13,7 @@ use that handler.
 from __future__ import annotations
 
 import os
-from typing import Callable
+from collections.abc import Callable
 
 # Any of these makes an open a write: O_RDONLY|O_TRUNC empties a file all the same.
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC

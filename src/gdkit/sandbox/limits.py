@@ -68,7 +68,7 @@ class Limits:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict | None) -> "Limits":
+    def from_json(cls, data: dict | None) -> Limits:
         """The inverse of :meth:`to_json`; unknown keys are a ValueError (a typo is not a default)."""
         data = dict(data or {})
         known = {f.name for f in dataclasses.fields(cls)}
@@ -77,7 +77,7 @@ class Limits:
             raise ValueError(f"unknown limit(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         return cls(**data)
 
-    def replace(self, **changes) -> "Limits":
+    def replace(self, **changes) -> Limits:
         """A copy with ``changes`` (None values are ignored, so CLI options can be passed as they are)."""
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 

@@ -56,7 +56,7 @@ class Policy:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict) -> "Policy":
+    def from_json(cls, data: dict) -> Policy:
         fields = {f.name for f in dataclasses.fields(cls)}
         data = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in fields}
         return cls(**data)

@@ -24,7 +24,7 @@ class State:
     affinity: frozenset
 
     @classmethod
-    def now(cls) -> "State":
+    def now(cls) -> State:
         return cls(rlimits=tuple((r, resource.getrlimit(r)) for r in _RLIMITS),
                    nice=os.getpriority(os.PRIO_PROCESS, 0),
                    policy=os.sched_getscheduler(0), param=os.sched_getparam(0).sched_priority,
@@ -37,9 +37,10 @@ def restore(expected: State) -> list[str]:
     if current == expected:
         return []
     problems: list[str] = []
-    for (kind, want), (_, have) in zip(expected.rlimits, current.rlimits):
+    # Both tuples are made over _RLIMITS, in its order; _try calls the lambda before the loop moves on.
+    for (kind, want), (_, have) in zip(expected.rlimits, current.rlimits):  # noqa: B905
         if want != have:
-            _try(problems, f"rlimit {kind}", lambda: resource.setrlimit(kind, want))
+            _try(problems, f"rlimit {kind}", lambda: resource.setrlimit(kind, want))  # noqa: B023
     if current.nice != expected.nice:
         _try(problems, "nice", lambda: os.setpriority(os.PRIO_PROCESS, 0, expected.nice))
     if (current.policy, current.param) != (expected.policy, expected.param):

@@ -120,7 +120,8 @@ def _container(depth: int) -> None:
 def _encode_array(value: np.ndarray, _depth: int) -> dict:
     array = np.asarray(value)  # subclasses (matrix, masked, memmap) travel as plain arrays
     _refuse_dtype(array.dtype, "an array")
-    order: Literal["C", "F"] = "F" if array.ndim > 1 and array.flags.f_contiguous and not array.flags.c_contiguous else "C"
+    order: Literal["C", "F"] = ("F" if array.ndim > 1 and array.flags.f_contiguous and not array.flags.c_contiguous
+                                else "C")
     return {"__nd__": [array.dtype.str, list(array.shape), order, _b64(array.tobytes(order=order))]}
 
 

@@ -145,7 +145,7 @@ def _program(own_pid: int) -> bytes:
     # clone: only threads (CLONE_THREAD in the low word of the first argument).
     prog += [_insn(_JEQ_K, 0, 4, _CLONE), _arg(0), _insn(_JSET_K, 1, 0, _CLONE_THREAD), _ret(eperm), _ret(_ALLOW)]
     # Signals: kill(0, sig) would reach the whole process group, so only the own pid counts there.
-    for name, (nr, arg, zero_ok) in SELF_ONLY.items():
+    for name, (nr, arg, zero_ok) in SELF_ONLY.items():  # noqa: B007 - the key names the table's row
         prog += _self_only(nr, arg, zero_ok, own_pid)
     for nr, which in WHICH_WHO.values():
         prog += _which_who(nr, which, own_pid)

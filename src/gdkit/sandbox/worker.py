@@ -51,6 +51,7 @@ import resource  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
 import time  # noqa: E402
+from typing import Any  # noqa: E402
 
 from gdkit.sandbox import (calls, cage as cages, cgroups, landlock, lifetime, namespaces, pristine,  # noqa: E402
                            privileges, protections, protocol, seccomp)
@@ -65,8 +66,9 @@ ROOT_FOLDER = "root"  # in the run's folder: where a root zygote builds the work
 MEMORY_SLACK = 64 << 20
 # Set once by the zygote (trusted) before forking.
 POLICY = Policy()
-PROTECTIONS = {"seccomp": False, "landlock": 0, "namespaces": False, "pid_namespace": False, "root": False,
-               "nproc": False, "cgroup": ""}
+# What the kernel offers (protections.probe: bools, the Landlock ABI, the cgroup version).
+PROTECTIONS: dict[str, Any] = {"seccomp": False, "landlock": 0, "namespaces": False, "pid_namespace": False,
+                               "root": False, "nproc": False, "cgroup": ""}
 ROOT = False  # the zygote runs as root: workers become POLICY.uid/gid
 _STATIC_RULES: list = []
 _READABLE: list[str] = []
@@ -212,9 +214,10 @@ def _enter_cage(spec: dict, keep_fd: int = -1, refused: str | None = None) -> ca
     _close_other_fds(keep_fd)
     if refused:
         raise CageFailed(refused)
-    sys.stdin = open(0, closefd=False)
-    sys.stdout = io.TextIOWrapper(open(1, "wb", closefd=False), line_buffering=True, errors="replace")
-    sys.stderr = io.TextIOWrapper(open(2, "wb", closefd=False), line_buffering=True, errors="replace")
+    # The worker's standard streams for its whole life (the descriptors stay open: closefd=False).
+    sys.stdin = open(0, closefd=False)  # noqa: SIM115
+    sys.stdout = io.TextIOWrapper(open(1, "wb", closefd=False), line_buffering=True, errors="replace")  # noqa: SIM115
+    sys.stderr = io.TextIOWrapper(open(2, "wb", closefd=False), line_buffering=True, errors="replace")  # noqa: SIM115
     # A writer past the file-size cap gets EFBIG instead of being killed, so floods stay cheap.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):
@@ -534,7 +537,8 @@ class _Forker:
                 # The ceiling is above the address-space limit plus the private disk: it bounds
                 # only what RLIMIT_AS does not count (tmpfs pages, kernel memory).
                 ceiling = _vm_size() + int(limits["memory_bytes"]) + int(limits["disk_bytes"]) + MEMORY_SLACK
-                self.groups.limit(groups, {"pids": int(limits["tasks"]), "memory": ceiling})
+                # groups is non-empty only when self.groups made it (_fork).
+                self.groups.limit(groups, {"pids": int(limits["tasks"]), "memory": ceiling})  # type: ignore[union-attr]
             socket.send_fds(channel, [b"S"], [fd])
             protocol.send(channel, request)
         except (OSError, KeyError, TypeError, ValueError):
