@@ -74,7 +74,7 @@ class Fail(AssertionError):
         """Whether nothing is left to ask of the student's code on public inputs."""
         return self._example is None and self._later is None
 
-    def settle(self) -> "Fail":
+    def settle(self) -> Fail:
         """Render the public example and apply ``later`` (asking the student's code on public
         inputs); afterwards the Fail holds text only (a callable's repr would hold an address).
         A failure of either leaves the text as it was; :class:`PublicTooEarly` propagates."""
@@ -169,13 +169,13 @@ def raised_on_hidden(function: str, where: str = "on the hidden inputs", *, then
     return Fail(first + last, example=example, kind="raised", detail=detail, hint=hint, later=later)
 
 
-def public_remark(outcome: "Outcome") -> str:
+def public_remark(outcome: Outcome) -> str:
     """What the code did on the public example, for a message about a hidden input's exception."""
     return f"on the public example it raised {raised_text(outcome)}" if outcome.raised else \
         "it did not raise on the public example"
 
 
-def raised_text(outcome: "Outcome") -> str:
+def raised_text(outcome: Outcome) -> str:
     """"TypeError: its message" for an outcome on a *public* input (sanitized, capped)."""
     text = sanitize.line(outcome.message, EXAMPLE_TEXT // 2)
     return safe_exception_name(outcome.exc_type) + (f": {text}" if text else "")
@@ -228,7 +228,7 @@ def kind_of(value) -> str:
     return sanitize.kind(value)
 
 
-def safe_exception_name(name: str) -> str:
+def safe_exception_name(name: str | None) -> str:
     """A builtin exception's name as is; anything else (the student can name a class with
     hidden values) as a plain phrase."""
     return sanitize.exception_name(name)
@@ -464,7 +464,7 @@ class PublicExample:
             lines = [f"On a small example, {self.function}(" + ", ".join(self.names) + ") with:"]
             width = max(len(n) for n in self.names) if self.names else 0
             lines += [f"  {name.ljust(width)} = {fmt(value)}   ({_argument_kind(value)})"
-                      for name, value in zip(self.names, self.args)]
+                      for name, value in zip(self.names, self.args, strict=False)]
             lines.append(f"  expected: {fmt(self.expected)}")
             outcome = self.outcome()
             if outcome is None:

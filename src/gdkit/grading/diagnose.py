@@ -56,6 +56,8 @@ def load_module(path: Path, prefix: str):
     if name in sys.modules and getattr(sys.modules[name], "__file__", None) == str(path):
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:  # not a file Python can import (a .py always is)
+        raise ImportError(f"cannot import {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
@@ -90,7 +92,7 @@ def compile_source(source: str, function: str):
 def same_answer(a, b) -> bool:
     """Whether two return values are the same answer (arrays to a tight tolerance)."""
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
-        return len(a) == len(b) and all(same_answer(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same_answer(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, (tuple, list)) != isinstance(b, (tuple, list)):
         return False
     if a is None or b is None:
@@ -149,10 +151,10 @@ class Diagnoser:
 
     def __init__(self, bugs: list[Bug]):
         self.bugs = bugs
-        self._compiled: dict[str, object] = {}
+        self._compiled: dict[tuple[str, str], object] = {}
 
     @classmethod
-    def from_file(cls, path: Path) -> "Diagnoser":
+    def from_file(cls, path: Path) -> Diagnoser:
         """A Diagnoser for the zoo in ``path`` (an assignment's ``bugzoo.py``)."""
         return cls(load_zoo(path))
 

@@ -81,7 +81,7 @@ class KernelStudent:
         self.errstate = dict(errstate) if errstate is not None else np.geterr()
         self.artifacts: dict = {}
 
-    def public(self) -> "KernelStudent":
+    def public(self) -> KernelStudent:
         """Public examples run here too: in a kernel nothing is isolated (and nbgrader shows none)."""
         return self
 
@@ -244,10 +244,11 @@ def grade_question(assignment: str, qid: str, namespace: dict, *, seed: int | No
     ``seed`` chooses the hidden inputs exactly as ``gdkit grade`` does (default ``$GDKIT_SEED``,
     else the course's ``[seed] secret`` with the assignment's name, else the assignment's fixed seed). With the course's ``[seed] per_student``, ``student``
     (default: nbgrader's student folder, see kernel_student_id) joins the seed. ``course`` is
-    the course folder (default: found as every command finds it, e.g. ``$GDKIT_COURSE``). Whatever the tests, pytest or the
-    student's code print, and every warning, is kept off the cell's output: nbgrader gives 0
-    to a grade cell that wrote anything to stderr. :class:`GraderError` when the suite cannot
-    grade (an error in the suite, not the student's); KeyboardInterrupt passes through.
+    the course folder (default: found as every command finds it, e.g. ``$GDKIT_COURSE``).
+    Whatever the tests, pytest or the student's code print, and every warning, is kept off the
+    cell's output: nbgrader gives 0 to a grade cell that wrote anything to stderr.
+    :class:`GraderError` when the suite cannot grade (an error in the suite, not the student's);
+    KeyboardInterrupt passes through.
     """
     from gdkit.export import settings
     from gdkit.grading import randomness

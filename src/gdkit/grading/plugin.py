@@ -94,10 +94,11 @@ def student_message(exc: BaseException | None, *, settle: bool = True) -> dict:
         # type and text are named (checks.raised_on_hidden).
         return {"kind": "raised", "message": "Your function raised an exception on the hidden inputs."}
     if isinstance(exc, AssertionError) and hasattr(exc, "message"):
-        if settle and callable(getattr(exc, "settle", None)):
-            exc.settle()
+        settle_fail = getattr(exc, "settle", None)
+        if settle and callable(settle_fail):
+            settle_fail()
         kind = getattr(exc, "kind", "fail")
-        out = {"kind": kind if kind in ("fail", "raised") else "fail", "message": str(getattr(exc, "message"))}
+        out = {"kind": kind if kind in ("fail", "raised") else "fail", "message": str(exc.message)}
         for key in ("example", "mistake", "hint", "detail"):
             value = getattr(exc, key, None)
             if value:
@@ -185,7 +186,7 @@ class SuitePlugin:
         randomness.start_run(self.seed, self.per_student)  # before the suites are imported: they draw at import
 
     @pytest.hookimpl(trylast=True)  # after pytest has grouped the items by student
-    def pytest_collection_modifyitems(self, session, config, items):
+    def pytest_collection_modifyitems(self, session, config, items) -> None:
         for item in items:
             # pytest renders a failure's traceback with source excerpts (~50 ms each); no
             # student ever sees it and grader errors are kept from the exception itself.

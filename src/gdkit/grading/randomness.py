@@ -27,6 +27,10 @@ from __future__ import annotations
 
 import os
 import zlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numpy is imported when a draw is made, not when a suite imports this
+    import numpy as np
 
 
 class Reseedable:
@@ -99,7 +103,7 @@ def start_test(test: str, student: str | None = None) -> None:
     rng.reseed(entropy)
 
 
-def keyed(*key) -> "np.random.Generator":  # noqa: F821 - numpy is imported when a draw is made
+def keyed(*key) -> np.random.Generator:
     """A generator for one shared draw, identified by ``key`` (any reprs-stable values)."""
     import numpy as np
 

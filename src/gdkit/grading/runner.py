@@ -21,6 +21,7 @@ import selectors
 import subprocess
 import sys
 from pathlib import Path
+from typing import IO, cast
 
 from gdkit import assignments, intake, late
 from gdkit.course import Course
@@ -133,7 +134,7 @@ def _run_chunks(assignment, chunks, outdir: Path, limits: Limits, jobs: int, bar
                     "submissions": [f.spec() for f in chunk]}
             spec_path = Path(tmp) / f"chunk-{index}.json"
             spec_path.write_text(json.dumps(spec))
-            log = open(Path(tmp) / f"chunk-{index}.log", "w+")
+            log = open(Path(tmp) / f"chunk-{index}.log", "w+")  # noqa: SIM115 - closed when the session ends, below
             proc = subprocess.Popen([sys.executable, "-m", "gdkit.grading.session", str(spec_path)],
                                     pass_fds=[write_fd], stdin=subprocess.DEVNULL, stdout=log,
                                     stderr=subprocess.STDOUT,
@@ -149,16 +150,17 @@ def _run_chunks(assignment, chunks, outdir: Path, limits: Limits, jobs: int, bar
                 launch(index, pending.pop(0))
                 index += 1
             for key, _ in selector.select(timeout=1.0):
-                line = key.fileobj.readline()
+                reader = cast(IO[bytes], key.fileobj)  # the pipe launch() registered
+                line = reader.readline()
                 proc = key.data
                 if line:
                     if bar is not None:
                         student = line.decode(errors="replace").split(" ", 1)[-1].strip()
                         bar.update(student) if isinstance(bar, _PlainProgress) else bar.update(1)
                     continue
-                selector.unregister(key.fileobj)
-                key.fileobj.close()
-                reader, log, chunk = running.pop(proc)
+                selector.unregister(reader)
+                reader.close()
+                _, log, chunk = running.pop(proc)
                 if proc.wait() != 0:
                     log.seek(0)
                     tail = log.read()[-3000:]

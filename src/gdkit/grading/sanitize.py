@@ -190,7 +190,7 @@ def load_errors(report: list) -> list[dict]:
     kept = [{"cell": c.get("cell") if type(c.get("cell")) is int else None,
              "error": name(c.get("error"), fallback=OWN_EXCEPTION),
              "message": line(c.get("message", ""))} for c in failed[:MAX_LOAD_ERRORS]]
-    for entry, c in zip(kept, failed):
+    for entry, c in zip(kept, failed, strict=False):  # kept: the first MAX_LOAD_ERRORS
         if c.get("skipped") is True:  # the sandbox stopped this cell (its own mark, see sandbox.client)
             entry.update(skipped=True, first_line=line(c.get("first_line", ""), 80))
     more = len(failed) - len(kept) + sum(_counted(c) for c in report if isinstance(c, dict) and c.get("cell") == "...")

@@ -31,6 +31,7 @@ from __future__ import annotations
 import os
 import pickle
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -54,7 +55,7 @@ TWIN_RESTARTS = 2  # the public twin's failures never count against the submissi
 def sandbox_policy(uid: int | None = None, gid: int | None = None) -> Policy:
     """The kit's sandbox: the kit's own package may be neither imported nor read by student code;
     ``uid``/``gid`` (the course's ``[sandbox]``) run the workers when the grader is root."""
-    ids = {k: v for k, v in (("uid", uid), ("gid", gid)) if v is not None}
+    ids: dict[str, Any] = {k: v for k, v in (("uid", uid), ("gid", gid)) if v is not None}
     return Policy(banned_packages=("gdkit",), audit_hook=os.environ.get(NO_AUDIT_HOOK_ENV) != "1", **ids)
 
 

@@ -51,4 +51,4 @@ def call(namespace: dict, name: str, args) -> dict:
     kept = tuple(args)
     before = tuple(snapshot(argument) for argument in kept)
     value = function(*kept)
-    return {"value": value, "changed": [snapshot(argument) != was for argument, was in zip(kept, before)]}
+    return {"value": value, "changed": [snapshot(argument) != was for argument, was in zip(kept, before, strict=True)]}
