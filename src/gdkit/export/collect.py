@@ -84,7 +84,8 @@ def parse_deadline(text: str | None) -> datetime | None:
     try:
         when = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
     except ValueError:
-        raise GdkitError(f"deadline {text!r} is not an ISO 8601 time; write it like 2026-12-01T23:59:00+01:00") from None
+        raise GdkitError(f"deadline {text!r} is not an ISO 8601 time; "
+                         "write it like 2026-12-01T23:59:00+01:00") from None
     if when.tzinfo is None:
         raise GdkitError(f"deadline {text!r} has no UTC offset; add one, e.g. {text}+00:00 or {text}Z")
     return when.astimezone(timezone.utc)

@@ -122,7 +122,8 @@ def _check_course_options(assignment: str, options: CourseOptions) -> CourseOpti
         raise GdkitError("give either --roster or --classroom, not both")
     roster = options.roster or ("" if options.classroom else f"roster/{assignment}.csv")
     if roster and (roster.startswith("/") or ".." in Path(roster).parts or any(c in roster for c in "\"'$\\\n")):
-        raise GdkitError(f"--roster {roster!r}: give a plain path inside the course repository, e.g. roster/{assignment}.csv")
+        raise GdkitError(f"--roster {roster!r}: give a plain path inside the course repository, "
+                         f"e.g. roster/{assignment}.csv")
     if options.classroom:
         org, _, prefix = options.classroom.partition("/")
         if not re.fullmatch(r"[A-Za-z0-9-]+", org or "") or not re.fullmatch(r"[A-Za-z0-9._-]+", prefix or ""):
@@ -144,7 +145,7 @@ def _parsed(text: str) -> str:
     return text
 
 
-def student_workflow(assignment_name: str, kit_spec: str, root: Path | None = None) -> str:
+def student_workflow(assignment_name: str, kit_spec: str | None, root: Path | None = None) -> str:
     """The starter repository's gdkit-check.yml."""
     assignment = assignments.load(assignment_name, root)
     spec = check_kit_spec(kit_spec, assignment.root)
@@ -153,7 +154,7 @@ def student_workflow(assignment_name: str, kit_spec: str, root: Path | None = No
         kit_version=gdkit.__version__, actions=ACTIONS, python=PYTHON, workflow_path=STUDENT_WORKFLOW))
 
 
-def course_workflow(assignment_name: str, kit_spec: str, options: CourseOptions = CourseOptions(),
+def course_workflow(assignment_name: str, kit_spec: str | None, options: CourseOptions = CourseOptions(),
                     root: Path | None = None) -> str:
     """The course repository's gdkit-grade-<name>.yml."""
     assignment = assignments.load(assignment_name, root)

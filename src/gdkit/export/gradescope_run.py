@@ -114,7 +114,7 @@ def run(root: Path, assignment_name: str) -> dict:
         visibility = Visibility.from_json(meta.get("visibility"))
     except GdkitError:
         visibility = Visibility()
-    detail = meta.get("feedback") if meta.get("feedback") in ("default", "full") else "default"
+    detail = "full" if meta.get("feedback") == "full" else "default"
     try:
         assignment = assignments.load(assignment_name)
         per_student = meta.get("per_student") is True

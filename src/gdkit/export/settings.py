@@ -60,7 +60,7 @@ class Visibility:
     examples: bool = True
     stdout: str = "hidden"
 
-    def check(self) -> "Visibility":
+    def check(self) -> Visibility:
         for name in ("scores", "checks", "stdout"):
             _choice(getattr(self, name), VISIBILITIES, f"gradescope {name}")
         if not isinstance(self.examples, bool):
@@ -71,7 +71,7 @@ class Visibility:
         return {"scores": self.scores, "checks": self.checks, "examples": self.examples, "stdout": self.stdout}
 
     @classmethod
-    def from_json(cls, data: dict | None) -> "Visibility":
+    def from_json(cls, data: dict | None) -> Visibility:
         data = data if isinstance(data, dict) else {}
         known = {k: data[k] for k in ("scores", "checks", "examples", "stdout") if k in data}
         return cls(**known).check()
@@ -95,7 +95,8 @@ def for_assignment(name: str, config: dict | None = None, root: Path | None = No
     feedback = config.get("feedback", {})
     feedback = feedback.get("detail", "default") if isinstance(feedback, dict) else feedback
     feedback = _choice(feedback, DETAILS, "[feedback] detail")
-    seed = config.get("seed") if isinstance(config.get("seed"), dict) else {}
+    seed_table = config.get("seed")
+    seed = seed_table if isinstance(seed_table, dict) else {}
     per_student = seed.get("per_student", False)
     if not isinstance(per_student, bool):
         raise GdkitError(f"[seed] per_student = {per_student!r}: write true or false")
@@ -104,7 +105,8 @@ def for_assignment(name: str, config: dict | None = None, root: Path | None = No
     if secret is not None and (isinstance(secret, bool) or not isinstance(secret, int) or secret < 0):
         raise GdkitError(f"[seed] secret = {secret!r}: write a whole number >= 0 (gdkit init draws one)")
     table = dict(config.get("gradescope") or {})
-    own = table.get(name) if isinstance(table.get(name), dict) else {}
+    own_table = table.get(name)
+    own = own_table if isinstance(own_table, dict) else {}
     merged = {k: v for k, v in table.items() if not isinstance(v, dict)}
     merged.update(own)
     unknown = set(merged) - {"scores", "checks", "examples", "stdout", "timeout"}

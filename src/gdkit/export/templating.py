@@ -3,7 +3,8 @@
 GitHub's own expressions are written ``${{ ... }}``, so the templates mark their variables with
 ``[[ ... ]]`` instead of Jinja's ``{{ ... }}``; blocks stay ``{% ... %}``. Values are inserted
 through a filter that says how: ``yaml`` (a double-quoted YAML scalar, i.e. a JSON string),
-``ghstr`` (a string literal inside ``${{ }}``) or ``sh`` (one shell word). A template that names a variable it was not given fails at once.
+``ghstr`` (a string literal inside ``${{ }}``) or ``sh`` (one shell word). A template that names
+a variable it was not given fails at once.
 """
 from __future__ import annotations
 
