@@ -244,18 +244,20 @@ def _check_unsandboxed(path: Path, cells, tests: dict, limits: Limits) -> list[C
     child = subprocess.Popen([sys.executable, str(Path(__file__).with_name("check_child.py"))],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                              cwd=path.resolve().parent, env={**os.environ, "MPLBACKEND": "Agg"})
+    stdin, stdout = child.stdin, child.stdout
+    assert stdin is not None and stdout is not None  # both PIPE above
     lines: queue.Queue = queue.Queue()
 
     def read() -> None:  # a thread, not select(): pipes cannot be polled on Windows
-        for line in child.stdout:
+        for line in stdout:
             lines.put(line)
         lines.put(None)
 
     threading.Thread(target=read, daemon=True).start()
     outcome, stalled = {}, None
     try:
-        child.stdin.write(json.dumps(job).encode("utf-8"))
-        child.stdin.close()
+        stdin.write(json.dumps(job).encode("utf-8"))
+        stdin.close()
         while True:
             try:
                 line = lines.get(timeout=limits.timeout + 5)  # the child's own watchdog fires first

@@ -482,9 +482,11 @@ def export_grades_command(outdir, fmt, out, roster, column, match_column, missin
 @click.option("--kit-spec", default=None, metavar="SPEC",
               help="What the workflows pip-install the kit from: a wheel URL, a git+https URL or a path (required).")
 @click.option("--course-kit-spec", default=None, metavar="SPEC",
-              help="The course workflow's own kit spec (default: --kit-spec), e.g. '.' when the course repository is the kit.")
+              help="The course workflow's own kit spec (default: --kit-spec), e.g. '.' when the course "
+                   "repository is the kit.")
 @click.option("--roster", default=None, metavar="PATH",
-              help="The class roster inside the course repository (CSV: student,repository) [default: roster/NAME.csv].")
+              help="The class roster inside the course repository (CSV: student,repository) "
+                   "[default: roster/NAME.csv].")
 @click.option("--classroom", default=None, metavar="ORG/PREFIX",
               help="Instead of a roster: every repository ORG/PREFIX-<student> (GitHub Classroom).")
 @click.option("--deadline", default="", metavar="TIME",
@@ -505,7 +507,7 @@ def export_github_actions_command(assignment, outdir, kit_spec, course_kit_spec,
         schedule=github_actions.SCHEDULE if schedule is None else schedule, shards=shards, publish=publish,
         kit_spec=course_kit_spec or "")
     written = github_actions.export(assignment, outdir, kit_spec, options, root=_course(course_dir).root)
-    for what, path in written.items():
+    for path in written.values():
         click.echo(f"wrote {path}")
     click.echo(f"push {outdir / 'student'} as the starter repository and copy {outdir / 'course'} into the "
                "course repository; see docs/instructor-guide.md")

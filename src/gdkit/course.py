@@ -48,7 +48,7 @@ class Course:
 
     # -- finding a course
     @classmethod
-    def find(cls, course_dir=None) -> "Course":
+    def find(cls, course_dir=None) -> Course:
         """The course to work on: ``course_dir`` (``--course``), else ``$GDKIT_COURSE``, else the
         current folder or the nearest parent holding ``gdkit.toml``. GdkitError if there is none."""
         root = locate(course_dir)
@@ -59,7 +59,7 @@ class Course:
         return cls.at(root, marker=(root / MARKER).is_file())
 
     @classmethod
-    def at(cls, root, marker: bool = True) -> "Course":
+    def at(cls, root, marker: bool = True) -> Course:
         """The course in folder ``root``. With ``marker`` its ``gdkit.toml`` must exist; without,
         a missing one means the defaults (a bare folder of suites, as tests and old bundles have)."""
         root = Path(root).resolve()

@@ -32,10 +32,10 @@ layout (Blackboard's attempt time, in the LMS's local time); ``file``, the noteb
 time; a file's modification time).
 
 Zips are unpacked into a private temporary folder, and only what grading needs (notebooks,
-Blackboard receipts, nbgrader's and Gradescope's time files, a student's own zip one level down): no member may leave that folder
-(absolute paths, ``..``) or be a link, and the number of members and the bytes unpacked are
-capped, so a crafted archive (a "zip bomb") is refused with one line, before anything is
-written.
+Blackboard receipts, nbgrader's and Gradescope's time files, a student's own zip one level
+down): no member may leave that folder (absolute paths, ``..``) or be a link, and the number
+of members and the bytes unpacked are capped, so a crafted archive (a "zip bomb") is refused
+with one line, before anything is written.
 """
 from __future__ import annotations
 
@@ -304,7 +304,7 @@ def _members(archive: zipfile.ZipFile, label, target: Path | None, prefix: str =
             raise GdkitError(f"{label} needs {total >> 20} MB unpacked but {target.parent} has {free >> 20} MB free; "
                              "free some space or point TMPDIR elsewhere")
     files = []
-    for number, ((info, name), size) in enumerate(zip(wanted, sizes)):
+    for number, ((info, name), size) in enumerate(zip(wanted, sizes, strict=True)):
         file = _File(rel=prefix + name, path=None, mtime=_zip_time(info), size=info.file_size,
                      shown=f"{label}:{name}", when=_zip_when(info), zipped=True)
         if size == 0 and _is_notebook(name) and info.file_size > notebooks.MAX_BYTES:
@@ -642,8 +642,8 @@ def _sidecar(chosen: _File, files: list[_File], name: str, ups: int) -> str | No
     if chosen.zipped:
         folder = PurePosixPath(chosen.rel).parent
         wanted = [folder / name] + ([folder.parent / name] if ups and folder != folder.parent else [])
-        by_rel = {PurePosixPath(f.rel): f for f in files if f.path is not None}
-        paths = [by_rel[w].path for w in wanted if w in by_rel]
+        by_rel = {PurePosixPath(f.rel): f.path for f in files if f.path is not None}
+        paths = [by_rel[w] for w in wanted if w in by_rel]
     elif chosen.path is not None:
         paths = [chosen.path.parent / name] + [chosen.path.parent.parent / name] * min(ups, 1)
     else:

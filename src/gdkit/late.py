@@ -86,7 +86,8 @@ class Policy:
         return round(min(raw, base * percent / 100), 4), late
 
     def describe(self) -> str:
-        return (f"due {self.due.isoformat()}, {self.penalty:g}% of the {'points possible' if self.of == 'max' else 'score'}"
+        of = "points possible" if self.of == "max" else "score"
+        return (f"due {self.due.isoformat()}, {self.penalty:g}% of the {of}"
                 f" per started {self.per}, at most {self.cap:g}%"
                 + (f", {self.grace / 60:g} min grace" if self.grace else ""))
 
@@ -98,7 +99,8 @@ def _zone(name, where: str) -> dt.tzinfo:
         from zoneinfo import ZoneInfo
         return ZoneInfo(str(name))
     except Exception:  # ZoneInfoNotFoundError, ValueError for odd names
-        raise GdkitError(f"{where}: timezone {name!r} is not a time zone name (e.g. Europe/Berlin, UTC); fix it") from None
+        raise GdkitError(f"{where}: timezone {name!r} is not a time zone name (e.g. Europe/Berlin, UTC); "
+                         "fix it") from None
 
 
 def parse_time(value, zone: dt.tzinfo, where: str, *, end_of_day: bool = False) -> dt.datetime:
@@ -164,7 +166,8 @@ def policy(config: dict, assignment: str, course_root: Path | None = None) -> Po
         raise GdkitError(f"{where}: source = \"roster\" needs roster = \"FILE.csv\" (student id and time columns)")
     return Policy(due, per, number("penalty", 10.0), number("cap", 100.0, high=100.0),
                   60 * number("grace_minutes", 0.0), of, source, roster,
-                  str(settings.get("roster_student", "student")), str(settings.get("roster_time", "submitted_at")), zone)
+                  str(settings.get("roster_student", "student")), str(settings.get("roster_time", "submitted_at")),
+                  zone)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -237,7 +240,8 @@ def roster_times(pol: Policy) -> dict[str, dt.datetime]:
     try:
         with open(pol.roster, newline="", encoding="utf-8-sig") as f:
             reader = csv.DictReader(f)
-            if not reader.fieldnames or pol.roster_student not in reader.fieldnames or pol.roster_time not in reader.fieldnames:
+            columns = reader.fieldnames
+            if not columns or pol.roster_student not in columns or pol.roster_time not in columns:
                 raise GdkitError(f"{pol.roster} needs the columns {pol.roster_student!r} and {pol.roster_time!r} "
                                  "([late] roster_student / roster_time); fix the file or gdkit.toml")
             out = {}
@@ -289,7 +293,8 @@ def _strip(record) -> None:
 def apply(records: list, pol: Policy | None) -> Applied:
     """Set each graded record's late fields and final total (in place; see the module docstring).
     Returns who was late and whose submission time is unknown."""
-    late, unknown = [], []
+    late: list[str] = []
+    unknown: list[str] = []
     if pol is None:
         for r in records:
             _strip(r)

@@ -65,7 +65,7 @@ def collect(shards: list[Path], expect: list[Path] | None = None,
             if signature is None:
                 signature, first = mine, (shard, student)
             elif mine != signature:
-                what = next(name for name, a, b in zip(_SIGNATURE, mine, signature) if a != b)
+                what = next(name for name, a, b in zip(_SIGNATURE, mine, signature, strict=True) if a != b)
                 raise GdkitError(f"{shard / student} was graded with a different {what} ({mine[0]}) than "
                                  f"{first[0] / first[1]} ({signature[0]}); merge shards of one grading run only")
             if student in merged:
@@ -75,7 +75,8 @@ def collect(shards: list[Path], expect: list[Path] | None = None,
         unrecorded = sorted(listed - set(records))
         if unrecorded:
             raise GdkitError(f"{shard}/grades.csv lists {len(unrecorded)} student(s) with no record "
-                             f"({', '.join(unrecorded[:5])}): the grader failed on them (see {shard}/grader-errors.log); "
+                             f"({', '.join(unrecorded[:5])}): the grader failed on them "
+                             f"(see {shard}/grader-errors.log); "
                              "rerun that shard, then merge")
     if signature is None:
         raise GdkitError("the shards hold no graded students; nothing to merge")
@@ -126,7 +127,8 @@ def merge(shards: list[Path], out: Path, expect: list[Path] | None = None, force
             if log.is_file() and log not in errors:
                 errors.append(log)
         if errors:
-            outputs.write_atomic(out / "grader-errors.log", "".join(f"# from {log}\n{log.read_text()}" for log in errors))
+            outputs.write_atomic(out / "grader-errors.log",
+                                 "".join(f"# from {log}\n{log.read_text()}" for log in errors))
         records = [record for _, (_, record) in sorted(merged.items())]
         outputs.write_atomic(out / "grades.csv", outputs.grades_csv(records, question_ids))
         outputs.write_atomic(out / "junit.xml", outputs.junit_xml(records, name))

@@ -22,7 +22,7 @@ KINDS = ("pass", "fail", "raised", "missing", "died", "unusable", "grader-error"
 GRADER_ERROR = "grader-error"
 
 
-def question_score(points: float, tests: list["TestResult"]) -> float:
+def question_score(points: float, tests: list[TestResult]) -> float:
     """Points earned on a question: ``points`` x passed weight / total weight (0 without tests)."""
     weight = sum(t.weight for t in tests)
     earned = sum(t.weight for t in tests if t.passed)
@@ -57,7 +57,7 @@ class TestResult:
         return out
 
     @classmethod
-    def from_json(cls, data: dict) -> "TestResult":
+    def from_json(cls, data: dict) -> TestResult:
         return cls(name=str(data["name"]), question=str(data["question"]), weight=float(data["weight"]),
                    passed=bool(data["passed"]), description=str(data.get("description", "")),
                    kind=str(data.get("kind", "pass")), message=str(data.get("message", "")),
@@ -75,7 +75,7 @@ class QuestionResult:
     tests: list[TestResult] = field(default_factory=list)
 
     @classmethod
-    def scored(cls, qid: str, points: float, tests: list[TestResult]) -> "QuestionResult":
+    def scored(cls, qid: str, points: float, tests: list[TestResult]) -> QuestionResult:
         """The question with its score computed by :func:`question_score`."""
         return cls(qid, points, question_score(points, tests), list(tests))
 
@@ -96,7 +96,7 @@ class QuestionResult:
                 "tests": [t.to_json() for t in self.tests]}
 
     @classmethod
-    def from_json(cls, data: dict) -> "QuestionResult":
+    def from_json(cls, data: dict) -> QuestionResult:
         return cls(str(data["id"]), float(data["points"]), float(data.get("score", 0.0)),
                    [TestResult.from_json(t) for t in data.get("tests", [])])
 
@@ -133,7 +133,7 @@ class Record:
         """{question id: score}."""
         return {q.id: q.score for q in self.questions}
 
-    def rescore(self) -> "Record":
+    def rescore(self) -> Record:
         """Recompute every question's score and the total with the one formula (in place)."""
         for q in self.questions:
             q.score = question_score(q.points, q.tests)
@@ -163,7 +163,7 @@ class Record:
         return out
 
     @classmethod
-    def from_json(cls, data: dict) -> "Record":
+    def from_json(cls, data: dict) -> Record:
         """A record from ``record.json`` data; KeyError/TypeError/ValueError when it is not one."""
         if not isinstance(data, dict):
             raise TypeError("a record is a JSON object")

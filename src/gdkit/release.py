@@ -16,6 +16,7 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from gdkit import twin
 from gdkit.course import RELEASE_DIR, SOURCE_DIR, SUITE_DIR, Course, resolve  # noqa: F401 - re-exported
@@ -130,9 +131,10 @@ def generate(assignment: str, root=None) -> dict[str, bytes]:
         return files
 
 
-def _graded_cells(nb) -> dict[str, tuple[float, str, bool]]:
-    """grade_id -> (points, source, is a test cell) of the master's nbgrader-graded cells."""
-    cells = {}
+def _graded_cells(nb) -> dict[str, tuple[Any, str, bool]]:
+    """grade_id -> (points, source, is a test cell) of the master's nbgrader-graded cells; the
+    points as the cell's metadata has them (any JSON value, or None: checked by the caller)."""
+    cells: dict[str, tuple[Any, str, bool]] = {}
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if isinstance(meta, dict) and meta.get("grade"):

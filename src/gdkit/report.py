@@ -364,7 +364,7 @@ def sample_curves(curves: list[Curve], limit: int = MAX_CURVES) -> list[Curve]:
         by_category[c.category].append(c)
     if len(curves) <= limit:
         return [c for cat in CATEGORIES for c in by_category[cat]]
-    quota = {cat: 0 for cat in by_category}
+    quota = dict.fromkeys(by_category, 0)
     remaining = limit
     # Round-robin one at a time: small categories are drawn in full, big ones share the rest.
     while remaining > 0 and any(quota[cat] < len(by_category[cat]) for cat in quota):
@@ -545,7 +545,7 @@ def curve_paths(curves: Curves, width: int = 640, height: int = 300) -> dict:
 
     def points(curve: Curve) -> str:
         out = []
-        for i, e in zip(curve.steps, curve.errors):
+        for i, e in zip(curve.steps, curve.errors, strict=False):
             x = left + (width - left - right) * i / last
             clipped = 10 ** high if not math.isfinite(e) else min(max(e, 10 ** low), 10 ** high)
             y = top + (height - top - bottom) * (high - math.log10(clipped)) / (high - low)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import secrets
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 from gdkit import twin
@@ -40,7 +41,7 @@ def _render(template: str, **values) -> str:
     return env.get_template(template).render(**values)
 
 
-def _write_all(files: dict[Path, str | bytes]) -> list[Path]:
+def _write_all(files: Mapping[Path, str | bytes]) -> list[Path]:
     """Write every file, or none: refuse (one line) if any of them exists already."""
     existing = sorted(str(p) for p in files if p.exists())
     if existing:

@@ -20,4 +20,6 @@ UNUSED_BY_NBFORMAT = ("rfc3987_syntax", "rfc3987", "rfc3986_validator", "rfc3339
 def skip_unused_imports() -> None:
     """Mark jsonschema's optional format libraries absent in this process (unless already imported)."""
     for name in UNUSED_BY_NBFORMAT:
-        sys.modules.setdefault(name, None)
+        # None in sys.modules makes the import raise ImportError (the import system's own rule);
+        # typeshed types the mapping as str -> module only.
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]

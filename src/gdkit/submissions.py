@@ -75,7 +75,7 @@ def fill_solutions(release_nb, answers: dict[str, str]):
     Cells not named keep their stubs. Raises GdkitError for a name no solution cell defines.
     """
     nb = copy.deepcopy(release_nb)
-    cells_by_name = {}
+    cells_by_name: dict[str, nbformat.NotebookNode] = {}
     for cell in nb.cells:
         if is_solution_cell(cell):
             for name in defined_functions(cell.source):

@@ -20,7 +20,7 @@ import nbformat
 from gdkit import assignments
 from gdkit.errors import GdkitError
 from gdkit.grading.diagnose import load_styles, load_zoo
-from gdkit.record import GRADER_ERROR, Record
+from gdkit.record import Record
 from gdkit.sandbox.limits import DEFAULT, Limits
 
 EPSILON = 1e-6  # points are floats split by weights: compare with a little slack
@@ -174,13 +174,13 @@ def render(report: Report) -> str:
         caught = "" if row.caught is None else ("yes" if row.caught else "NO")
         lines.append((f"{row.case.kind}: {row.case.label}", _short(row.case.question) if row.case.question else "",
                       row.expected, row.got, caught, "ok" if row.ok else "FAIL"))
-    widths = [max(len(str(x)) for x in column) for column in zip(header, *lines)]
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *lines, strict=True)]
     out = [f"== {report.assignment} =="]
     for line in [header] + lines:
-        out.append("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths)).rstrip())
+        out.append("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
     bugs = report.bugs
-    caught = sum(bool(r.caught) for r in bugs)
-    out.append(f"catch rate: {caught}/{len(bugs)} bugs = {100 * report.catch_rate:.1f}%; "
+    n_caught = sum(bool(r.caught) for r in bugs)
+    out.append(f"catch rate: {n_caught}/{len(bugs)} bugs = {100 * report.catch_rate:.1f}%; "
                f"false failures: {len(report.false_failures)}")
     named = sum(r.case.label in r.mistakes for r in bugs)
     misnamed = [f"{r.case.label} -> {', '.join(r.misnamed)}" for r in bugs if r.misnamed]
