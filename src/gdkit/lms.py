@@ -361,7 +361,8 @@ def _worksheet_points(roster: Roster) -> float | None:
     """The assignment's Maximum Grade in a grading worksheet (None when no row says)."""
     if WORKSHEET.maximum not in roster.header and WORKSHEET.scale in roster.header:
         raise GdkitError(f"{roster.path} is the grading worksheet of an assignment graded with a scale, which takes "
-                         "no points; set the assignment's grade type to Point in Moodle and download the worksheet again")
+                         "no points; set the assignment's grade type to Point in Moodle and download the worksheet "
+                         "again")
     for row in roster.rows:
         text = row.get(WORKSHEET.maximum, "")
         number = text.replace(",", ".") if "." not in text else text.replace(",", "")

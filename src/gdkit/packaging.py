@@ -128,12 +128,12 @@ def student_modules(package: Path | None = None) -> list[str]:
     todo = [(m, False) for m in STUDENT_ENTRY] + [(m, True) for m in STUDENT_TOP_LEVEL]
     while todo:
         module, top_only = todo.pop()
-        if module in seen or module in STUDENT_DENIED or _module_file(package, module) is None:
+        if module in seen or module in STUDENT_DENIED or (path := _module_file(package, module)) is None:
             continue
         seen.add(module)
         parts = module.split(".")
         todo += [(".".join(parts[:i]), True) for i in range(1, len(parts))]
-        todo += [(m, False) for m in _imports(_module_file(package, module), top_only)]
+        todo += [(m, False) for m in _imports(path, top_only)]
     return sorted(seen)
 
 

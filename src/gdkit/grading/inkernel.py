@@ -242,8 +242,9 @@ def grade_question(assignment: str, qid: str, namespace: dict, *, seed: int | No
     scored as ``gdkit grade`` scores them (points x passed weight / total weight).
 
     ``seed`` chooses the hidden inputs exactly as ``gdkit grade`` does (default ``$GDKIT_SEED``,
-    else the course's ``[seed] secret`` with the assignment's name, else the assignment's fixed seed). With the course's ``[seed] per_student``, ``student``
-    (default: nbgrader's student folder, see kernel_student_id) joins the seed. ``course`` is
+    else the course's ``[seed] secret`` with the assignment's name, else the assignment's fixed
+    seed). With the course's ``[seed] per_student``, ``student`` (default: nbgrader's student
+    folder, see kernel_student_id) joins the seed. ``course`` is
     the course folder (default: found as every command finds it, e.g. ``$GDKIT_COURSE``).
     Whatever the tests, pytest or the student's code print, and every warning, is kept off the
     cell's output: nbgrader gives 0 to a grade cell that wrote anything to stderr.
