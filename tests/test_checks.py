@@ -199,7 +199,8 @@ def test_example_renders_inputs_their_kinds_and_what_the_student_did():
 
 def test_diagnoser_names_the_mistake_only_when_one_entry_fits_twice():
     diagnoser = Diagnoser(zoo("gradient_descent"))
-    s0, s1, l0 = np.ones((3, 4)) * 0.1, np.ones((4, 2)) * 0.2, np.eye(3)
+    # Not all one value: an answer whose entries are all equal fits too many mistakes to name one.
+    s0, s1, l0 = np.arange(12.0).reshape(3, 4) * 0.05 - 0.3, np.arange(8.0).reshape(4, 2) * 0.1 - 0.4, np.eye(3)
     l1, l2 = ref.forward(l0, s0, s1)
     d2 = ref.compute_layer_2_delta(l2, np.ones((3, 2)))
     d1 = ref.compute_layer_1_delta(d2, s1, l1)
@@ -228,17 +229,89 @@ def test_diagnoser_says_nothing_when_two_entries_answer_alike():
     assert diagnoser.match("f", (5.0,), 10.0, example=negative) is None       # third on one input only
 
 
-def test_a_raise_is_named_only_when_the_public_example_agrees():
+class Worker:
+    """A student's code answering as the sandbox does: an exception comes back as its type and text."""
+
+    def __init__(self, source: str, function: str):
+        self.function = compile_source(source, function)
+
+    def call(self, name, *args):
+        import copy
+        from gdkit.sandbox.client import StudentRaised
+        try:
+            return self.function(*copy.deepcopy(args))
+        except Exception as exc:
+            raise StudentRaised(type(exc).__name__, str(exc)) from None
+
+    def outcome(self, *args):
+        from gdkit.grading.checks import Outcome
+        try:
+            return Outcome(value=self.call("", *args))
+        except Exception as exc:
+            return Outcome(exc_type=exc.exc_type, message=exc.message)
+
+
+def public_examples():
+    from gdkit.grading.diagnose import load_module
+    return load_module(ROOT / "autograder" / "gradient_descent" / "public.py", "public")
+
+
+def test_a_raise_is_named_only_when_the_public_inputs_agree():
     diagnoser = Diagnoser(zoo("gradient_descent"))
+    public = public_examples()
     short = [float("nan")]
-    for_list = example_of(Calls(lambda errors: bool(errors[-1] > errors[0])), "detect_divergence",
-                          ([0.4964, 0.5315, 0.47, 0.5],), True)
-    # ".size of a list" raises AttributeError on every list, the public example included.
-    raising = example_of(Calls(FakeRaised()), "detect_divergence", ([0.4964, 0.5315, 0.47, 0.5],), True)
-    raising.student.answer.exc_type = "AttributeError"
-    assert diagnoser.match_raised("detect_divergence", (short,), "AttributeError", example=raising)[0] == \
-        "assumes a numpy array (.size of a list)"
-    assert diagnoser.match_raised("detect_divergence", (short,), "AttributeError", example=for_list) is None
+    size_of_a_list = Worker("def detect_divergence(errors):\n"
+                            "    if errors.size == 0:\n        return False\n"
+                            "    return bool(errors[-1] > errors[0])\n", "detect_divergence")
+    seen = size_of_a_list.outcome(short)
+    assert seen.exc_type == "AttributeError"
+    # ".size of a list" raises AttributeError on every list, the public example included, and
+    # answers like the student on the probes (numpy arrays) too.
+    assert diagnoser.match_raised("detect_divergence", (short,), seen.exc_type, seen.message,
+                                  example=public.q6_example(size_of_a_list))[0] == "assumes a numpy array (.size of a list)"
+    plain = Worker("def detect_divergence(errors):\n    return bool(errors[-1] > errors[0])\n", "detect_divergence")
+    assert diagnoser.match_raised("detect_divergence", (short,), "AttributeError",
+                                  example=public.q6_example(plain)) is None
+
+
+def test_a_raise_of_the_same_type_with_another_text_names_nothing_else():
+    # Writing the slope into `output` with out= and looping over the rows both raise TypeError
+    # on a single number, and both are right on the public example: the text on a public probe
+    # (a single number) tells them apart, so the loop is not named for the out= mistake.
+    diagnoser = Diagnoser(zoo("gradient_descent"))
+    public = public_examples()
+    out = Worker("def sigmoid_output_to_derivative(output):\n"
+                 "    return np.multiply(output, 1 - output, out=output)\n", "sigmoid_output_to_derivative")
+    single = (np.float64(0.7),)
+    seen = out.outcome(*single)
+    found = diagnoser.match_raised("sigmoid_output_to_derivative", single, seen.exc_type, seen.message,
+                                   example=public.q1_example(out))
+    assert found is None or found[0] != "loops over the rows (fails on a single number)"
+
+
+def test_answers_that_many_mistakes_share_name_none():
+    # An all-zero delta fits several mistakes (a slope taken at 0/1 targets, a zero slope):
+    # naming one of them would be a guess.
+    diagnoser = Diagnoser(zoo("gradient_descent"))
+    public = public_examples()
+    zeros = Worker("def compute_layer_2_delta(layer_2, y):\n    return np.zeros_like(layer_2 * 1.0)\n",
+                   "compute_layer_2_delta")
+    layer_2, y = ref.sigmoid(np.arange(6.0).reshape(3, 2) - 2), np.array([[0, 1], [1, 0], [1, 1]])
+    assert diagnoser.match("compute_layer_2_delta", (layer_2, y), np.zeros((3, 2)),
+                           example=public.q2_example(zeros)) is None
+
+
+def test_a_pair_is_diagnosed_whole_and_probes_tell_apart():
+    # alpha forgotten on synapse_1 only is its own mistake, not "forgets alpha" (on both).
+    diagnoser = Diagnoser(zoo("gradient_descent"))
+    public = public_examples()
+    source = ("def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha):\n"
+              "    return synapse_0 - alpha * layer_0.T.dot(layer_1_delta), synapse_1 - layer_1.T.dot(layer_2_delta)\n")
+    student = Worker(source, "update_synapses")
+    args = public.Q4_PROBES[0][:6] + (0.4,)
+    got = student.call("", *args)
+    assert diagnoser.match("update_synapses", args, got, example=public.q4_example(student))[0] == \
+        "alpha on synapse_0 only"
 
 
 # ---- the zoos and styles -----------------------------------------------------------------------
@@ -250,7 +323,8 @@ def _inputs(function, rng):
                 (np.array([[0.0, 1.0, 0.5]]),), (0.3,)]
     if function == "compute_layer_2_delta":
         return [(ref.sigmoid(rng.normal(size=(5, 3))), rng.integers(0, 2, (5, 3))),
-                (np.array([[0.3], [1.0], [0.0]]), np.array([[0], [1], [0]]))]
+                (np.array([[0.3], [1.0], [0.0]]), np.array([[0], [1], [0]])),
+                (ref.sigmoid(rng.normal(size=(4, 2))), rng.uniform(0, 1, (4, 2)))]
     if function == "compute_layer_1_delta":
         return [(rng.normal(size=(5, 3)), rng.normal(size=(4, 3)), ref.sigmoid(rng.normal(size=(5, 4)))),
                 (rng.normal(size=(5, 1)), rng.normal(size=(4, 1)), ref.sigmoid(rng.normal(size=(5, 4))))]
@@ -334,3 +408,27 @@ def test_styles_agree_with_the_reference(name):
                 got, _ = _run(mine, args)
                 want, _ = _run(reference, args)
                 assert same_answer(got, want) or (isinstance(want, bool) and got == want), f"{style.name}: {function}{args}"
+
+
+def test_every_zoo_entry_can_be_told_apart_on_public_inputs():
+    # Two entries of one function that behave alike on the public example and all its probes
+    # can never be named (each diagnosis would fit both): merge them or add a probe.
+    from gdkit.grading.diagnose import _outcome_of, same_outcome
+    public = public_examples()
+    makers = {"sigmoid_output_to_derivative": public.q1_example, "compute_layer_2_delta": public.q2_example,
+              "compute_layer_1_delta": public.q3_example, "update_synapses": public.q4_example,
+              "detect_divergence": public.q6_example}
+    behaviour = {}
+    for bug in zoo("gradient_descent"):
+        example = makers[bug.function](Calls(None))
+        function = compile_source(bug.source, bug.function)
+        outcomes = [_outcome_of(function, args) for args in (example.args,) + example.probes]
+        for name, others in behaviour.get(bug.function, []):
+            same = all(same_outcome(a, b, exact=True) for a, b in zip(outcomes, others))
+            # Only a change of the input tells these apart (their answers are the contract's).
+            assert not same or {name, bug.name} <= SAME_ANSWERS, f"{bug.name} == {name}"
+        behaviour.setdefault(bug.function, []).append((bug.name, outcomes))
+
+
+# Entries whose answers are all right; what they do wrong is change their inputs.
+SAME_ANSWERS = {"pops the loop's list", "hidden slope kept in layer_1 (in place)"}

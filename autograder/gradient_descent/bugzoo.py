@@ -3,8 +3,11 @@
 Used twice: ``gdkit validate`` grades a notebook with each bug in place (master answers
 everywhere else) and checks the loss lands on the bug's question only; the hidden suites name
 the mistake and show the hint when a student's output matches a bug's output. None of these
-is mathematically equivalent to the contract (checked by ``tests/test_checks.py``).
-A bug in q1-q4 may also cost q5, the convergence run with the student's functions together.
+is mathematically equivalent to the contract (checked by ``tests/test_checks.py``), and no two
+entries of one function behave alike on the public example and its probes (``public.py``), or
+neither could ever be named. A bug in q1-q4 may also cost q5, the convergence run with the
+student's functions together; one costs q5 alone (a right answer that changes an array the
+loop uses again: its own contract is met, the training run is not).
 The entries after the original ones come from the contracts' clauses (listed in the suites'
 docstrings): a single number, outputs of exactly 0 and 1, one output, an int alpha, -inf,
 a plain list or a numpy array, a rise by a hair.
@@ -355,4 +358,222 @@ def detect_divergence(errors):
         return True
     return bool(values.size >= 2 and np.all(np.diff(values) > 0))
 """, "one rule only: the latest error above the first; the errors need not rise at every step"),
+    # ---- more, from a review written from the notebook's contracts alone: each function's
+    # other slips (a wrong factor, layer, index or comparison; a shape that only works when
+    # square or with one row; targets between 0 and 1; an input changed in place)
+    Bug('slope floored at a minimum', Q1, "sigmoid_output_to_derivative", """
+def sigmoid_output_to_derivative(output):
+    return np.maximum(output * (1 - output), 1e-3)
+""", 'the slope is exactly output * (1 - output), 0 at outputs of 0 and 1: no floor (np.maximum) under it', CONVERGENCE),
+    Bug('averaged to one number', Q1, "sigmoid_output_to_derivative", """
+def sigmoid_output_to_derivative(output):
+    return np.mean(output * (1 - output))
+""", 'return one slope per entry, in the shape of `output`: no mean over the entries', CONVERGENCE),
+    Bug('written into `output` with out=', Q1, "sigmoid_output_to_derivative", """
+def sigmoid_output_to_derivative(output):
+    return np.multiply(output, 1 - output, out=output)
+""", '`out=output` overwrites the input (and fails on a single number): return `output * (1 - output)`', CONVERGENCE),
+    Bug('second factor transposed', Q1, "sigmoid_output_to_derivative", """
+def sigmoid_output_to_derivative(output):
+    return output * (1 - output).T
+""", 'both factors are `output` as it is, elementwise: no `.T`', CONVERGENCE),
+    Bug('slope squared', Q1, "sigmoid_output_to_derivative", """
+def sigmoid_output_to_derivative(output):
+    return (output * (1 - output)) ** 2
+""", 'the slope is output * (1 - output), not its square', CONVERGENCE),
+    Bug('slope mixes layer_2 and y', Q2, "compute_layer_2_delta", """
+def compute_layer_2_delta(layer_2, y):
+    return (layer_2 - y) * layer_2 * (1 - y)
+""", 'the slope is taken at the output alone: layer_2 * (1 - layer_2); y only enters the miss', CONVERGENCE),
+    Bug('missing parentheses around 1 - layer_2', Q2, "compute_layer_2_delta", """
+def compute_layer_2_delta(layer_2, y):
+    return (layer_2 - y) * layer_2 * 1 - layer_2
+""", 'mind the parentheses: (layer_2 - y) * layer_2 * (1 - layer_2)', CONVERGENCE),
+    Bug('missing parentheses around the miss', Q2, "compute_layer_2_delta", """
+def compute_layer_2_delta(layer_2, y):
+    return layer_2 - y * sigmoid_output_to_derivative(layer_2)
+""", 'the whole miss is scaled: (layer_2 - y) * slope, not layer_2 - y * slope', CONVERGENCE),
+    Bug('squared miss', Q2, "compute_layer_2_delta", """
+def compute_layer_2_delta(layer_2, y):
+    return (layer_2 - y) ** 2 * sigmoid_output_to_derivative(layer_2)
+""", 'the miss enters as it is, with its sign: (layer_2 - y) * slope', CONVERGENCE),
+    Bug('returns the miss and the delta', Q2, "compute_layer_2_delta", """
+def compute_layer_2_delta(layer_2, y):
+    layer_2_error = layer_2 - y
+    return layer_2_error, layer_2_error * sigmoid_output_to_derivative(layer_2)
+""", 'return the delta alone, one array of shape (n, k)', CONVERGENCE),
+    Bug('dot product instead of elementwise', Q2, "compute_layer_2_delta", """
+def compute_layer_2_delta(layer_2, y):
+    return (layer_2 - y).dot(sigmoid_output_to_derivative(layer_2).T)
+""", 'the miss and the slope are multiplied entry by entry (`*`), not with `.dot`', CONVERGENCE),
+    Bug('hidden slope of sigmoid(layer_1)', Q3, "compute_layer_1_delta", """
+def compute_layer_1_delta(layer_2_delta, synapse_1, layer_1):
+    return layer_2_delta.dot(synapse_1.T) * sigmoid_output_to_derivative(sigmoid(layer_1))
+""", 'layer_1 is already a sigmoid output: its slope is sigmoid_output_to_derivative(layer_1)', CONVERGENCE),
+    Bug('hidden slope added, not multiplied', Q3, "compute_layer_1_delta", """
+def compute_layer_1_delta(layer_2_delta, synapse_1, layer_1):
+    return layer_2_delta.dot(synapse_1.T) + sigmoid_output_to_derivative(layer_1)
+""", 'multiply the sent-back error by the hidden slope: `* sigmoid_output_to_derivative(layer_1)`', CONVERGENCE),
+    Bug('hidden slope is only 1 - layer_1', Q3, "compute_layer_1_delta", """
+def compute_layer_1_delta(layer_2_delta, synapse_1, layer_1):
+    return layer_2_delta.dot(synapse_1.T) * (1 - layer_1)
+""", 'the hidden slope is layer_1 * (1 - layer_1): a factor is missing', CONVERGENCE),
+    Bug('absolute values of synapse_1', Q3, "compute_layer_1_delta", """
+def compute_layer_1_delta(layer_2_delta, synapse_1, layer_1):
+    return layer_2_delta.dot(np.abs(synapse_1).T) * sigmoid_output_to_derivative(layer_1)
+""", 'send the error back through the weights as they are, signs included', CONVERGENCE),
+    Bug('only synapse_0 updated', Q4, "update_synapses", """
+def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha):
+    synapse_0 = synapse_0 - alpha * layer_0.T.dot(layer_1_delta)
+    return synapse_0, synapse_1
+""", 'step both synapses: synapse_1 - alpha * layer_1.T.dot(layer_2_delta) too', CONVERGENCE),
+    Bug('synapse_0 stepped with layer_1', Q4, "update_synapses", """
+def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha):
+    return synapse_0 - alpha * layer_1.T.dot(layer_1_delta), synapse_1 - alpha * layer_1.T.dot(layer_2_delta)
+""", "synapse_0's gradient uses what flows into it: layer_0.T.dot(layer_1_delta)", CONVERGENCE),
+    Bug('alpha on synapse_0 only', Q4, "update_synapses", """
+def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha):
+    return synapse_0 - alpha * layer_0.T.dot(layer_1_delta), synapse_1 - layer_1.T.dot(layer_2_delta)
+""", "scale both steps by alpha, synapse_1's too", CONVERGENCE),
+    Bug('synapse_0 climbs the slope', Q4, "update_synapses", """
+def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha):
+    return synapse_0 + alpha * layer_0.T.dot(layer_1_delta), synapse_1 - alpha * layer_1.T.dot(layer_2_delta)
+""", 'both synapses step against the slope: synapse_0 - alpha * gradient', CONVERGENCE),
+    Bug('divides by alpha', Q4, "update_synapses", """
+def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha):
+    return synapse_0 - layer_0.T.dot(layer_1_delta) / alpha, synapse_1 - layer_1.T.dot(layer_2_delta) / alpha
+""", 'alpha multiplies the gradient: synapse - alpha * gradient', CONVERGENCE),
+    Bug('gradient summed to one number', Q4, "update_synapses", """
+def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha):
+    return synapse_0 - alpha * np.sum(layer_0.T.dot(layer_1_delta)), synapse_1 - alpha * np.sum(layer_1.T.dot(layer_2_delta))
+""", 'each weight has its own slope: keep the matrix layer.T.dot(delta), do not sum it', CONVERGENCE),
+    Bug('alpha rounded', Q4, "update_synapses", """
+def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha):
+    alpha = round(alpha)
+    return synapse_0 - alpha * layer_0.T.dot(layer_1_delta), synapse_1 - alpha * layer_1.T.dot(layer_2_delta)
+""", 'use alpha as given: round() turns 0.3 into 0', CONVERGENCE),
+    Bug('compared with the second error', Q6, "detect_divergence", """
+def detect_divergence(errors):
+    if not np.all(np.isfinite(np.asarray(errors, dtype=float))):
+        return True
+    if len(errors) < 2:
+        return False
+    return bool(errors[-1] > errors[1])
+""", 'compare the last error with the first one, errors[0]'),
+    Bug('second-to-last error compared', Q6, "detect_divergence", """
+def detect_divergence(errors):
+    if not np.all(np.isfinite(np.asarray(errors, dtype=float))):
+        return True
+    if len(errors) < 2:
+        return False
+    return bool(errors[-2] > errors[0])
+""", 'the latest error is errors[-1]'),
+    Bug('comparison reversed', Q6, "detect_divergence", """
+def detect_divergence(errors):
+    if not np.all(np.isfinite(np.asarray(errors, dtype=float))):
+        return True
+    if len(errors) < 2:
+        return False
+    return bool(errors[0] > errors[-1])
+""", 'divergence is the last error above the first: errors[-1] > errors[0]'),
+    Bug('only inf checked, not NaN', Q6, "detect_divergence", """
+def detect_divergence(errors):
+    if np.isinf(np.asarray(errors, dtype=float)).any():
+        return True
+    if len(errors) < 2:
+        return False
+    return bool(errors[-1] > errors[0])
+""", 'a NaN is not infinite and equals nothing (so `np.nan in errors` misses it too): check np.isfinite or math.isfinite on every value, which catches both'),
+    Bug('mean compared with the first', Q6, "detect_divergence", """
+def detect_divergence(errors):
+    values = np.asarray(errors, dtype=float)
+    if not np.all(np.isfinite(values)):
+        return True
+    if len(values) < 2:
+        return False
+    return bool(values.mean() > values[0])
+""", 'compare the latest error with the first, not their average'),
+    Bug('NaN checked at the ends only', Q6, "detect_divergence", """
+import math
+
+def detect_divergence(errors):
+    if len(errors) == 0:
+        return False
+    if not math.isfinite(errors[0]) or not math.isfinite(errors[-1]):
+        return True
+    return bool(errors[-1] > errors[0])
+""", 'a NaN or inf anywhere in the history means divergence, in the middle too'),
+    Bug('short histories returned before the NaN check', Q6, "detect_divergence", """
+def detect_divergence(errors):
+    if len(errors) < 2:
+        return False
+    if not np.all(np.isfinite(np.asarray(errors, dtype=float))):
+        return True
+    return bool(errors[-1] > errors[0])
+""", 'check NaN and inf first: a single NaN is divergence too'),
+    Bug('a margin above the first error required', Q6, "detect_divergence", """
+def detect_divergence(errors):
+    if not np.all(np.isfinite(np.asarray(errors, dtype=float))):
+        return True
+    if len(errors) < 2:
+        return False
+    return bool(errors[-1] > 1.01 * errors[0])
+""", 'any rise above the first error counts: a strict `>` with no margin'),
+    Bug('last two errors above the first', Q6, "detect_divergence", """
+def detect_divergence(errors):
+    if not np.all(np.isfinite(np.asarray(errors, dtype=float))):
+        return True
+    if len(errors) < 3:
+        return False
+    return bool(errors[-1] > errors[0] and errors[-2] > errors[0])
+""", 'only the latest error is compared with the first'),
+    Bug('returns a string', Q6, "detect_divergence", """
+def detect_divergence(errors):
+    if not np.all(np.isfinite(np.asarray(errors, dtype=float))):
+        return "True"
+    if len(errors) < 2:
+        return "False"
+    return str(errors[-1] > errors[0])
+""", 'return the bool itself, True or False, not str(...)'),
+    Bug('targets cast to integers', Q2, "compute_layer_2_delta", """
+def compute_layer_2_delta(layer_2, y):
+    y = np.asarray(y).astype(int)
+    return (layer_2 - y) * sigmoid_output_to_derivative(layer_2)
+""", 'use y as it is given: targets may lie anywhere between 0 and 1, so no astype(int) or rounding', CONVERGENCE),
+    Bug('reshape instead of transpose', Q3, "compute_layer_1_delta", """
+def compute_layer_1_delta(layer_2_delta, synapse_1, layer_1):
+    return layer_2_delta.dot(synapse_1.reshape(1, -1)) * sigmoid_output_to_derivative(layer_1)
+""", '`synapse_1.reshape(1, -1)` is `synapse_1.T` for one output only: use `.T`', CONVERGENCE),
+    Bug('outer product of summed columns', Q4, "update_synapses", """
+def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer_2_delta, alpha):
+    grad_0 = np.outer(layer_0.sum(axis=0), layer_1_delta.sum(axis=0))
+    grad_1 = np.outer(layer_1.sum(axis=0), layer_2_delta.sum(axis=0))
+    return synapse_0 - alpha * grad_0, synapse_1 - alpha * grad_1
+""", 'the gradient sums one outer product per row: layer.T.dot(delta), not the outer product of the column sums', CONVERGENCE),
+    Bug("pops the loop's list", Q6, "detect_divergence", """
+import math
+
+def detect_divergence(errors):
+    if not isinstance(errors, list):
+        errors = list(errors)
+    if not all(math.isfinite(e) for e in errors):
+        return True
+    if len(errors) < 2:
+        return False
+    last = errors.pop()
+    return bool(last > errors[0])
+""", "read the errors without changing the list: it is the training loop's own history"),
+    Bug('needs three errors', Q6, "detect_divergence", """
+def detect_divergence(errors):
+    if not np.all(np.isfinite(np.asarray(errors, dtype=float))):
+        return True
+    if len(errors) <= 2:
+        return False
+    return bool(errors[-1] > errors[0])
+""", 'two errors are enough: the second above the first is divergence'),
+    Bug('hidden slope kept in layer_1 (in place)', Q5, "compute_layer_1_delta", """
+def compute_layer_1_delta(layer_2_delta, synapse_1, layer_1):
+    layer_1 *= 1 - layer_1
+    return layer_2_delta.dot(synapse_1.T) * layer_1
+""", 'the training loop uses layer_1 again after this call: compute the slope into a new array'),
 ]

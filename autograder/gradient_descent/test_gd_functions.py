@@ -28,7 +28,8 @@ q2 ``compute_layer_2_delta(layer_2, y)``
   - y of integers, as the notebook's ``y`` ............... test_q2_matches_contract_with_several_outputs
   - sign: positive where the output is too high; exactly 0 for a perfect guess; one output
     (k = 1) .............................................. test_q2_one_output_and_perfect_guesses
-  - it is the gradient of 0.5 * sum((layer_2 - y)**2) ... test_q2_is_the_gradient_of_the_loss
+  - it is the gradient of 0.5 * sum((layer_2 - y)**2), for targets anywhere in [0, 1] (the
+    contract does not make them 0 or 1: no rounding or casting y) ... test_q2_is_the_gradient_of_the_loss
 q3 ``compute_layer_1_delta(layer_2_delta, synapse_1, layer_1)``
   - ``layer_2_delta.dot(synapse_1.T) * slope(layer_1)``, (n, h) back, several outputs and one
     output ............................................... test_q3_matches_contract_with_other_shapes
@@ -166,15 +167,17 @@ def test_q2_one_output_and_perfect_guesses(student):
 @pytest.mark.substitutes
 @pytest.mark.question("q2_layer_2_delta", weight=1)
 def test_q2_is_the_gradient_of_the_loss(student):
-    """Is the gradient of the squared error with respect to the output's input."""
+    """Is the gradient of the squared error with respect to the output's input, for targets
+    anywhere between 0 and 1."""
     # layer_2_delta is d(0.5 * sum((sigmoid(z) - y)**2)) / dz; the loss is a sum over entries,
     # so one central difference per entry, all at once, measures it.
     n, _, _, k = sizes()
-    z, y = rng.normal(0, 2, size=(n, k)), targets(n, k)
+    z, y = rng.normal(0, 2, size=(n, k)), rng.uniform(0, 1, size=(n, k))  # targets need not be 0 or 1
     loss = lambda z_: 0.5 * (ref.sigmoid(z_) - y) ** 2  # noqa: E731
     numeric = (loss(z + STEP) - loss(z - STEP)) / (2 * STEP)
     check_layer_2_delta(student, ref.sigmoid(z), y, numeric,
-                        context="compared with the measured gradient of the squared error")
+                        context="with targets between 0 and 1, compared with the measured gradient "
+                                "of the squared error")
 
 
 # ---- q3: compute_layer_1_delta ----------------------------------------------------------------
@@ -248,15 +251,15 @@ def check_update(student, args, expected_pair, *, context="", detail=""):
     # Copies of the arrays (updating the synapses in place is allowed by the contract); alpha
     # goes as the plain number it is, never as an array.
     sent = tuple(np.copy(a) if isinstance(a, np.ndarray) else a for a in args)
+    whole = ZOO.for_call("update_synapses", *args, example=example)
     got = expect_pair(ZOO.call(student, "update_synapses", *sent, example=example),
-                      what="update_synapses(...)", example=example,
-                      diagnose=ZOO.for_call("update_synapses", *args, example=example))
+                      what="update_synapses(...)", example=example, diagnose=whole)
     for index, name in enumerate(("synapse_0", "synapse_1")):
+        # A mistake is named from the whole pair, not from the item that failed: a student who
+        # forgot alpha on synapse_1 alone did not "forget alpha" on both.
         expect_close(got[index], expected_pair[index], what=f"the new {name} (item {index} of the pair)",
                      context=context, detail=detail, example=example, atol=1e-8, rtol=1e-5,
-                     shape_name=f"the shape of `{name}`",
-                     diagnose=ZOO.for_call("update_synapses", *args, example=example,
-                                           project=lambda pair, i=index: pair[i]))
+                     shape_name=f"the shape of `{name}`", diagnose=lambda _item, pair=got: whole(pair))
 
 
 @pytest.mark.question("q4_update_synapses", weight=2)

@@ -32,8 +32,10 @@ q6 ``detect_divergence(errors)``
   - flat or creeping down is False ....................... test_q6_stuck_but_not_rising_does_not_diverge
   - empty list and a single finite value are False, a single NaN True ... test_q6_short_histories
   - returns a bool (True/False, numpy bool, 0-d bool array) ... every q6 test
-  - inside the loop: stops at alpha = 1000, runs on at alpha = 10 ... test_q6_training_loop_stops_at_alpha_1000_only
+  - inside the loop: stops at alpha = 1000, runs on at alpha = 10, and leaves the loop's own
+    history list as it found it (it is the run's errors) ... test_q6_training_loop_stops_at_alpha_1000_only
 """
+import copy
 import functools
 import weakref
 from dataclasses import dataclass
@@ -44,9 +46,9 @@ import pytest
 
 from gdkit import network as ref
 from gdkit.grading.randomness import keyed, rng  # reproducible per test / per shared draw
-from gdkit.grading.checks import (Fail, as_array, as_bool, expect_shape, fmt, is_close, named, public_outcome,
-                                  raised_on_hidden, raised_text)
-from gdkit.grading.diagnose import Diagnoser, load_module
+from gdkit.grading.checks import (Fail, PublicTooEarly, as_array, as_bool, expect_shape, fmt, is_close, named,
+                                  public_outcome, raised_on_hidden, raised_text)
+from gdkit.grading.diagnose import Diagnoser, load_module, same_answer
 from gdkit.grading.student import StudentRaised, training_start
 
 ZOO = Diagnoser.from_file(Path(__file__).with_name("bugzoo.py"))
@@ -174,12 +176,19 @@ def check_convergence(student, run: Run):
 
 
 def _public_advice(student) -> dict:
-    """A named function that is already wrong on a public input says more than a guess."""
+    """A named function that is already wrong on a public input, or that changes an array the
+    loop uses again, says more than a guess."""
     wrong = public_mismatches(student)
-    if not wrong:
-        return {}
-    return {"hint": f"{', '.join(wrong)} already {'differs' if len(wrong) == 1 else 'differ'} from the "
-                    "contract on the public example shown under that question: fix that first"}
+    if wrong:
+        return {"hint": f"{', '.join(wrong)} already {'differs' if len(wrong) == 1 else 'differ'} from the "
+                        "contract on public inputs (the example shown under that question, or another "
+                        "small one): fix that first"}
+    changed = public_changes(student)
+    if changed:
+        return {"hint": f"{'; '.join(changed)} (seen on its public example), and the training loop uses "
+                        "that array again after the call: return a new array instead of changing the "
+                        "one you were given"}
+    return {}
 
 
 def trajectory_of(run, start_0, start_1, what, settings) -> tuple:
@@ -248,7 +257,8 @@ def confirm_steps(student, path, X, y, alpha, what, settings) -> None:
                        "the run's steps, your functions gave a different step than inside the "
                        "training loop, so the run earns nothing. Do they keep state between "
                        "calls, change the arrays they are given, or behave differently depending "
-                       "on who calls them?", detail=f"{settings}; step {j}")
+                       "on who calls them?", detail=f"{settings}; step {j}",
+                       later=lambda: _public_advice(student))
 
 
 def _raised_in_loop(student, exc, what, settings) -> Fail:
@@ -304,7 +314,8 @@ def _finding(path, errors, X, y, alpha) -> tuple[str, str]:
                 "raises the error.", "check the sign of your update: synapse - alpha * gradient")
     if errors[-1] > errors[0]:
         return ("the error rose during training: it ended above the error of the starting weights.",
-                "the first step went downhill; later steps overshot: check the factors of your deltas")
+                "the first step went downhill; later steps overshot: check the factors of your deltas "
+                "and of your update")
     if expected_size > 0 and size < 0.25 * expected_size:
         return ("the steps are much shorter than alpha times the gradient, so the error falls too slowly.",
                 "a missing alpha or an extra small factor (an average, a slope applied twice) shortens every step")
@@ -313,29 +324,64 @@ def _finding(path, errors, X, y, alpha) -> tuple[str, str]:
                 "an extra factor (alpha applied twice, a missing slope) lengthens every step")
     return ("the error fell, but far less than the reference's from the same starting weights in "
             "the same number of steps.",
-            "each step goes downhill about as far as it should: compare your deltas with the contract's on several outputs")
+            "the first step went downhill about as far as it should: compare your deltas and your update "
+            "with their contracts on several rows and outputs")
+
+
+def _agrees(outcome, expected) -> bool:
+    """Whether a public outcome is the contract's answer (a pair item by item)."""
+    if outcome is None or outcome.raised:
+        return False
+    if isinstance(expected, tuple):
+        return (isinstance(outcome.value, (tuple, list)) and len(outcome.value) == len(expected)
+                and all(is_close(g, e, rtol=1e-5, atol=1e-8) for g, e in zip(outcome.value, expected)))
+    return is_close(outcome.value, expected, rtol=1e-5, atol=1e-8)
 
 
 def public_mismatches(student) -> list[str]:
-    """The loop's functions whose answer on their own public example is not the contract's
-    (asked of the public twin: nothing hidden is involved)."""
+    """The loop's functions whose answer on their own public example, or on one of its public
+    probes (more rows, other shapes), is not the contract's (asked of the public twin: nothing
+    hidden is involved)."""
     wrong = []
     for question, make in PUBLIC.LOOP_EXAMPLES:
         if question in ("q2", "q3") and wrong:
             continue  # they call the student's q1, so a q1 mistake shows there too: name q1 only
         example = make(student)
-        outcome = example.outcome()
-        expected = example.expected
-        if outcome is None or outcome.raised:
-            same = False
-        elif isinstance(expected, tuple):
-            same = (isinstance(outcome.value, (tuple, list)) and len(outcome.value) == len(expected)
-                    and all(is_close(g, e, rtol=1e-5, atol=1e-8) for g, e in zip(outcome.value, expected)))
-        else:
-            same = is_close(outcome.value, expected, rtol=1e-5, atol=1e-8)
+        right = getattr(ref, example.function)
+        same = _agrees(example.outcome(), example.expected) and all(
+            _agrees(example.probe_outcome(probe), right(*copy.deepcopy(probe))) for probe in example.probes)
         if not same:
             wrong.append(f"`{example.function}` ({question})")
     return wrong
+
+
+# The arguments of the loop's functions that the notebook's loop uses again after the call
+# (layer_1 goes on to update_synapses, X to the next iteration, and so on): changing one of them
+# in place changes the rest of the step. The synapses are update_synapses' to change.
+REUSED = {"sigmoid_output_to_derivative": ("output",),
+          "compute_layer_2_delta": ("y",),
+          "compute_layer_1_delta": ("layer_2_delta", "synapse_1", "layer_1"),
+          "update_synapses": ("layer_0",)}
+
+
+def public_changes(student) -> list[str]:
+    """The loop's functions that change, in place, an argument the loop uses again, seen on
+    their public example (asked of the public twin, which returns the arguments after the call)."""
+    found = []
+    for question, make in PUBLIC.LOOP_EXAMPLES:
+        example = make(student)
+        twin = student.public() if hasattr(student, "public") else student
+        try:
+            _, after = twin.call(example.function, *copy.deepcopy(example.args), return_args=True)
+        except PublicTooEarly:
+            raise
+        except Exception:  # it raised or could not run: nothing to say about its inputs
+            continue
+        for index, name in enumerate(example.names):
+            if (name in REUSED.get(example.function, ()) and index < len(after)
+                    and not same_answer(after[index], example.args[index])):
+                found.append(f"`{example.function}` ({question}) changes its argument `{name}` in place")
+    return found
 
 
 def _record_curve(student, errors, reference_errors, label):
@@ -584,3 +630,15 @@ def test_q6_training_loop_stops_at_alpha_1000_only(student):
         raise Fail(f"At alpha = 1000 the training loop with your detector {said}; it should stop "
                    "as soon as the error rises above the first one.", example=q6_example(student),
                    detail=detail)
+    # The loop hands the detector its own history, the list train returns as run["errors"]: a
+    # detector that changes it (pops the last error, sorts it) leaves a wrong history behind,
+    # though every answer it gives on a fresh copy is right.
+    example = q6_example(student)
+    _, (changed,) = ZOO.call(student, "detect_divergence", list(tame), watch_inputs=True, example=example)
+    if changed:
+        raise Fail("detect_divergence changed the list of errors it was given. The training loop passes "
+                   "its own history (the list train returns as run[\"errors\"]), so after your detector "
+                   "has run, that list no longer holds the error of every iteration.", example=example,
+                   hint="read the list without changing it: no `errors.pop()`, `errors.sort()` or "
+                        "assignments into it (work on a copy if you need one)",
+                   detail=f"a history of {len(tame)} errors")

@@ -324,6 +324,10 @@ def expect_close(got, expected, *, what: str, example=None, diagnose=None, rtol:
     3 outputs"), kept out of the message.
     """
     expected = np.asarray(expected)
+    if diagnose is not None and not isinstance(got, np.ndarray):
+        # A diagnosis compares the answer as the student's code returned it (a pair stays a pair).
+        ask, raw = diagnose, got
+        diagnose = lambda _array: ask(raw)  # noqa: E731
     array = as_array(got, what=what, example=example, diagnose=diagnose)
     if _close(array, expected, rtol, atol):
         return array
@@ -443,9 +447,13 @@ class PublicExample:
     worker that never saw a hidden input, and also confirms a diagnosis on a second input.
     """
 
-    def __init__(self, student, function: str, args: tuple, expected, *, names: tuple[str, ...] = ()):
+    def __init__(self, student, function: str, args: tuple, expected, *, names: tuple[str, ...] = (),
+                 probes: tuple = ()):
         self.student, self.function, self.args, self.expected = student, function, tuple(args), expected
         self.names = tuple(names) or tuple(f"arg{i}" for i in range(len(self.args)))
+        # More public argument tuples, never shown: a diagnosis must hold on each of them too
+        # (one example can be matched by several mistakes, or by code with another mistake).
+        self.probes = tuple(tuple(p) for p in probes)
         self._outcome: Outcome | None = None
         self._text: str | None = None
 
@@ -458,6 +466,11 @@ class PublicExample:
         if self._outcome is None:
             self._outcome = public_outcome(self.student, self.function, self.args)
         return self._outcome if self._outcome.available else None
+
+    def probe_outcome(self, args: tuple) -> Outcome | None:
+        """The student's outcome on one of the public ``probes`` (asked as :meth:`outcome` is)."""
+        outcome = public_outcome(self.student, self.function, tuple(args))
+        return outcome if outcome.available else None
 
     def render(self) -> str:
         if self._text is None:
@@ -504,6 +517,8 @@ def outcome_of(worker, function: str, args: tuple) -> Outcome:
                 else Outcome(available=False))
 
 
-def example_of(student, function: str, args: tuple, expected, *, names: tuple[str, ...] = ()) -> PublicExample:
-    """A lazy public example: see :class:`PublicExample`."""
-    return PublicExample(student, function, args, expected, names=names)
+def example_of(student, function: str, args: tuple, expected, *, names: tuple[str, ...] = (),
+               probes: tuple = ()) -> PublicExample:
+    """A lazy public example: see :class:`PublicExample` (``probes``: more public inputs that
+    confirm a diagnosis, never shown)."""
+    return PublicExample(student, function, args, expected, names=names, probes=probes)

@@ -22,6 +22,8 @@ import numpy as np
 from gdkit import network
 from gdkit.grading.checks import Outcome, is_close, raised_on_hidden
 
+MESSAGE_KEPT = 2000  # characters of an exception's message a worker sends back (sandbox/calls.py)
+
 
 @dataclass(frozen=True)
 class Bug:
@@ -134,11 +136,37 @@ def _outcome_of(function, args, project=None) -> Outcome:
 
 def same_outcome(a: Outcome, b: Outcome, *, exact: bool = False) -> bool:
     """Two outcomes are the same behaviour: the same answer, or the same exception type (with
-    ``exact``, the same message too)."""
+    ``exact``, the same message too, as far as a worker's reply keeps it)."""
     if a.raised or b.raised:
         return (a.raised and b.raised and a.exc_type == b.exc_type
-                and (not exact or a.message.strip() == b.message.strip()))
+                and (not exact or a.message.strip()[:MESSAGE_KEPT] == b.message.strip()[:MESSAGE_KEPT]))
     return same_answer(a.value, b.value)
+
+
+def _uniform(outcome: Outcome) -> bool:
+    """An answer whose entries are all one value (all zeros, a pair of such arrays): many
+    mistakes give it, so it names none of them."""
+    if outcome.raised:
+        return False
+    value = outcome.value
+    parts = value if isinstance(value, (tuple, list)) and value else (value,)
+    for part in parts:
+        if not isinstance(part, np.ndarray) or part.size < 2 or part.dtype.kind not in "biuf":
+            return False
+        flat = part.ravel()
+        if not np.all(flat == flat[0]):
+            return False
+    return True
+
+
+def _projected(outcome: Outcome | None, project) -> Outcome | None:
+    """``outcome`` with its answer projected (None when there is none, or it does not project)."""
+    if outcome is None or project is None or outcome.raised:
+        return outcome
+    try:
+        return Outcome(value=project(outcome.value))
+    except Exception:
+        return None
 
 
 class Diagnoser:
@@ -165,38 +193,50 @@ class Diagnoser:
         return self._compiled[key]
 
     def identify(self, function: str, args: tuple, seen: Outcome, *, example=None, project=None):
-        """(mistake, hint) of the one zoo entry behaving like the student on ``args`` and on the
-        public ``example`` (a checks.PublicExample of the same function); None otherwise.
+        """(mistake, hint) of the one zoo entry behaving like the student on ``args``, on the
+        public ``example`` (a checks.PublicExample of the same function) and on each of the
+        example's public ``probes``; None otherwise.
 
-        Behaving alike is giving the same answer, or raising the same exception type; when
-        several entries raise the same type, the one whose messages are the student's too.
+        Behaving alike is giving the same answer, or raising the same exception type on the
+        hidden input; on a public input a raise must match in type and text too (that text
+        holds nothing hidden, and a type alone says little: a loop over rows and a misused
+        ``out=`` both raise TypeError on a single number). When several entries raise alike
+        on the hidden input, the one whose message is the student's too.
         """
-        if example is None or getattr(example, "function", None) != function:
+        if example is None or getattr(example, "function", None) != function or _uniform(seen):
             return None
-        public = example.outcome()
+        public = _projected(example.outcome(), project)
         if public is None:
             return None
-        if project is not None and not public.raised:
-            try:
-                public = Outcome(value=project(public.value))
-            except Exception:
-                return None
         alike, exact = [], []
         for bug in self.bugs:
             if bug.function != function:
                 continue
-            hidden = _outcome_of(self._function(bug), args, project)
+            entry = self._function(bug)
+            hidden = _outcome_of(entry, args, project)
             if not same_outcome(hidden, seen):
                 continue
-            shown = _outcome_of(self._function(bug), example.args, project)
-            if same_outcome(shown, public):
-                alike.append(bug)
-                if same_outcome(hidden, seen, exact=True) and same_outcome(shown, public, exact=True):
-                    exact.append(bug)
+            if not same_outcome(_outcome_of(entry, example.args, project), public, exact=True):
+                continue
+            if not self._agrees_on_probes(entry, example, project):
+                continue
+            alike.append(bug)
+            if same_outcome(hidden, seen, exact=True):
+                exact.append(bug)
         for found in (alike, exact):
             if len(found) == 1:
                 return found[0].name, found[0].hint
         return None
+
+    @staticmethod
+    def _agrees_on_probes(entry, example, project) -> bool:
+        """Whether a zoo entry behaves like the student on every public probe of ``example``
+        (a probe the student's code could not be run on confirms nothing)."""
+        for probe in getattr(example, "probes", ()):
+            student = _projected(example.probe_outcome(probe), project)
+            if student is None or not same_outcome(_outcome_of(entry, probe, project), student, exact=True):
+                return False
+        return True
 
     def match(self, function: str, args: tuple, got, *, example=None, project=None):
         """(mistake, hint) for an answer ``got`` on ``args``: see :meth:`identify`."""
