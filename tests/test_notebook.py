@@ -108,6 +108,7 @@ def test_nbformat_3_outputs_are_dropped_too(tmp_path, reading):
     (b'{"cells": [\n  {"cell_type": "code", "source": "x"', "invalid-json", "line 2"),
     (b'{"nbformat": 4, "cells": [\n]}\n}', "invalid-json", "line 3"),
     (b'{"nbformat": 4, "cells": []} trailing', "invalid-json", "line 1"),
+    (b'{"nbformat": 4,\n "cells": [}', "invalid-json", "line 2"),                 # a bracket closed by a brace
     (b"[1, 2, 3]", "not-a-notebook", "not a Jupyter notebook"),
     (b'{"nbformat": 5, "cells": []}', "unsupported-nbformat", "format 5"),
     (b"[" * 100000, "invalid-json", "JSON"),

@@ -344,9 +344,7 @@ class _Scan:
 
     def run(self) -> bytes:
         """The file without its outputs; raises InvalidNotebook for what it can tell is broken."""
-        buf = self.buf
-        pos = 3 if buf[:3] == b"\xef\xbb\xbf" else 0  # a UTF-8 byte-order mark
-        copied = pos
+        pos = copied = 3 if self.buf[:3] == b"\xef\xbb\xbf" else 0  # a UTF-8 byte-order mark
         stack: list[_Frame] = []
         while True:
             if self.kept + (pos - copied) > self.max_kept:
@@ -354,52 +352,70 @@ class _Scan:
             pos = self._search(_TOKEN, pos)
             if pos == -1:
                 break
-            char = buf[pos]
+            char = self.buf[pos]
             if char == _QUOTE:
-                end = self._string_end(pos)
-                if end == -1:
-                    self._ends_early()
-                frame = stack[-1] if stack else None
-                if frame is not None and frame.is_object and frame.expect_key:
-                    frame.key = _decode_key(buf[pos:end + 1]) if end - pos < 256 else None
-                pos = end + 1
+                pos = self._string(pos, stack)
             elif char in _OPEN:
-                if stack and self._drops(stack):
-                    try:
-                        end = self._skip(pos)
-                    except _Truncated:
-                        self._ends_early()
-                    self._keep(copied, pos, b"{}" if char == ord("{") else b"[]")
-                    copied = pos = end
-                    continue
-                frame = stack[-1] if stack else None
-                name = frame.key if frame is not None and frame.is_object else None
-                stack.append(_Frame(char == ord("{"), name))
-                pos += 1
+                pos, copied = self._open(char, pos, copied, stack)
             elif char in _CLOSE:
-                if not stack or stack[-1].is_object != (char == ord("}")):
-                    line, column = self.line_and_column(pos)
-                    _invalid_json(self.path, line, column, f"unexpected {chr(char)!r}")
-                stack.pop()
-                pos += 1
-                if not stack:  # the document is complete: only white space may follow
-                    extra = self._search(_NONSPACE, pos)
-                    if extra != -1:
-                        _invalid_json(self.path, *self.line_and_column(extra), "extra data after the notebook")
+                pos = self._close(char, pos, stack)
+                if not stack:
                     break
-            else:  # ':' or ','
-                frame = stack[-1] if stack else None
-                if frame is not None and frame.is_object:
-                    frame.expect_key = char == ord(",")
-                    frame.key = frame.key if char == ord(":") else None
+            else:
+                _separator(char, stack)
                 pos += 1
         if stack:
             self._ends_early()
         self._keep(copied, pos if pos != -1 else self.n)
         return b"".join(self.pieces)
 
+    # Each token's step, from its position to the next one's.
+    def _string(self, pos: int, stack: list[_Frame]) -> int:
+        """A string: the current key when an object expects one."""
+        end = self._string_end(pos)
+        if end == -1:
+            self._ends_early()
+        frame = stack[-1] if stack else None
+        if frame is not None and frame.is_object and frame.expect_key:
+            frame.key = _decode_key(self.buf[pos:end + 1]) if end - pos < 256 else None
+        return end + 1
+
+    def _open(self, char: int, pos: int, copied: int, stack: list[_Frame]) -> tuple[int, int]:
+        """An object or array opens: (next position, first byte not yet kept). An output is
+        skipped, an empty one of its kind kept instead."""
+        if stack and self._drops(stack):
+            try:
+                end = self._skip(pos)
+            except _Truncated:
+                self._ends_early()
+            self._keep(copied, pos, b"{}" if char == ord("{") else b"[]")
+            return end, end
+        frame = stack[-1] if stack else None
+        stack.append(_Frame(char == ord("{"), frame.key if frame is not None and frame.is_object else None))
+        return pos + 1, copied
+
+    def _close(self, char: int, pos: int, stack: list[_Frame]) -> int:
+        """An object or array closes; once the document is complete only white space may follow."""
+        if not stack or stack[-1].is_object != (char == ord("}")):
+            line, column = self.line_and_column(pos)
+            _invalid_json(self.path, line, column, f"unexpected {chr(char)!r}")
+        stack.pop()
+        if not stack:
+            extra = self._search(_NONSPACE, pos + 1)
+            if extra != -1:
+                _invalid_json(self.path, *self.line_and_column(extra), "extra data after the notebook")
+        return pos + 1
+
     def _ends_early(self):
         _invalid_json(self.path, *self.line_and_column(self.n), "the file ends before the notebook does")
+
+
+def _separator(char: int, stack: list[_Frame]) -> None:
+    """``:`` or ``,``: after a comma an object expects a key again."""
+    frame = stack[-1] if stack else None
+    if frame is not None and frame.is_object:
+        frame.expect_key = char == ord(",")
+        frame.key = frame.key if char == ord(":") else None
 
 
 def _decode_key(raw: bytes):
