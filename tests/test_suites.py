@@ -153,3 +153,44 @@ def test_alpha_arrives_as_the_plain_number_the_notebook_passes():
     space = namespace("gradient_descent", update_synapses=PLAIN_NUMBER)
     assert grade_question("gradient_descent", "q4_update_synapses", space) == 20
     assert grade_question("gradient_descent", "q5_convergence", space) == 20
+
+
+POPPING = """
+import math
+
+def detect_divergence(errors):
+    # Right on every copy it is sent, but it takes the latest error off the loop's own list.
+    if not isinstance(errors, list):
+        errors = list(errors)
+    if not all(math.isfinite(e) for e in errors):
+        return True
+    if len(errors) < 2:
+        return False
+    last = errors.pop()
+    return bool(last > errors[0])
+"""
+SLOPE_KEPT_IN_LAYER_1 = """
+def compute_layer_1_delta(layer_2_delta, synapse_1, layer_1):
+    layer_1 *= 1 - layer_1
+    return layer_2_delta.dot(synapse_1.T) * layer_1
+"""
+
+
+def test_an_input_changed_in_place_costs_what_it_breaks_in_the_kernel_too():
+    # The detector's list is the loop's history (run["errors"]): popping it loses the
+    # in-the-loop part of q6 (2 of 9), every answer being right.
+    popping = namespace("gradient_descent", detect_divergence=POPPING)
+    assert grade_question("gradient_descent", "q6_detect_divergence", popping) == pytest.approx(20 * 7 / 9, abs=1e-3)
+    # A hidden delta kept in layer_1 is q3's right answer, but the loop uses layer_1 again in the
+    # update: q3 keeps its points, q5 (the loop) loses them.
+    in_place = namespace("gradient_descent", compute_layer_1_delta=SLOPE_KEPT_IN_LAYER_1)
+    assert grade_question("gradient_descent", "q3_layer_1_delta", in_place) == 15
+    assert grade_question("gradient_descent", "q5_convergence", in_place) == 0
+
+
+def test_targets_between_0_and_1_are_part_of_q2():
+    # The contract does not make y 0 or 1: a delta that casts the targets to integers is wrong.
+    cast = namespace("gradient_descent", compute_layer_2_delta=(
+        "def compute_layer_2_delta(layer_2, y):\n"
+        "    return (layer_2 - np.asarray(y).astype(int)) * sigmoid_output_to_derivative(layer_2)\n"))
+    assert grade_question("gradient_descent", "q2_layer_2_delta", cast) < 15
