@@ -1179,12 +1179,14 @@ def test_hook_table_covers_every_event_class():
 
 def test_seccomp_refuses_calls_on_other_processes():
     """In a plain child (no namespaces): the filter alone keeps it to itself."""
-    script = ("import ctypes, os, resource, socket, errno\nfrom gdkit.sandbox import seccomp\n"
+    script = ("import ctypes, os, resource, socket, errno, fcntl, struct\nfrom gdkit.sandbox import seccomp\n"
               "libc = ctypes.CDLL(None, use_errno=True)\nlibc.syscall.restype = ctypes.c_long\n"
               "def check(result):\n"
               "    if result < 0:\n"
               "        raise OSError(ctypes.get_errno(), 'refused')\n"
               "other = os.getppid()\n"
+              "r, w = os.pipe()\n"
+              "a, b = socket.socketpair()\n"
               "assert seccomp.install(os.getpid())\n"
               "out = []\n"
               "for act in (lambda: resource.prlimit(other, resource.RLIMIT_NOFILE),\n"
@@ -1196,7 +1198,12 @@ def test_seccomp_refuses_calls_on_other_processes():
               "            lambda: check(libc.semget(0, 1, 0o1000)), lambda: check(libc.mq_open(b'/gdkit-t', 0o100 | 2, 0o600, None)),\n"
               "            lambda: check(libc.syscall(135, ctypes.c_ulong(0x0040000))),\n"
               "            lambda: check(libc.syscall(154, 0, ctypes.create_string_buffer(16), 16)),\n"
-              "            lambda: check(libc.syscall(303, -100, b'/', ctypes.create_string_buffer(136), ctypes.byref(ctypes.c_int()), 0))):\n"
+              "            lambda: check(libc.syscall(303, -100, b'/', ctypes.create_string_buffer(136), ctypes.byref(ctypes.c_int()), 0)),\n"
+              # A file's owner receives its SIGIO (or F_SETSIG's signal) from the kernel later.
+              "            lambda: fcntl.fcntl(r, fcntl.F_SETOWN, other), lambda: fcntl.fcntl(r, fcntl.F_SETOWN, -other),\n"
+              "            lambda: fcntl.fcntl(a, 15, struct.pack('ii', 1, other)),\n"
+              "            lambda: check(libc.ioctl(a.fileno(), 0x8901, ctypes.byref(ctypes.c_int(other)))),\n"
+              "            lambda: check(libc.ioctl(a.fileno(), 0x8902, ctypes.byref(ctypes.c_int(other))))):\n"
               "    try:\n"
               "        act()\n"
               "        out.append('done')\n"
@@ -1205,12 +1212,14 @@ def test_seccomp_refuses_calls_on_other_processes():
               "resource.prlimit(0, resource.RLIMIT_NOFILE)\n"
               "os.setpriority(os.PRIO_PROCESS, 0, 1)\n"
               "os.sched_getaffinity(0)\n"
+              "fcntl.fcntl(r, fcntl.F_SETOWN, os.getpid()); fcntl.fcntl(r, fcntl.F_SETOWN, 0)\n"
+              "fcntl.fcntl(r, fcntl.F_SETFL, fcntl.fcntl(r, fcntl.F_GETFL) | os.O_NONBLOCK)\n"
               "assert libc.syscall(135, ctypes.c_ulong(0xFFFFFFFF)) == 0 and libc.syscall(135, 0) == 0\n"
               "print(' '.join(out))\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     if not protections.probe()["seccomp"]:
         need(False, "needs seccomp (x86_64)")
-    assert done.stdout.split() == ["EPERM"] * 14, (done.stdout, done.stderr)
+    assert done.stdout.split() == ["EPERM"] * 19, (done.stdout, done.stderr)
 
 
 def test_the_sandbox_imports_nothing_else_of_the_kit():

@@ -17,6 +17,8 @@ Calls that name a process (resource limits, priority, scheduling, CPU affinity, 
 process groups, signals) are allowed on the worker itself only (pid 0 or its own), so no
 worker can lower the zygote's limits, renice it or pin it, nor learn whether another process
 exists; ``clone`` makes threads only; ``personality`` may only be asked, or set to Linux's.
+A file's owner (``F_SETOWN``; ``F_SETOWN_EX``, ``FIOSETOWN`` and ``SIOCSPGRP`` refused) may be
+the worker itself only: the kernel signals that owner later, on the worker's behalf.
 
 The table is x86_64's (system call numbers are per architecture); elsewhere :func:`install`
 returns False and :mod:`gdkit.sandbox.protections` says so.
@@ -80,9 +82,19 @@ SELF_ONLY = {
 # (which, who) calls: allowed only for the process itself (a user's or group's processes are others).
 WHICH_WHO = {"getpriority": (140, _PRIO_PROCESS), "setpriority": (141, _PRIO_PROCESS),
              "ioprio_get": (252, _IOPRIO_WHO_PROCESS), "ioprio_set": (251, _IOPRIO_WHO_PROCESS)}
+# A file's owner is who the kernel later sends its SIGIO (or the signal F_SETSIG chose, SIGKILL
+# and SIGSTOP included) and SIGURG to, on the worker's behalf, past the signal rules above: where
+# there is no PID namespace (an unprivileged grader) and no Landlock signal scoping (before Linux
+# 6.12), a pipe the worker writes to would stop or kill the grader or a classmate's worker.
+# name: (nr, command argument, {command: argument that must name the worker itself}, refused
+# commands: their pid is in memory the filter cannot read).
+FILE_OWNER = {
+    "fcntl": (72, 1, {8: 2}, (15,)),             # F_SETOWN (pid or -group); F_SETOWN_EX
+    "ioctl": (16, 1, {}, (0x8901, 0x8902)),      # FIOSETOWN, SIOCSPGRP (a socket's owner)
+}
 
 # BPF opcodes.
-_LD_W_ABS, _JEQ_K, _JSET_K, _RET_K = 0x20, 0x15, 0x45, 0x06
+_LD_W_ABS, _JEQ_K, _JSET_K, _RET_K, _JA = 0x20, 0x15, 0x45, 0x06, 0x05
 _ALLOW, _ERRNO, _KILL_PROCESS = 0x7FFF0000, 0x00050000, 0x80000000
 _PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 38, 22, 2
 _SECCOMP_GET_ACTION_AVAIL = 2
@@ -125,6 +137,33 @@ def _which_who(nr: int, which: int, own_pid: int) -> list[bytes]:
             _insn(_LD_W_ABS, 0, 0, 0)]
 
 
+def _file_owner(nr: int, arg: int, self_only: dict, refused: tuple, own_pid: int) -> list[bytes]:
+    """nr(.., command at ``arg``, ..): ``refused`` commands EPERM; a ``self_only`` command only
+    when its pid argument is 0 or ``own_pid``; any other command allowed."""
+    blocks = list(self_only.items())
+    tests = 2 + len(refused) + len(blocks)        # after the call's test and the command's load
+    first_block = tests + 1                         # after a jump for commands not listed
+    eperm = first_block + 4 * len(blocks)
+    allow, reload = eperm + 1, eperm + 2
+
+    def jump(at: int, target: int) -> int:
+        return target - at - 1
+
+    prog = [_insn(_JEQ_K, 0, jump(0, reload), nr), _arg(arg)]
+    for command in refused:
+        prog.append(_insn(_JEQ_K, jump(len(prog), eperm), 0, command))
+    for k, (command, _) in enumerate(blocks):
+        prog.append(_insn(_JEQ_K, jump(len(prog), first_block + 4 * k), 0, command))
+    prog.append(_insn(_JA, 0, 0, jump(len(prog), reload)))
+    for _, pid_arg in blocks:
+        at = len(prog)
+        prog += [_arg(pid_arg), _insn(_JEQ_K, jump(at + 1, allow), 0, own_pid & 0xFFFFFFFF),
+                 _insn(_JEQ_K, jump(at + 2, allow), 0, 0), _insn(_JA, 0, 0, jump(at + 3, eperm))]
+    prog += [_ret(_ERRNO | errno.EPERM), _ret(_ALLOW), _insn(_LD_W_ABS, 0, 0, 0)]
+    assert len(prog) == reload + 1
+    return prog
+
+
 @functools.lru_cache(maxsize=4)  # built once in the zygote for PID 1, inherited by every worker
 def _program(own_pid: int) -> bytes:
     """The filter: foreign ABIs killed, the tables above applied, everything else allowed."""
@@ -151,6 +190,8 @@ def _program(own_pid: int) -> bytes:
         prog += _which_who(nr, which, own_pid)
     for nr, arg, values in ONLY_VALUES.values():
         prog += _only_values(nr, arg, values)
+    for nr, arg, self_only, refused in FILE_OWNER.values():
+        prog += _file_owner(nr, arg, self_only, refused, own_pid)
     prog.append(_ret(_ALLOW))
     return b"".join(prog)
 
