@@ -50,6 +50,20 @@ def zip_of(path: Path, members: dict) -> Path:
     return path
 
 
+@pytest.mark.parametrize("name", [b"new\nline", b"tab\there", b"esc\x1b[2Kfake", b"rtl\xe2\x80\xaeevil", b"bad\xff\xfe"])
+def test_a_student_id_that_could_forge_a_row_or_break_an_output_is_refused(tmp_path, name):
+    """Ids become folders, grades.csv cells and rows of the summary on the instructor's terminal:
+    a file name with a newline, an escape sequence or a bidi control would forge or hide rows,
+    and one of undecodable bytes could be written to no output."""
+    touch(tmp_path / "ok é name.ipynb")
+    assert set(ids([tmp_path])) == {"ok é name"}
+    with open(os.path.join(os.fsencode(tmp_path), name + b".ipynb"), "w") as f:
+        f.write(NB)
+    with pytest.raises(GdkitError) as refused:
+        ids([tmp_path])
+    assert "rename it" in str(refused.value) and str(refused.value).isprintable()
+
+
 # ---- several notebooks for one student
 
 

@@ -112,6 +112,9 @@ def test_nbformat_3_outputs_are_dropped_too(tmp_path, reading):
     (b"[1, 2, 3]", "not-a-notebook", "not a Jupyter notebook"),
     (b'{"nbformat": 5, "cells": []}', "unsupported-nbformat", "format 5"),
     (b"[" * 100000, "invalid-json", "JSON"),
+    # Valid JSON, but Python refuses integers over 4,300 digits (a ValueError, not a JSONDecodeError).
+    pytest.param(b'{"nbformat": 4, "cells": [], "metadata": {"n": 1' + b"0" * 5000 + b"}}", "invalid-json",
+                 "digits long", id="a-5000-digit-integer"),
 ])
 def test_broken_files_get_the_same_status_from_both_readers(tmp_path, reading, content, status, words):
     with pytest.raises(InvalidNotebook) as failure:

@@ -202,7 +202,8 @@ def collect(paths, assignment, *, unpack_to: Path | None = None, exclude=()) -> 
                                                result.notes, student_id)
         for student_id, student in sorted(students.items()):
             if not _safe_id(student_id):
-                raise GdkitError(f"student id {student_id!r} (from {path}) is not a plain file name; rename it")
+                raise GdkitError(f"student id {ascii(student_id)} (from {path}) is not a plain file name "
+                                 "(printable, no slashes, not hidden); rename it")
             if student_id in seen:
                 raise GdkitError(f"two submissions for student {student_id!r} ({seen[student_id]} and {path}); "
                                  "keep one per student")
@@ -214,9 +215,16 @@ def collect(paths, assignment, *, unpack_to: Path | None = None, exclude=()) -> 
 
 
 def _safe_id(student: str) -> bool:
-    """A student id is a folder name in the output: no separators, not hidden, not '.'/'..'."""
-    return bool(student) and student not in (".", "..") and "/" not in student and "\\" not in student \
-        and not student.startswith(".")
+    """A student id is a folder name in the output, a cell of grades.csv and a row of the summary
+    printed on the instructor's terminal: no separators, not hidden, not '.'/'..', printable (a
+    newline, tab, escape sequence or bidi control in a file name would forge or hide rows there),
+    text UTF-8 can write (undecodable bytes in a name reach Python as lone surrogates)."""
+    try:
+        student.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return bool(student) and student.isprintable() and student not in (".", "..") and "/" not in student \
+        and "\\" not in student and not student.startswith(".")
 
 
 # ---------------------------------------------------------------- files on disk

@@ -124,6 +124,8 @@ def _parse_whole(path, data: bytes):
         _invalid_json(path, exc.lineno, exc.colno, exc.msg)
     except RecursionError:
         _too_deep(path)
+    except ValueError:  # Python refuses integers of more digits than sys.get_int_max_str_digits()
+        _too_long_number(path)
     _drop_outputs(raw)
     return raw
 
@@ -136,6 +138,11 @@ def _not_utf8(path, offset: int):
 def _invalid_json(path, line: int, column: int, what: str):
     _fail(path, "invalid-json", f"not valid JSON (line {line}, column {column}: {what}); "
                                 "the file was probably cut short or edited by hand: save it again from Jupyter")
+
+
+def _too_long_number(path):
+    _fail(path, "invalid-json", "not valid notebook JSON (a number thousands of digits long): "
+                                "submit the file saved by Jupyter")
 
 
 def _too_deep(path):
@@ -446,6 +453,8 @@ def _parse_streaming(path, buf):
         _invalid_json(path, *scan.line_and_column(offset), exc.msg)
     except RecursionError:
         _too_deep(path)
+    except ValueError:
+        _too_long_number(path)
 
 
 def _to_notebook(path, raw):

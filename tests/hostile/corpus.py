@@ -554,6 +554,10 @@ def build(dest: Path | None, *, root: Path, victim_notebook: Path, outdir: Path,
     future["nbformat"] = 5
     raw("nbformat_5", json.dumps(future).encode(), ("unsupported-nbformat",), "not supported")
     raw("not_a_notebook", b'{"hello": "world"}', ("not-a-notebook",), "not a Jupyter notebook")
+    # Valid JSON that Python will not parse (an integer over 4,300 digits): the student's broken
+    # file, never a grader error regraded for ever.
+    raw("integer_5000_digits", good.encode().replace(b'"metadata": {', b'"metadata": {"n": 1' + b"0" * 5000 + b",", 1),
+        ("invalid-json",), "digits long")
     raw("non_utf8", good.encode().replace(b"Gradient descent", b"Gradient d\xe9scent\xff", 1), ("not-utf8",), "UTF-8")
     huge = fill_solutions(release, master)
     huge.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="z" * (21 << 20))]
