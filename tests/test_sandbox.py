@@ -19,7 +19,7 @@ import pytest
 from conftest import need, need_root
 from gdkit.grading.student import Student, sandbox_policy, start_zygote
 from gdkit.sandbox import landlock, namespaces, protections, protocol
-from gdkit.sandbox.client import (MissingFunction, SandboxFailed, StudentRaised, WorkerDied, Zygote, _read_head,
+from gdkit.sandbox.client import (MissingFunction, SandboxFailed, StudentRaised, Worker, WorkerDied, Zygote, _read_head,
                                   describe_exit)
 from gdkit.sandbox.limits import Limits
 
@@ -1250,3 +1250,36 @@ def test_workers_run_as_the_configured_ids_when_root(as_root):
         s.close()
     finally:
         z.close()
+
+
+_DUMPABLE_CHILD = """
+import ctypes, os
+from gdkit.sandbox import worker
+from gdkit.sandbox.policy import Policy
+worker.ROOT = os.geteuid() == 0
+worker.POLICY = Policy()
+os.mkdir(os.path.join({workdir!r}, "private"))
+os.chmod({workdir!r}, 0o711)
+worker._isolate(os.path.join({workdir!r}, "private"), 1 << 20, {isolated}, False)
+print(ctypes.CDLL(None).prctl(3, 0, 0, 0, 0))  # PR_GET_DUMPABLE
+"""
+
+
+@pytest.mark.parametrize("isolated", [True, False])
+def test_no_worker_or_zygote_is_dumpable(zygote, tmp_path, isolated):
+    """Where there are no user namespaces and no Landlock, a worker of the grader's own user could
+    open /proc/PID/mem of a classmate's worker, of the zygote or of the grader session (their code
+    and the hidden suite), unless those are not dumpable: their /proc entries then belong to root.
+    (A root grader's zygote is root's either way; the check bites for an unprivileged one.)"""
+    script = _DUMPABLE_CHILD.format(workdir=str(tmp_path), isolated=isolated)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    if isolated and done.returncode != 0 and not zygote.protections["namespaces"]:
+        need(False, "needs namespaces")
+    assert done.stdout.split() == ["0"], (done.stdout, done.stderr)
+    assert os.stat(f"/proc/{zygote.process.pid}/mem").st_uid == 0
+    worker = Worker(zygote, [(0, "def f():\n    return 1\n")])
+    worker.start()
+    try:
+        assert worker.call("f") == 1 and os.stat(f"/proc/{worker._pid}/mem").st_uid == 0
+    finally:
+        worker.close()

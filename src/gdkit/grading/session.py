@@ -67,9 +67,13 @@ def run(spec: dict, zygote=None) -> int:
 
 def main() -> None:
     from gdkit.grading.student import start_zygote
-    from gdkit.sandbox import lifetime
+    from gdkit.sandbox import lifetime, privileges
 
     lifetime.die_with_parent(int(os.environ.get("GDKIT_PARENT_PID", "0")) or None)
+    # This process holds the hidden suite and every student's results: not dumpable, so no process
+    # of our user (a worker, where the kernel offers no user namespaces and no Landlock) may open
+    # its /proc/PID/mem, environ or maps.
+    privileges.set_dumpable(False)
 
     # Start the worker first: it imports numpy while we import pytest.
     spec = json.loads(Path(sys.argv[1]).read_text())

@@ -164,6 +164,7 @@ def _isolate(private: str, disk_bytes: int, isolated: bool, rooted: bool) -> str
             if proc_self is not None:
                 os.close(proc_self)
     elif isolated:
+        privileges.set_dumpable(True)  # to write our own id maps (the zygote is not dumpable)
         namespaces.enter_user_namespace(uid, gid)
         namespaces.unshare(_UNSHARED)
         if rooted:  # built here, in our own user namespace (a zygote without root cannot mount)
@@ -174,7 +175,9 @@ def _isolate(private: str, disk_bytes: int, isolated: bool, rooted: bool) -> str
             private = namespaces.PRIVATE_IN_ROOT
         else:
             namespaces.mount_private_tmpfs(private, disk_bytes, TMPFS_INODES, uid, gid)
-        privileges.set_dumpable(False)
+    # Not dumpable whatever the path: another process of the same user (a classmate's worker where
+    # there are no user namespaces and no Landlock) may not open our /proc/PID/mem, environ or maps.
+    privileges.set_dumpable(False)
     privileges.drop_capabilities()
     return private
 
@@ -688,6 +691,7 @@ def _probe_pid_namespace() -> bool:
 def zygote(control: socket.socket) -> None:
     """Serve spawn/kill requests from the grader until it closes the control socket."""
     lifetime.die_with_parent()
+    privileges.set_dumpable(False)  # a worker of our user may not read our /proc/PID/mem (see _isolate)
     first = protocol.recv(control)
     _setup(Policy.from_json(first.get("policy") or {}))
     controllers = cgroups.find() if PROTECTIONS["usable"] and POLICY.cgroups else {}
