@@ -317,6 +317,20 @@ def test_course_workflow_grades_the_class_at_the_deadline(exported, classroom, t
         assert len([r for r in api.requests if r[0] == "POST"]) == before
 
 
+def test_collect_prints_a_students_file_names_on_one_line(tmp_path, capsys):
+    """A folder of the student's repository named "x\\n::error::..." must not become a line of the
+    job log of its own (a workflow command, or a forged row of the collect summary)."""
+    from gdkit.cli import main
+    folder = "x\n::error title=forged::alice scored 100\ny"
+    student_repository(tmp_path / "server", "course-org/gd-eve", [(BEFORE, {f"{folder}/{ASSIGNMENT}.ipynb":
+                                                                             EXAMPLES / "alice.ipynb"})])
+    roster = tmp_path / "roster.csv"
+    roster.write_text(f"student,repository\neve,{(tmp_path / 'server' / 'course-org' / 'gd-eve.git').as_uri()}\n")
+    assert main(["collect", "-a", ASSIGNMENT, "--roster", str(roster), "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "eve: ok" in out and not any(line.startswith("::error") for line in out.splitlines()), out
+
+
 def test_collect_by_classroom_prefix_over_the_api(classroom, tmp_path):
     server, ids = classroom
     with FakeGitHub(token=TOKEN, page_size=2) as api:

@@ -529,7 +529,8 @@ def export_github_actions_command(assignment, outdir, kit_spec, course_kit_spec,
 @_course_option
 def collect_command(assignment, roster, classroom, deadline, outdir, shards, api_url, course_dir):
     """Fetch the class's notebooks from their repositories (token: $GDKIT_GITHUB_TOKEN)."""
-    from gdkit.export import collect, github_api
+    from gdkit.export import ci_report, collect, github_api
+    from gdkit.grading import sanitize
 
     if bool(roster) == bool(classroom):
         raise GdkitError("give exactly one of --roster FILE or --classroom ORG/PREFIX")
@@ -540,10 +541,14 @@ def collect_command(assignment, roster, classroom, deadline, outdir, shards, api
     items = collect.collect(assignment, sources, outdir, when, token, root=_course(course_dir).root)
     text = collect.summary(items, when)
     for item in items:
-        line = f"{item.student}: {item.status}" + (f" {item.commit[:12]} {item.path}" if item.commit else "")
-        click.echo(line + (f" ({item.reason})" if item.reason else ""))
+        # The path and the reason name files of the student's repository: one printable line each,
+        # or a folder named "x\n::error::..." would write lines (workflow commands) of its own.
+        path, reason = sanitize.line(item.path, 300), sanitize.line(item.reason, 300)
+        line = f"{item.student}: {item.status}" + (f" {item.commit[:12]} {path}" if item.commit else "")
+        click.echo(line + (f" ({reason})" if reason else ""))
         if item.status != "ok":
-            click.echo(f"::warning title=gdkit collect::{item.student}: {item.status} {item.reason}".rstrip())
+            click.echo("::warning title=gdkit collect::"
+                       + ci_report.escape_data(f"{item.student}: {item.status} {reason}".rstrip()))
     ok = sum(i.status == "ok" for i in items)
     click.echo(f"collected {ok} of {len(items)} notebooks into {outdir / collect.SUBMISSIONS}")
     for name, data in (("GITHUB_STEP_SUMMARY", text), ("GITHUB_OUTPUT", collect.github_outputs(items, shards))):
