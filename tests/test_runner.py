@@ -322,11 +322,15 @@ def test_student_folder_without_notebook_gets_a_row(course, tmp_path):
 
 def test_junit_survives_control_characters(course, tmp_path):
     root, subs = course
-    # a file name (so a student id) with a control character in it
-    (subs / "zed\x01.ipynb").write_text(notebook("def double(x):\n    return x\n"))
     out = tmp_path / "out"
     grade(course, out)
     ET.parse(out / "junit.xml")  # parses: no XML-illegal characters
+    # A file name (so a student id) with a control character in it is refused in one line before
+    # anything is graded: it would reach junit.xml, grades.csv and the terminal's summary as is.
+    (subs / "zed\x01.ipynb").write_text(notebook("def double(x):\n    return x\n"))
+    with pytest.raises(GdkitError, match=r"student id 'zed\\x01' .* rename it"):
+        grade(course, tmp_path / "out2")
+    assert not (tmp_path / "out2" / "junit.xml").exists()
 
 
 def test_public_examples_cannot_replay_hidden_inputs(tmp_path):
