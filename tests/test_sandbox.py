@@ -151,6 +151,22 @@ def test_a_slow_cell_is_skipped_and_the_rest_loads(zygote):
     s.close()
 
 
+def test_a_function_of_a_skipped_cell_is_missing_and_says_why(zygote):
+    # Its cell defines it, then runs too long: the function is not there, and the reason is not
+    # a wrong name (feedback must not tell the student to rename it).
+    slow = "import time\n\ndef h():\n    return 3\n\nk = lambda: 4\ntime.sleep(100)\n"
+    s = Student(zygote, [(0, "def f():\n    return 1\n"), (2, slow)], limits=limits(timeout=1.0))
+    s.start()
+    for name in ("h", "k"):
+        with pytest.raises(MissingFunction) as info:
+            s.call(name)
+        assert info.value.in_skipped_cell, name
+    with pytest.raises(MissingFunction) as info:
+        s.call("nowhere")
+    assert not info.value.in_skipped_cell
+    s.close()
+
+
 def test_a_hanging_function_still_times_out(zygote):
     s = make(zygote, "import time\ndef f():\n    time.sleep(100)\n", timeout=1.0)
     with pytest.raises(WorkerDied) as info:
@@ -1283,3 +1299,11 @@ def test_no_worker_or_zygote_is_dumpable(zygote, tmp_path, isolated):
         assert worker.call("f") == 1 and os.stat(f"/proc/{worker._pid}/mem").st_uid == 0
     finally:
         worker.close()
+
+
+def test_the_missing_function_sentence_matches_the_reason():
+    from gdkit.grading.plugin import student_message
+    renamed = student_message(MissingFunction("detect_divergence"))["message"]
+    skipped = student_message(MissingFunction("detect_divergence", in_skipped_cell=True))["message"]
+    assert "keep the function's name" in renamed
+    assert "ran past the time limit" in skipped and "keep the function's name" not in skipped

@@ -80,6 +80,11 @@ def student_message(exc: BaseException | None, *, settle: bool = True) -> dict:
         return {"kind": "died", "message": f"Your code {DIED.get(exc.reason, 'crashed')}."}
     if isinstance(exc, MissingFunction):
         names = ", ".join(f"`{sanitize.name(n)}`" for n in str(exc.name).split(", "))
+        if getattr(exc, "in_skipped_cell", False):  # defined, but its cell did not run
+            return {"kind": "missing",
+                    "message": f"{names} is defined in a cell that ran past the time limit while your "
+                               "notebook was loading, so that cell was skipped: move long runs into a cell "
+                               "of their own."}
         return {"kind": "missing",
                 "message": f"{names} is not defined: keep the function's name and its cell as given."}
     if isinstance(exc, StudentRaised):

@@ -212,7 +212,7 @@ class Student(_Remembering):
     def _watched(self, name: str, args: tuple):
         result = self.drive("inputs", "call", key=name, name=name, args=list(args))
         if isinstance(result, dict) and isinstance(result.get("missing"), str):
-            raise MissingFunction(result["missing"][:100])
+            raise self.missing(result["missing"][:100])
         changed = result.get("changed") if isinstance(result, dict) else None
         if not (isinstance(changed, list) and len(changed) == len(args) and all(type(c) is bool for c in changed)):
             raise WorkerDied("crashed", "the worker answered something unexpected")
@@ -245,7 +245,7 @@ class Student(_Remembering):
         missing = result.get("missing")
         if missing is not None:
             names = [m for m in missing if isinstance(m, str)] if isinstance(missing, list) else []
-            raise MissingFunction(", ".join(n[:100] for n in names[:10]) or "?")
+            raise trainer.missing(", ".join(n[:100] for n in names[:10]) or "?")
         return result
 
     def _training_worker(self, *, fresh: bool) -> _Remembering:

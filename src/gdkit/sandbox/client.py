@@ -67,11 +67,13 @@ class StudentRaised(Exception):
 
 
 class MissingFunction(Exception):
-    """The code does not define the function (or the name is not callable)."""
+    """The code does not define the function (or the name is not callable); ``in_skipped_cell``:
+    a cell that defines it was skipped at load (it ran past the time limit)."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, *, in_skipped_cell: bool = False):
         super().__init__(f"{name} is not defined")
         self.name = name
+        self.in_skipped_cell = in_skipped_cell
 
 
 class _CellTimeout(Exception):
@@ -229,6 +231,24 @@ def _mpl_cache_dir() -> str:
 
 def _text(value, limit: int) -> str:
     return value[:limit] if isinstance(value, str) else ""
+
+
+def _top_level_names(sources) -> set:
+    """Names the cells' code binds at top level (defs, assignments), read without running it."""
+    import ast
+
+    names: set = set()
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.Assign):
+                names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return names
 
 
 def _first_line(source: str, limit: int = 200) -> str:
@@ -480,12 +500,19 @@ class Worker:
         except protocol.ProtocolError as exc:
             self._garbage(str(exc)[:200])
 
+    def missing(self, names: str) -> MissingFunction:
+        """MissingFunction for ``names`` (comma-separated), saying whether a cell skipped at load
+        defines one of them (then the function is there, its cell did not run)."""
+        wanted = {name.strip() for name in names.split(",")}
+        return MissingFunction(names, in_skipped_cell=bool(wanted & _top_level_names(
+            source for index, source in self.cells if index in self.skipped)))
+
     def _unwrap(self, reply: dict):
         if reply.get("ok"):
             return self._decode(reply.get("value"))
         kind = reply.get("kind")
         if kind == "missing":
-            raise MissingFunction(_text(reply.get("name"), 100) or "?")
+            raise self.missing(_text(reply.get("name"), 100) or "?")
         if kind == "raised":
             raise StudentRaised(_text(reply.get("exc_type"), 100) or "Exception", _text(reply.get("message"), 2000),
                                 _text(reply.get("traceback"), 4000))
