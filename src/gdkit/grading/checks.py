@@ -32,6 +32,9 @@ from gdkit.grading import sanitize
 
 DETAIL_LIMIT = 600      # characters of hidden specifics kept per check
 EXAMPLE_TEXT = 200      # characters of an exception message shown from the public example
+# Relative difference under which a wrong answer is "close" (agrees to about three digits, as an
+# example prints it); only a word in the message, never a verdict.
+NEAR_RTOL = 1e-3
 # dtype kinds a real-valued answer may have: bool, signed and unsigned integers, floats.
 REAL_KINDS = frozenset("biuf")
 
@@ -339,8 +342,12 @@ def expect_close(got, expected, *, what: str, example=None, diagnose=None, rtol:
         raise fail(f"{what} contains NaN or inf{where}; the expected values are all finite.",
                    example=example, diagnose=diagnose, got=array, detail=detail)
     wrong = int(np.sum(~np.isclose(values, expected.astype(float), rtol=rtol, atol=atol)))
+    # Values that agree to a few digits look right in a printed example: say so, or the
+    # message would seem to contradict what the student sees.
+    near = " (close to the expected values, but not within the check's tolerance)" if np.allclose(
+        values, expected.astype(float), rtol=NEAR_RTOL, atol=NEAR_RTOL * 1e-3) else ""
     raise fail(f"{what} has the right shape but wrong values{where}: {_how_many(wrong, expected.size)} "
-               f"from the contract.", example=example, diagnose=diagnose, got=array,
+               f"from the contract{near}.", example=example, diagnose=diagnose, got=array,
                detail=join_detail(detail, f"{wrong} of {expected.size} entries differ"))
 
 
@@ -448,12 +455,15 @@ class PublicExample:
     """
 
     def __init__(self, student, function: str, args: tuple, expected, *, names: tuple[str, ...] = (),
-                 probes: tuple = ()):
+                 probes: tuple = (), reference=None):
         self.student, self.function, self.args, self.expected = student, function, tuple(args), expected
         self.names = tuple(names) or tuple(f"arg{i}" for i in range(len(self.args)))
         # More public argument tuples, never shown: a diagnosis must hold on each of them too
         # (one example can be matched by several mistakes, or by code with another mistake).
         self.probes = tuple(tuple(p) for p in probes)
+        # The trusted function that answers the probes as the contract does: with it, a mistake
+        # is named only when some public input shows it (see Diagnoser.identify).
+        self.reference = reference
         self._outcome: Outcome | None = None
         self._text: str | None = None
 
@@ -518,7 +528,7 @@ def outcome_of(worker, function: str, args: tuple) -> Outcome:
 
 
 def example_of(student, function: str, args: tuple, expected, *, names: tuple[str, ...] = (),
-               probes: tuple = ()) -> PublicExample:
+               probes: tuple = (), reference=None) -> PublicExample:
     """A lazy public example: see :class:`PublicExample` (``probes``: more public inputs that
     confirm a diagnosis, never shown)."""
-    return PublicExample(student, function, args, expected, names=names, probes=probes)
+    return PublicExample(student, function, args, expected, names=names, probes=probes, reference=reference)

@@ -220,6 +220,8 @@ class Diagnoser:
                 continue
             if not self._agrees_on_probes(entry, example, project):
                 continue
+            if not self._shown(entry, example, project):
+                continue
             alike.append(bug)
             if same_outcome(hidden, seen, exact=True):
                 exact.append(bug)
@@ -237,6 +239,23 @@ class Diagnoser:
             if student is None or not same_outcome(_outcome_of(entry, probe, project), student, exact=True):
                 return False
         return True
+
+    @staticmethod
+    def _shown(entry, example, project) -> bool:
+        """With the example's ``reference`` (the contract's answers on public inputs): whether
+        some public input shows the entry wrong. An entry right on the example and on every
+        probe would be named from one hidden input alone, and code that only happens to agree
+        with it there (an answer drawn from a few values: a key, a bool) be told a mistake it
+        did not make. Without a reference, as before: the example and probes confirm."""
+        reference = getattr(example, "reference", None)
+        if reference is None:
+            return True
+        for args, expected in [(example.args, Outcome(value=example.expected))] + [
+                (probe, _outcome_of(reference, probe)) for probe in getattr(example, "probes", ())]:
+            mine, contract = _outcome_of(entry, args, project), _projected(expected, project)
+            if contract is None or not same_outcome(mine, contract):
+                return True
+        return False
 
     def match(self, function: str, args: tuple, got, *, example=None, project=None):
         """(mistake, hint) for an answer ``got`` on ``args``: see :meth:`identify`."""

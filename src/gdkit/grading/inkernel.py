@@ -39,7 +39,7 @@ from gdkit.grading.plugin import SuitePlugin, pytest_args
 from gdkit.grading.student import _SUBSTITUTE_PREAMBLE, MissingFunction, StudentRaised, training_start
 from gdkit.record import TestResult
 from gdkit.sandbox import protocol
-from gdkit.sandbox.calls import lookup, substituted
+from gdkit.sandbox.calls import builtin_bases, lookup, substituted
 
 
 def _raised(exc: BaseException) -> StudentRaised:
@@ -47,7 +47,7 @@ def _raised(exc: BaseException) -> StudentRaised:
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith("<ipython-input")
               or f.filename.startswith("/tmp/ipykernel_")]
     text = "".join(traceback.format_list(frames[-5:]) + traceback.format_exception_only(type(exc), exc))
-    return StudentRaised(type(exc).__name__[:100], _safe_str(exc)[:2000], text[-4000:])
+    return StudentRaised(type(exc).__name__[:100], _safe_str(exc)[:2000], text[-4000:], builtin_bases(exc))
 
 
 def _safe_str(obj) -> str:

@@ -32,9 +32,25 @@ def short_traceback(exc: BaseException, filename_prefix: str = "<cell") -> str:
     return "".join(lines)[-4000:]
 
 
+# The builtin exception classes, taken before any untrusted code runs here: which of them an
+# exception is an instance of is read from its class's MRO by identity, not from names it chose.
+BUILTIN_EXCEPTIONS = {cls: name for name, cls in vars(builtins).items()
+                      if isinstance(cls, type) and issubclass(cls, BaseException)}
+
+
+def builtin_bases(exc: BaseException) -> list[str]:
+    """The builtin exception classes ``exc`` is an instance of, nearest first: a contract's
+    "raise ValueError" is met by any subclass of ValueError, and not by a class named so."""
+    try:
+        return [BUILTIN_EXCEPTIONS[cls] for cls in type(exc).__mro__ if cls in BUILTIN_EXCEPTIONS][:16]
+    except Exception:  # a metaclass can make even the MRO misbehave
+        return []
+
+
 def error_reply(exc: BaseException) -> dict:
     return {"ok": False, "kind": "raised", "exc_type": type(exc).__name__[:100],
-            "message": safe_str(exc)[:2000], "traceback": short_traceback(exc)}
+            "message": safe_str(exc)[:2000], "traceback": short_traceback(exc),
+            "exc_bases": builtin_bases(exc)}
 
 
 def value_reply(value, args=None) -> dict:

@@ -12,6 +12,7 @@ fresh worker), or the sandbox itself failed before any untrusted code ran
 """
 from __future__ import annotations
 
+import builtins
 import os
 import signal
 import socket
@@ -57,13 +58,28 @@ class SandboxFailed(Exception):
 
 
 class StudentRaised(Exception):
-    """The untrusted function raised; ``exc_type`` and ``message`` say what."""
+    """The untrusted function raised; ``exc_type`` and ``message`` say what; ``exc_bases`` the
+    builtin exception classes it is an instance of, nearest first (see :meth:`is_a`)."""
 
-    def __init__(self, exc_type: str, message: str, traceback: str = ""):
+    def __init__(self, exc_type: str, message: str, traceback: str = "", exc_bases: tuple = ()):
         super().__init__(f"{exc_type}: {message}")
         self.exc_type = exc_type
         self.message = message
         self.traceback = traceback
+        self.exc_bases = tuple(exc_bases)
+
+    def is_a(self, builtin: str) -> bool:
+        """Whether the exception is an instance of the builtin exception class named ``builtin``
+        (a subclass counts; a class of the student's that only bears the name does not)."""
+        return builtin in self.exc_bases
+
+
+def _bases(value) -> tuple:
+    """A reply's ``exc_bases``: names of builtin exception classes only, at most 16."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(name for name in value[:16] if isinstance(name, str) and len(name) <= 40
+                 and isinstance(getattr(builtins, name, None), type) and issubclass(getattr(builtins, name), BaseException))
 
 
 class MissingFunction(Exception):
@@ -515,7 +531,7 @@ class Worker:
             raise self.missing(_text(reply.get("name"), 100) or "?")
         if kind == "raised":
             raise StudentRaised(_text(reply.get("exc_type"), 100) or "Exception", _text(reply.get("message"), 2000),
-                                _text(reply.get("traceback"), 4000))
+                                _text(reply.get("traceback"), 4000), _bases(reply.get("exc_bases")))
         raise WorkerDied("crashed", "the worker answered something unexpected")
 
     # -- the API
