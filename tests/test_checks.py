@@ -1,4 +1,6 @@
 """The trusted checks, the diagnosis, and the bug zoos/styles themselves (no sandbox needed)."""
+import builtins
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -314,6 +316,37 @@ def test_a_pair_is_diagnosed_whole_and_probes_tell_apart():
         "alpha on synapse_0 only"
 
 
+
+def test_probes_keep_a_mistake_from_being_named_on_one_input_alone():
+    # Near-tie: alpha 1 wins by a hair. Code that returns the smallest alpha agrees there with
+    # "near-equal errors treated as a tie" (both give 0.1), and the public example, where that
+    # entry is right, cannot tell them apart. Public probes can: the entry is named only when
+    # the code behaves like it on each probe and some public input shows the mistake.
+    near = float(np.nextafter(0.02, 0.0))
+    hidden = ({0.1: 0.02, 1: near, 10: 0.3},)
+    rounding = [b for b in zoo("tuning") if b.name == "near-equal errors treated as a tie"]
+    diagnoser = Diagnoser(rounding)
+
+    def smallest_alpha(errors):
+        return min(a for a, e in errors.items() if np.isfinite(e))
+
+    public = ({0.5: 0.05, 0.01: 0.05, 10: float("inf")},)
+    bare = example_of(Calls(smallest_alpha), "best_alpha", public, ref.best_alpha(*public))
+    assert diagnoser.match("best_alpha", hidden, 0.1, example=bare)[0] == rounding[0].name  # the old guess
+    probes = (({0.001: 0.45, 0.1: 0.02, 1: near},),)
+    probed = example_of(Calls(smallest_alpha), "best_alpha", public, ref.best_alpha(*public),
+                        probes=probes, reference=ref.best_alpha)
+    assert diagnoser.match("best_alpha", hidden, 0.1, example=probed) is None
+    # The mistake itself, on the same probes: named.
+    rounded = compile_source(rounding[0].source, "best_alpha")
+    own = example_of(Calls(rounded), "best_alpha", public, ref.best_alpha(*public), probes=probes,
+                     reference=ref.best_alpha)
+    assert diagnoser.match("best_alpha", hidden, 0.1, example=own)[0] == rounding[0].name
+    # An entry right on the example and on every probe is shown by no public input: not named.
+    blind = example_of(Calls(rounded), "best_alpha", public, ref.best_alpha(*public),
+                       probes=((public[0],),), reference=ref.best_alpha)
+    assert diagnoser.match("best_alpha", hidden, 0.1, example=blind) is None
+
 # ---- the zoos and styles -----------------------------------------------------------------------
 
 def _inputs(function, rng):
@@ -346,7 +379,7 @@ def _inputs(function, rng):
         prev[0, :2] = now[1, 1:3] = 0.0
         return [(prev, now), (np.array([1.0, 1, 1, 0, 0, 0, -1, -1, -1]), np.array([1.0, 0, -1, 1, 0, -1, 1, 0, -1]))]
     if function == "init_synapses":
-        return [(2, 5, 3, 7), (3, 4, 1, 11), (2, 3, 2, 0)]
+        return [(2, 5, 3, 7), (3, 4, 1, 11), (2, 3, 2, 0), (2, 3, 2, 2**32 - 5)]
     if function == "error_surface":
         X = np.array([[1.0, 0], [0, 1], [1, 1], [0.5, 1], [1, -0.5]])
         y = np.array([1, 0, 1, 1, 0])
@@ -407,7 +440,16 @@ def test_styles_agree_with_the_reference(name):
             for args in _inputs(function, rng):
                 got, _ = _run(mine, args)
                 want, _ = _run(reference, args)
-                assert same_answer(got, want) or (isinstance(want, bool) and got == want), f"{style.name}: {function}{args}"
+                if isinstance(want, str):  # the reference raised: an instance of its class (a subclass too)
+                    with pytest.raises(getattr(builtins, want)):
+                        mine(*copy.deepcopy(args))
+                    continue
+                # best_alpha's contract is "the alpha (the key)": 10.0 for the key 10 is that alpha
+                # (equal, and the same dict key), and the suite compares it by value.
+                by_value = function == "best_alpha" and isinstance(want, (int, float)) and np.ndim(got) == 0 \
+                    and np.asarray(got).dtype.kind in "iuf" and float(got) == want
+                assert same_answer(got, want) or by_value or (isinstance(want, bool) and got == want), \
+                    f"{style.name}: {function}{args}"
 
 
 def test_every_zoo_entry_can_be_told_apart_on_public_inputs():

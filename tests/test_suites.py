@@ -194,3 +194,35 @@ def test_targets_between_0_and_1_are_part_of_q2():
         "def compute_layer_2_delta(layer_2, y):\n"
         "    return (layer_2 - np.asarray(y).astype(int)) * sigmoid_output_to_derivative(layer_2)\n"))
     assert grade_question("gradient_descent", "q2_layer_2_delta", cast) < 15
+
+
+def test_raise_value_error_means_any_value_error():
+    # "raise ValueError" is met by a subclass of ValueError, and not by a class that only
+    # bears the name: the verdict reads the builtin classes of the exception's MRO.
+    subclass = namespace("tuning", best_alpha=(
+        "class NoFiniteError(ValueError):\n    pass\n"
+        "def best_alpha(final_errors):\n"
+        "    finite = [(e, a) for a, e in final_errors.items() if np.isfinite(e)]\n"
+        "    if not finite:\n        raise NoFiniteError('every run diverged')\n"
+        "    return min(finite)[1]\n"))
+    assert grade_question("tuning", "q1_best_alpha", subclass) == 20
+    impostor = namespace("tuning", best_alpha=(
+        "class ValueError(Exception):\n    pass\n"
+        "def best_alpha(final_errors):\n"
+        "    finite = [(e, a) for a, e in final_errors.items() if np.isfinite(e)]\n"
+        "    if not finite:\n        raise ValueError('every run diverged')\n"
+        "    return min(finite)[1]\n"))
+    assert grade_question("tuning", "q1_best_alpha", impostor) == 16
+
+
+def test_a_workers_exception_classes_are_read_as_builtin_names_only():
+    from gdkit.sandbox.calls import builtin_bases
+    from gdkit.sandbox.client import _bases
+
+    class NoFiniteError(ValueError):
+        pass
+
+    assert builtin_bases(NoFiniteError()) == ["ValueError", "Exception", "BaseException"]
+    # A reply is hostile data: only names of real builtin exception classes are kept.
+    assert _bases(["ValueError", "NotAThing", 3, "print", "x" * 100, "KeyError"]) == ("ValueError", "KeyError")
+    assert _bases("ValueError") == ()

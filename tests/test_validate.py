@@ -16,6 +16,8 @@ def test_validate_catches_every_bug_without_false_failures(name):
     assert report.catch_rate == 1.0, table
     assert report.false_failures == [], table
     assert report.passed, table
+    # feedback never names a mistake the graded bug did not make
+    assert [row.case.label for row in report.bugs if row.misnamed] == [], table
     assert len(report.bugs) >= 25
     kinds = [row.case.kind for row in report.rows]
     assert kinds.count("master") == 1 and kinds.count("blank") == 1 and kinds.count("style") >= 2

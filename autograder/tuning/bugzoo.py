@@ -5,7 +5,10 @@ suite to name a student's mistake. None is mathematically equivalent to its cont
 (checked by ``tests/test_checks.py``). The questions are independent, so no bug has
 ``also_loses``. The entries after the original ones come from the contracts' clauses (listed
 in the suite's docstring): -inf, near-ties, an empty dict, seed 0, an X of integers, numpy
-grids, momentum 0, the first step's zero velocity.
+grids, momentum 0, the first step's zero velocity. The entries marked "from an independent
+review" were written from the notebook's contracts alone. A name says what the code does, not
+how it is written, since the diagnosis matches behaviour: "near-equal errors treated as a tie"
+is also what np.isclose or float32 comparisons do.
 """
 from gdkit.grading.diagnose import Bug
 
@@ -86,13 +89,13 @@ def best_alpha(final_errors):
         raise ValueError("no finite error")
     return min(finite)[1]
 """, "minus infinity is not a finite error either: filter with np.isfinite"),
-    Bug("errors rounded before comparing", Q1, "best_alpha", """
+    Bug("near-equal errors treated as a tie", Q1, "best_alpha", """
 def best_alpha(final_errors):
     finite = [(round(error, 6), alpha) for alpha, error in final_errors.items() if np.isfinite(error)]
     if not finite:
         raise ValueError("no finite error")
     return min(finite)[1]
-""", "compare the errors as they are: rounding turns a smaller error into a tie"),
+""", "only exactly equal errors tie: rounding, float32 or np.isclose turn a smaller error into a tie"),
     Bug("crashes on an empty dict", Q1, "best_alpha", """
 def best_alpha(final_errors):
     alphas = sorted(final_errors)
@@ -120,6 +123,85 @@ def best_alpha(final_errors):
         raise Exception("every run diverged")
     return min(finite)[1]
 """, "the contract names the exception: `raise ValueError(...)`"),
+    # From an independent review written from the notebook's contract alone.
+    Bug("ties go to the last one listed", Q1, "best_alpha", """
+def best_alpha(final_errors):
+    best, best_error = None, float("inf")
+    for alpha, error in final_errors.items():
+        if np.isfinite(error) and error <= best_error:
+            best, best_error = alpha, error
+    if best is None:
+        raise ValueError("no finite error")
+    return best
+""", "`<=` keeps the last of equal errors in the dict's order: on a tie compare the alphas themselves"),
+    Bug("np.nan_to_num makes NaN the best", Q1, "best_alpha", """
+def best_alpha(final_errors):
+    alphas = sorted(final_errors)
+    errors = np.nan_to_num(np.array([final_errors[a] for a in alphas], dtype=float))
+    if not np.isfinite([final_errors[a] for a in alphas]).any():
+        raise ValueError("no finite error")
+    return alphas[int(np.argmin(errors))]
+""", "np.nan_to_num turns NaN into 0.0 (the best error) and -inf into a huge negative one: drop the entries that are not finite"),
+    Bug("NaN kept (only +inf filtered out)", Q1, "best_alpha", """
+def best_alpha(final_errors):
+    finite = [(e, a) for a, e in final_errors.items() if e != float("inf")]
+    if not finite:
+        raise ValueError("no finite error")
+    return min(finite)[1]
+""", "`!= inf` keeps NaN and -inf: filter with np.isfinite"),
+    Bug("np.argmin over unfiltered errors", Q1, "best_alpha", """
+def best_alpha(final_errors):
+    alphas = sorted(final_errors)
+    errors = np.array([final_errors[a] for a in alphas], dtype=float)
+    if not np.isfinite(errors).any():
+        raise ValueError("no finite error")
+    return alphas[int(np.argmin(errors))]
+""", "np.argmin returns the first NaN (and -inf is smallest): drop the non-finite errors before taking the minimum"),
+    Bug("returns (alpha, error)", Q1, "best_alpha", """
+def best_alpha(final_errors):
+    finite = [(e, a) for a, e in final_errors.items() if np.isfinite(e)]
+    if not finite:
+        raise ValueError("no finite error")
+    error, alpha = min(finite)
+    return alpha, error
+""", "return the alpha alone (the key), not the pair"),
+    Bug("returns NaN instead of raising", Q1, "best_alpha", """
+def best_alpha(final_errors):
+    finite = [(e, a) for a, e in final_errors.items() if np.isfinite(e)]
+    if not finite:
+        return float("nan")
+    return min(finite)[1]
+""", "when no error is finite, `raise ValueError(...)`: NaN is not an alpha"),
+    Bug("raises KeyError", Q1, "best_alpha", """
+def best_alpha(final_errors):
+    finite = [(e, a) for a, e in final_errors.items() if np.isfinite(e)]
+    if not finite:
+        raise KeyError("no finite error")
+    return min(finite)[1]
+""", "the contract names the exception: `raise ValueError(...)`"),
+    Bug("smallest finite alpha (errors not compared)", Q1, "best_alpha", """
+def best_alpha(final_errors):
+    finite = [a for a, e in final_errors.items() if np.isfinite(e)]
+    if not finite:
+        raise ValueError("no finite error")
+    return min(finite)
+""", "the best alpha is the one with the smallest ERROR, not the smallest alpha"),
+    Bug("returns the alpha as a string", Q1, "best_alpha", """
+def best_alpha(final_errors):
+    finite = [(e, a) for a, e in final_errors.items() if np.isfinite(e)]
+    if not finite:
+        raise ValueError("no finite error")
+    return str(min(finite)[1])
+""", "return the key itself (a number), not its text"),
+    Bug("None on an empty dict", Q1, "best_alpha", """
+def best_alpha(final_errors):
+    if not final_errors:
+        return None
+    finite = [(e, a) for a, e in final_errors.items() if np.isfinite(e)]
+    if not finite:
+        raise ValueError("no finite error")
+    return min(finite)[1]
+""", "an empty dict has no finite error either: raise ValueError"),
     # ---- q2: count_direction_changes ----
     Bug(">= 0 counts zero as up", Q2, "count_direction_changes", """
 def count_direction_changes(prev_update, update):
@@ -145,10 +227,10 @@ def count_direction_changes(prev_update, update):
 def count_direction_changes(prev_update, update):
     return int(np.sum((update > 0) != (prev_update > 0)))
 """, "return one 0/1 entry per weight (same shape as the inputs), not the total"),
-    Bug("negative product test", Q2, "count_direction_changes", """
+    Bug("only opposite signs count as a flip", Q2, "count_direction_changes", """
 def count_direction_changes(prev_update, update):
     return (update * prev_update < 0).astype(int)
-""", "a product of 0 hides a flip between 'up' and 'zero': compare (update > 0) with (prev_update > 0)"),
+""", "a flip between 'up' and 'zero' counts too: compare (update > 0) with (prev_update > 0)"),
     Bug("< 0 instead of > 0", Q2, "count_direction_changes", """
 def count_direction_changes(prev_update, update):
     return ((update < 0) != (prev_update < 0)).astype(int)
@@ -179,6 +261,28 @@ def count_direction_changes(prev_update, update):
 def count_direction_changes(prev_update, update):
     return ((np.ravel(update) > 0) != (np.ravel(prev_update) > 0)).astype(int)
 """, "return one entry per weight in the inputs' shape: no ravel or flatten"),
+    # From an independent review written from the notebook's contract alone.
+    Bug("np.signbit (0 counts as up, -0.0 as down)", Q2, "count_direction_changes", """
+def count_direction_changes(prev_update, update):
+    return (np.signbit(update) != np.signbit(prev_update)).astype(int)
+""", "np.signbit tells 0.0 from -0.0 and calls 0 'up': the direction is (update > 0)"),
+    Bug("clips update in place", Q2, "count_direction_changes", """
+def count_direction_changes(prev_update, update):
+    update[update < 0] = 0
+    return ((update > 0) != (prev_update > 0)).astype(int)
+""", "`update[...] = 0` writes into the caller's array: compare (update > 0) without changing it"),
+    Bug("2-D loops only", Q2, "count_direction_changes", """
+def count_direction_changes(prev_update, update):
+    flips = np.zeros(update.shape, dtype=int)
+    for i in range(update.shape[0]):
+        for j in range(update.shape[1]):
+            flips[i, j] = int((update[i, j] > 0) != (prev_update[i, j] > 0))
+    return flips
+""", "updates can have any shape: compare whole arrays, (update > 0) != (prev_update > 0)"),
+    Bug("signed difference (-1 for up to down)", Q2, "count_direction_changes", """
+def count_direction_changes(prev_update, update):
+    return (update > 0).astype(int) - (prev_update > 0).astype(int)
+""", "a flip either way is 1: take the absolute value of the difference, or compare with !="),
     # ---- q3: init_synapses ----
     Bug("never seeds", Q3, "init_synapses", """
 def init_synapses(n_inputs, hidden, n_outputs, seed):
@@ -274,6 +378,50 @@ def init_synapses(n_inputs, hidden, n_outputs, seed):
     synapse_1 = (2 * np.random.random((n_outputs, hidden)) - 1).T
     return synapse_0, synapse_1
 """, "draw synapse_1 with shape (hidden, n_outputs) directly: a transposed draw puts the numbers in other places"),
+    # From an independent review written from the notebook's contract alone.
+    Bug("reseeds with seed + 1 for synapse_1", Q3, "init_synapses", """
+def init_synapses(n_inputs, hidden, n_outputs, seed):
+    np.random.seed(seed)
+    synapse_0 = 2 * np.random.random((n_inputs, hidden)) - 1
+    np.random.seed(seed + 1)
+    synapse_1 = 2 * np.random.random((hidden, n_outputs)) - 1
+    return synapse_0, synapse_1
+""", "seed once, then draw synapse_1 right after synapse_0 from the same stream"),
+    Bug("hidden size fixed at 4", Q3, "init_synapses", """
+def init_synapses(n_inputs, hidden, n_outputs, seed):
+    np.random.seed(seed)
+    synapse_0 = 2 * np.random.random((n_inputs, 4)) - 1
+    synapse_1 = 2 * np.random.random((4, n_outputs)) - 1
+    return synapse_0, synapse_1
+""", "the hidden size is the `hidden` argument, not the tutorial's 4"),
+    Bug("synapse_1 left in [0, 1)", Q3, "init_synapses", """
+def init_synapses(n_inputs, hidden, n_outputs, seed):
+    np.random.seed(seed)
+    synapse_0 = 2 * np.random.random((n_inputs, hidden)) - 1
+    synapse_1 = np.random.random((hidden, n_outputs))
+    return synapse_0, synapse_1
+""", "both synapses are 2 * random - 1, in [-1, 1)"),
+    Bug("extra bias row in synapse_0", Q3, "init_synapses", """
+def init_synapses(n_inputs, hidden, n_outputs, seed):
+    np.random.seed(seed)
+    synapse_0 = 2 * np.random.random((n_inputs + 1, hidden)) - 1
+    synapse_1 = 2 * np.random.random((hidden, n_outputs)) - 1
+    return synapse_0, synapse_1
+""", "X already holds the bias column: synapse_0 has shape (n_inputs, hidden)"),
+    Bug("seed masked to 31 bits", Q3, "init_synapses", """
+def init_synapses(n_inputs, hidden, n_outputs, seed):
+    np.random.seed(seed & 0x7FFFFFFF)
+    synapse_0 = 2 * np.random.random((n_inputs, hidden)) - 1
+    synapse_1 = 2 * np.random.random((hidden, n_outputs)) - 1
+    return synapse_0, synapse_1
+""", "np.random.seed takes any seed below 2**32: pass it unchanged"),
+    Bug("seeds after drawing synapse_0", Q3, "init_synapses", """
+def init_synapses(n_inputs, hidden, n_outputs, seed):
+    synapse_0 = 2 * np.random.random((n_inputs, hidden)) - 1
+    np.random.seed(seed)
+    synapse_1 = 2 * np.random.random((hidden, n_outputs)) - 1
+    return synapse_0, synapse_1
+""", "call np.random.seed(seed) first, before any draw"),
     # ---- q4: error_surface ----
     Bug("axes swapped", Q4, "error_surface", """
 def error_surface(X, y, w0_values, w1_values):
@@ -389,6 +537,43 @@ def error_surface(X, y, w0_values, w1_values):
             surface[i, j] = np.mean(np.abs(np.round(sigmoid(X.dot([w0, w1]))) - targets))
     return surface
 """, "use the sigmoid's output itself, not its rounded 0/1 guess: the surface must be smooth"),
+    # From an independent review written from the notebook's contract alone.
+    Bug("errors rounded to 4 decimals", Q4, "error_surface", """
+def error_surface(X, y, w0_values, w1_values):
+    target = np.ravel(y)
+    surface = np.zeros((len(w0_values), len(w1_values)))
+    for i, w0 in enumerate(w0_values):
+        for j, w1 in enumerate(w1_values):
+            surface[i, j] = round(float(np.mean(np.abs(sigmoid(X @ np.array([w0, w1])) - target))), 4)
+    return surface
+""", "return the errors as computed: rounding is for printing"),
+    Bug("root mean squared error", Q4, "error_surface", """
+def error_surface(X, y, w0_values, w1_values):
+    target = np.ravel(y)
+    surface = np.zeros((len(w0_values), len(w1_values)))
+    for i, w0 in enumerate(w0_values):
+        for j, w1 in enumerate(w1_values):
+            surface[i, j] = np.sqrt(np.mean((sigmoid(X @ np.array([w0, w1])) - target) ** 2))
+    return surface
+""", "the tutorial's error is the mean ABSOLUTE error"),
+    Bug("bias added to the output", Q4, "error_surface", """
+def error_surface(X, y, w0_values, w1_values):
+    target = np.ravel(y)
+    surface = np.zeros((len(w0_values), len(w1_values)))
+    for i, w0 in enumerate(w0_values):
+        for j, w1 in enumerate(w1_values):
+            surface[i, j] = np.mean(np.abs(sigmoid(X @ np.array([w0, w1]) + 1) - target))
+    return surface
+""", "the 2-weight network has no bias: sigmoid(X @ [w0, w1])"),
+    Bug("median instead of mean", Q4, "error_surface", """
+def error_surface(X, y, w0_values, w1_values):
+    target = np.ravel(y)
+    surface = np.zeros((len(w0_values), len(w1_values)))
+    for i, w0 in enumerate(w0_values):
+        for j, w1 in enumerate(w1_values):
+            surface[i, j] = np.median(np.abs(sigmoid(X @ np.array([w0, w1])) - target))
+    return surface
+""", "average the absolute errors with np.mean"),
     # ---- q5: momentum_update ----
     Bug("velocity ignored", Q5, "momentum_update", """
 def momentum_update(synapse, gradient, velocity, alpha, momentum):
@@ -480,4 +665,42 @@ def momentum_update(synapse, gradient, velocity, alpha, momentum):
     new_velocity = momentum * velocity + alpha * gradient
     return synapse - (momentum * new_velocity + alpha * gradient), new_velocity
 """, "this contract is plain momentum: new_synapse = synapse - new_velocity"),
+    # From an independent review written from the notebook's contract alone.
+    Bug("returns only the new synapse", Q5, "momentum_update", """
+def momentum_update(synapse, gradient, velocity, alpha, momentum):
+    new_velocity = momentum * velocity + alpha * gradient
+    return synapse - new_velocity
+""", "return both: `return new_synapse, new_velocity` (the next step needs the velocity)"),
+    Bug("velocity subtracts the gradient, synapse subtracts the velocity", Q5, "momentum_update", """
+def momentum_update(synapse, gradient, velocity, alpha, momentum):
+    new_velocity = momentum * velocity - alpha * gradient
+    return synapse - new_velocity, new_velocity
+""", "new_velocity = momentum * velocity + alpha * gradient; then new_synapse = synapse - new_velocity"),
+    Bug("alpha and momentum swapped", Q5, "momentum_update", """
+def momentum_update(synapse, gradient, velocity, alpha, momentum):
+    new_velocity = alpha * velocity + momentum * gradient
+    return synapse - new_velocity, new_velocity
+""", "momentum scales the old velocity and alpha the gradient"),
+    Bug("zero velocity returned at momentum 0", Q5, "momentum_update", """
+def momentum_update(synapse, gradient, velocity, alpha, momentum):
+    if momentum == 0:
+        return synapse - alpha * gradient, np.zeros_like(velocity)
+    new_velocity = momentum * velocity + alpha * gradient
+    return synapse - new_velocity, new_velocity
+""", "with momentum 0 the new velocity is alpha * gradient, the step just taken"),
+    Bug("returns the step (-velocity)", Q5, "momentum_update", """
+def momentum_update(synapse, gradient, velocity, alpha, momentum):
+    new_velocity = momentum * velocity + alpha * gradient
+    return synapse - new_velocity, -new_velocity
+""", "return new_velocity itself (momentum * velocity + alpha * gradient), not the step"),
+    Bug("synapse steps by alpha * gradient only", Q5, "momentum_update", """
+def momentum_update(synapse, gradient, velocity, alpha, momentum):
+    new_velocity = momentum * velocity + alpha * gradient
+    return synapse - alpha * gradient, new_velocity
+""", "step with the new velocity: new_synapse = synapse - new_velocity"),
+    Bug("returns a dict", Q5, "momentum_update", """
+def momentum_update(synapse, gradient, velocity, alpha, momentum):
+    new_velocity = momentum * velocity + alpha * gradient
+    return {"synapse": synapse - new_velocity, "velocity": new_velocity}
+""", "return the pair: `return new_synapse, new_velocity`"),
 ]

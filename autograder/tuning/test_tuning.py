@@ -6,7 +6,9 @@ matters. Arguments travel as the notebook passes them: dicts of plain numbers, a
 weights or numpy grids, plain Python numbers for `alpha`, `momentum` and seeds.
 Feedback only shows the small public examples (public.py); hidden sizes, values and seeds go
 to a failure's ``detail``. The questions are independent: no function of this assignment calls
-another, so nothing cascades.
+another, so nothing cascades. A failed check states the clause it tests (a tie's answer has the
+smallest error too); a mistake is named from a pair's two items together, and from the public
+probes in public.py as well as the example.
 
 The contract's clauses, and the test that tells each apart:
 
@@ -15,8 +17,10 @@ q1 ``best_alpha(final_errors)``
     best ................................................ test_q1_picks_the_smallest_error
   - NaN, inf and -inf errors are ignored ................. test_q1_ignores_nan_and_inf
   - a tie goes to the smaller alpha, whatever the dict order (listed both ways) ... test_q1_ties_go_to_the_smaller_alpha
-  - a near-tie is not a tie: the strictly smaller error wins ... test_q1_near_ties_are_not_ties
-  - ValueError when no error is finite, an empty dict included ... test_q1_raises_value_error_when_nothing_is_finite
+  - a near-tie is not a tie: the strictly smaller error wins (neither alpha the smallest, so
+    "the smallest alpha" is no answer) ..................... test_q1_near_ties_are_not_ties
+  - ValueError when no error is finite, an empty dict included; a subclass of ValueError is one,
+    a class merely named ValueError is not ................ test_q1_raises_value_error_when_nothing_is_finite
 q2 ``count_direction_changes(prev_update, update)``
   - 1 where (update > 0) differs from (prev_update > 0); 0 (and -0.0) is "not up"; all nine
     combinations of up/zero/down ........................ test_q2_flags_flips_with_zeros
@@ -24,7 +28,8 @@ q2 ``count_direction_changes(prev_update, update)``
   - any shape (1-D, 3-D), integer-valued updates ......... test_q2_keeps_any_shape
   - the inputs are not modified .......................... test_q2_leaves_inputs_untouched
 q3 ``init_synapses(n_inputs, hidden, n_outputs, seed)``
-  - np.random.seed(seed), synapse_0 then synapse_1 as 2*random - 1, shapes, pair order ... test_q3_reproduces_the_seeded_draws
+  - np.random.seed(seed), synapse_0 then synapse_1 as 2*random - 1, shapes, pair order; sizes
+    never the tutorial's 3 inputs or 4 hidden units ........ test_q3_reproduces_the_seeded_draws
   - the tutorial's sizes (3, 4, 1) with other seeds ...... test_q3_tutorial_sizes_other_seeds
   - a seed of 0 (falsy) and large seeds are used as given ... test_q3_seed_zero_and_large_seeds
 q4 ``error_surface(X, y, w0_values, w1_values)``
@@ -60,9 +65,28 @@ def two_sizes():
     return int(a), int(b)
 
 
+def untutorial_sizes():
+    """(n_inputs, hidden), distinct and neither the tutorial's 3 inputs nor its 4 hidden units:
+    code that hard-codes either size cannot pass by chance."""
+    n_inputs = int(rng.choice([2, 4, 5, 6, 7, 8]))
+    hidden = int(rng.choice([k for k in (2, 3, 5, 6, 7, 8) if k != n_inputs]))
+    return n_inputs, hidden
+
+
+def whole_pair(diagnose, pair):
+    """A check's ``diagnose`` for one item of a pair that matches the student's whole pair:
+    code right on the other item is not the zoo entry that gets both wrong."""
+    return lambda _item: diagnose(pair)
+
+
 # ---- q1: best_alpha ---------------------------------------------------------------------------
 
-def judge_best_alpha(student, final_errors, description):
+SMALLEST = "the key with the smallest finite error"
+
+
+def judge_best_alpha(student, final_errors, description, clause=SMALLEST):
+    """``clause``: what the contract asks in this situation, as the message says it (a tie's
+    clause is the smaller alpha: an answer with the smallest error can still be the wrong one)."""
     expected = ref.best_alpha(final_errors)
     example = PUBLIC.q1_example(student)
     got = ZOO.call(student, "best_alpha", final_errors, example=example)
@@ -70,9 +94,16 @@ def judge_best_alpha(student, final_errors, description):
     if value != expected:
         # Neither value is quoted: both come from hidden inputs (the example shows a public case).
         raise Fail(f"best_alpha picked the wrong alpha on {description}; the contract asks for "
-                   "the key with the smallest finite error.", example=example,
+                   f"{clause}.", example=example,
                    detail=f"a sweep of {len(final_errors)} alphas; expected {expected!r}, got {value!r}",
                    later=lambda: named(ZOO.match("best_alpha", (final_errors,), got, example=example)))
+
+
+def is_a(exc, builtin: str) -> bool:
+    """Whether the student's exception is an instance of the builtin class ``builtin`` (from the
+    classes its MRO holds, not from the name the student's class bears)."""
+    bases = getattr(exc, "exc_bases", ())
+    return builtin in bases if bases else getattr(exc, "exc_type", None) == builtin
 
 
 def sweep(size):
@@ -99,11 +130,12 @@ def test_q1_picks_the_smallest_error(student):
 def test_q1_ignores_nan_and_inf(student):
     """NaN, inf and -inf errors (diverged runs) are ignored."""
     errors = sweep(5)
+    ignored = "the key with the smallest finite error, NaN, inf and -inf errors ignored"
     judge_best_alpha(student, {float(rng.uniform(20, 99)): NAN, **errors, 1000.0: INF},
-                     "a sweep with a NaN error listed first and an inf error")
+                     "a sweep with a NaN error listed first and an inf error", ignored)
     errors = sweep(5)
     judge_best_alpha(student, {**errors, float(rng.uniform(0.0001, 0.0009)): -INF},
-                     "a sweep with a -inf error")
+                     "a sweep with a -inf error", ignored)
 
 
 @pytest.mark.question("q1_best_alpha", weight=1)
@@ -114,10 +146,11 @@ def test_q1_ties_go_to_the_smaller_alpha(student):
     tie = float(rng.uniform(0.0001, 0.001))
     others = {a: e for a, e in errors.items() if a not in (alphas[-2], alphas[1])}
     # Listed both ways, so neither "the first one found" nor "the last one found" passes.
+    smaller = "the smaller of the tied alphas, whatever the dict's order"
     judge_best_alpha(student, {alphas[-2]: tie, **others, alphas[1]: tie},
-                     "a sweep where two alphas tie on the smallest error (the larger listed first)")
+                     "a sweep where two alphas tie on the smallest error (the larger listed first)", smaller)
     judge_best_alpha(student, {alphas[1]: tie, **others, alphas[-2]: tie},
-                     "a sweep where two alphas tie on the smallest error (the smaller listed first)")
+                     "a sweep where two alphas tie on the smallest error (the smaller listed first)", smaller)
 
 
 @pytest.mark.question("q1_best_alpha", weight=1)
@@ -127,9 +160,11 @@ def test_q1_near_ties_are_not_ties(student):
     alphas = sorted(errors)
     best = float(rng.uniform(0.0001, 0.001))
     hair = float(np.nextafter(best, 1.0))  # the next float above: not a tie
-    others = {a: e for a, e in errors.items() if a not in (alphas[0], alphas[-1])}
-    judge_best_alpha(student, {alphas[0]: hair, **others, alphas[-1]: best},
-                     "a sweep where the larger alpha's error is smaller by a hair")
+    # Neither of the two is the smallest alpha, so "the smallest alpha" is no answer here.
+    others = {a: e for a, e in errors.items() if a not in (alphas[1], alphas[-1])}
+    judge_best_alpha(student, {alphas[1]: hair, **others, alphas[-1]: best},
+                     "a sweep where the larger alpha's error is smaller by a hair",
+                     "the key with the smallest error: only exactly equal errors tie")
 
 
 @pytest.mark.question("q1_best_alpha", weight=1)
@@ -144,7 +179,7 @@ def test_q1_raises_value_error_when_nothing_is_finite(student):
             got = student.call("best_alpha", final_errors)
         except Exception as exc:
             exc_type = getattr(exc, "exc_type", None)
-            if exc_type == "ValueError":
+            if is_a(exc, "ValueError"):  # any subclass of ValueError is one
                 continue
             if exc_type is None or exc_type == "NotImplementedError":
                 raise
@@ -225,17 +260,18 @@ def check_init(student, n_inputs, hidden, n_outputs, seed, context, detail=""):
     got = expect_pair(ZOO.call(student, "init_synapses", *args, example=example),
                       what="init_synapses(...)", example=example,
                       diagnose=ZOO.for_call("init_synapses", *args, example=example))
+    # A mistake is named from the whole pair: one item alike is not the same mistake.
+    whole = whole_pair(ZOO.for_call("init_synapses", *args, example=example), got)
     for index, (name, shape) in enumerate((("synapse_0", "(n_inputs, hidden)"), ("synapse_1", "(hidden, n_outputs)"))):
         expect_close(got[index], expected[index], what=f"{name} (item {index} of the pair)",
                      context=context, detail=detail, example=example, rtol=0, atol=1e-12, shape_name=shape,
-                     diagnose=ZOO.for_call("init_synapses", *args, example=example,
-                                           project=lambda pair, i=index: pair[i]))
+                     diagnose=whole)
 
 
 @pytest.mark.question("q3_init_synapses", weight=2)
 def test_q3_reproduces_the_seeded_draws(student):
     """Seeds the legacy generator, then draws synapse_0 and synapse_1 as 2*random - 1, in that order."""
-    n_inputs, hidden = two_sizes()
+    n_inputs, hidden = untutorial_sizes()
     # Two or more outputs, so these sizes can never be the toy network's (3, 4, 1).
     n_outputs = int(rng.choice([k for k in range(2, 9) if k not in (n_inputs, hidden)]))
     check_init(student, n_inputs, hidden, n_outputs, int(rng.integers(2, 10**6)),
@@ -252,7 +288,7 @@ def test_q3_tutorial_sizes_other_seeds(student):
 @pytest.mark.question("q3_init_synapses", weight=1)
 def test_q3_seed_zero_and_large_seeds(student):
     """A seed of 0 and large seeds are used as given."""
-    n_inputs, hidden = two_sizes()
+    n_inputs, hidden = untutorial_sizes()
     check_init(student, n_inputs, hidden, 1, 0, "with seed 0")
     check_init(student, n_inputs, hidden, 2, int(rng.integers(2**31, 2**32)), "with a large seed (above 2**31)")
 
@@ -318,11 +354,11 @@ def check_momentum(student, args, context, detail):
     got = expect_pair(ZOO.call(student, "momentum_update", *args, example=example),
                       what="momentum_update(...)", example=example,
                       diagnose=ZOO.for_call("momentum_update", *args, example=example))
+    whole = whole_pair(ZOO.for_call("momentum_update", *args, example=example), got)
     for index, name in enumerate(("new_synapse", "new_velocity")):
         expect_close(got[index], expected[index], what=f"{name} (item {index} of the pair)", context=context,
                      detail=detail, example=example, rtol=1e-7, atol=1e-10, shape_name="the shape of `synapse`",
-                     diagnose=ZOO.for_call("momentum_update", *args, example=example,
-                                           project=lambda pair, i=index: pair[i]))
+                     diagnose=whole)
 
 
 def momentum_args(momentum, *, alpha=None, shape=None, velocity=True):
