@@ -141,7 +141,8 @@ def best_alpha(final_errors):
     if not np.isfinite([final_errors[a] for a in alphas]).any():
         raise ValueError("no finite error")
     return alphas[int(np.argmin(errors))]
-""", "np.nan_to_num turns NaN into 0.0 (the best error) and -inf into a huge negative one: drop the entries that are not finite"),
+""", "np.nan_to_num turns NaN into 0.0 (the best error) and -inf into a huge negative number: "
+        "drop the entries that are not finite"),
     Bug("NaN kept (only +inf filtered out)", Q1, "best_alpha", """
 def best_alpha(final_errors):
     finite = [(e, a) for a, e in final_errors.items() if e != float("inf")]

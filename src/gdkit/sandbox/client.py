@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from gdkit.sandbox import cleanup, protocol
@@ -61,7 +62,7 @@ class StudentRaised(Exception):
     """The untrusted function raised; ``exc_type`` and ``message`` say what; ``exc_bases`` the
     builtin exception classes it is an instance of, nearest first (see :meth:`is_a`)."""
 
-    def __init__(self, exc_type: str, message: str, traceback: str = "", exc_bases: tuple = ()):
+    def __init__(self, exc_type: str, message: str, traceback: str = "", exc_bases: Iterable[str] = ()):
         super().__init__(f"{exc_type}: {message}")
         self.exc_type = exc_type
         self.message = message
@@ -78,8 +79,11 @@ def _bases(value) -> tuple:
     """A reply's ``exc_bases``: names of builtin exception classes only, at most 16."""
     if not isinstance(value, list):
         return ()
-    return tuple(name for name in value[:16] if isinstance(name, str) and len(name) <= 40
-                 and isinstance(getattr(builtins, name, None), type) and issubclass(getattr(builtins, name), BaseException))
+    def builtin_exception(name) -> bool:
+        found = getattr(builtins, name, None) if isinstance(name, str) and len(name) <= 40 else None
+        return isinstance(found, type) and issubclass(found, BaseException)
+
+    return tuple(name for name in value[:16] if builtin_exception(name))
 
 
 class MissingFunction(Exception):
