@@ -263,6 +263,7 @@ def test_new_refuses_bad_names(tmp_path, name, words):
         scaffold.new(name, tmp_path / "c")
 
 
+@pytest.mark.slow  # several gdkit commands in subprocesses
 def test_new_refuses_an_existing_assignment_and_commands_say_so_in_one_line(tmp_path):
     scaffold.init(tmp_path / "c")
     scaffold.new("week_1", tmp_path / "c")

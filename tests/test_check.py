@@ -40,6 +40,7 @@ def test_master_answers_pass_every_visible_test(tmp_path, release, answers):
     assert "6 of 6 questions pass" in done.stdout
 
 
+@pytest.mark.slow  # a real check of a notebook (subprocesses, workers): seconds
 def test_blank_release_fails_with_a_plain_reason(tmp_path, release):
     results = check.check_notebook(write(tmp_path, release))
     assert results and not any(r.passed for r in results)
@@ -54,6 +55,7 @@ def test_a_wrong_sign_fails_its_own_question_only(tmp_path, release, answers):
     assert results["q1_sigmoid_derivative"].passed and results["q6_detect_divergence"].passed
 
 
+@pytest.mark.slow  # a real check of a notebook (subprocesses, workers): seconds
 def test_editing_the_test_cells_does_not_help(tmp_path, release):
     nb = copy.deepcopy(release)  # the fixture is shared by the module's tests
     for cell in nb.cells:
@@ -63,6 +65,7 @@ def test_editing_the_test_cells_does_not_help(tmp_path, release):
     assert not any(r.passed for r in results)
 
 
+@pytest.mark.slow  # a real check of a notebook (subprocesses, workers): seconds
 def test_output_never_shows_hidden_tests(tmp_path, release):
     done = run_cli(write(tmp_path, release))
     hidden = Path(submissions.release_path(ASSIGNMENT)).parents[2] / "autograder" / ASSIGNMENT
@@ -73,6 +76,7 @@ def test_output_never_shows_hidden_tests(tmp_path, release):
                 assert line not in done.stdout
 
 
+@pytest.mark.slow  # a real check of a notebook (subprocesses, workers): seconds
 def test_bad_input_is_one_line(tmp_path):
     (tmp_path / "junk.ipynb").write_bytes(b"\x00\xff\x00 not a notebook")
     for path in (tmp_path / "missing.ipynb", tmp_path / "junk.ipynb"):
@@ -80,6 +84,7 @@ def test_bad_input_is_one_line(tmp_path):
         assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow  # a real check of a notebook (subprocesses, workers): seconds
 def test_without_the_course_the_notebooks_own_tests_run_unless_edited(tmp_path, release, answers):
     """A student handed only the release: no autograder/ anywhere, the notebook's own test cells
     are used, and nbgrader's checksums expose an edited one."""
@@ -115,6 +120,7 @@ def _all_nbgrader_cells():
                     yield cell
 
 
+@pytest.mark.slow  # a real check of a notebook (subprocesses, workers): seconds
 def test_own_checksum_equals_nbgraders_on_every_cell_and_on_odd_metadata():
     from nbgrader.utils import compute_checksum
 
@@ -145,6 +151,7 @@ def test_own_checksum_equals_nbgraders_on_every_cell_and_on_odd_metadata():
     assert cell_checksum(changed) != released[0].metadata.nbgrader["checksum"]
 
 
+@pytest.mark.slow  # a real check of a notebook (subprocesses, workers): seconds
 def test_checking_a_handed_out_notebook_imports_no_nbgrader(tmp_path, release, answers):
     """A student's lean install (no nbgrader, Jupyter, matplotlib, jupytext): blocked here by
     stand-in packages that refuse to import."""
@@ -165,6 +172,7 @@ def test_checking_a_handed_out_notebook_imports_no_nbgrader(tmp_path, release, a
 
 # ---- without the sandbox (macOS, Windows, or --no-sandbox) ----
 
+@pytest.mark.slow  # a real check of a notebook (subprocesses, workers): seconds
 def test_no_sandbox_runs_the_same_checks_and_says_so_in_one_line(tmp_path, release, answers):
     wrong = dict(answers)
     wrong["update_synapses"] = answers["update_synapses"].replace("-", "+")
@@ -195,6 +203,7 @@ def test_off_linux_the_check_is_unsandboxed_by_default(tmp_path, release, answer
                            "Python, 10 s per cell; the grader runs it in its sandbox")
 
 
+@pytest.mark.slow  # a real check of a notebook (subprocesses, workers): seconds
 def test_no_sandbox_interrupts_a_slow_cell_and_survives_printing_and_exit(tmp_path, release, answers):
     nb = submissions.fill_solutions(release, answers)
     slow = nbformat.v4.new_code_cell("import time\nprint('{\"test\": \"q1_sigmoid_derivative\", \"ok\": true}')\n"

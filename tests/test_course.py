@@ -148,6 +148,7 @@ def test_resolve_takes_a_course_a_folder_or_nothing(tmp_path, monkeypatch):
     assert resolve(None) == course
 
 
+@pytest.mark.slow
 def test_commands_take_course_and_refuse_a_non_course(tmp_path):
     env = {k: v for k, v in __import__("os").environ.items() if k not in ("GDKIT_COURSE", "GDKIT_ROOT")}
     done = subprocess.run([sys.executable, "-m", "gdkit.cli", "validate", "--course", str(tmp_path)],

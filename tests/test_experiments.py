@@ -68,6 +68,7 @@ def test_format_alpha_like_the_tutorial(alpha, text):
     assert experiments.format_alpha(alpha) == text
 
 
+@pytest.mark.slow
 def test_alpha_sweep_command_prints_the_tutorials_lines(capsys):
     code, out, err = run_cli(capsys, "alpha-sweep", "--alphas", "0.1,1000", "--iterations", "20001")
     assert code == 0 and err == ""
@@ -82,6 +83,7 @@ def test_alpha_sweep_command_prints_the_tutorials_lines(capsys):
     assert "Error after 10000 iterations:0.5\n" in out  # alpha 1000 saturates
 
 
+@pytest.mark.slow
 def test_alpha_sweep_hidden_32_through_the_command(capsys):
     code, out, _ = run_cli(capsys, "alpha-sweep", "--hidden", "32", "--alphas", "10",
                            "--iterations", "50001")
@@ -91,6 +93,7 @@ def test_alpha_sweep_hidden_32_through_the_command(capsys):
     assert float(last.split(":")[1]) == pytest.approx(0.000943487852261, rel=5e-10, abs=0)
 
 
+@pytest.mark.slow
 def test_alpha_sweep_plot(tmp_path, capsys):
     target = tmp_path / "sweep.png"
     code, out, _ = run_cli(capsys, "alpha-sweep", "--iterations", "3000", "--plot", str(target))
@@ -99,6 +102,7 @@ def test_alpha_sweep_plot(tmp_path, capsys):
     assert_png(target)
 
 
+@pytest.mark.slow
 def test_direction_changes_command_and_plot(tmp_path, capsys):
     target = tmp_path / "directions.png"
     code, out, _ = run_cli(capsys, "direction-changes", "--alpha", "10", "--iterations", "3000",
@@ -114,6 +118,7 @@ def test_direction_changes_command_and_plot(tmp_path, capsys):
     assert_png(target, min_width=300, min_height=150)
 
 
+@pytest.mark.slow
 def test_error_surface_command_and_plot(tmp_path, capsys):
     target = tmp_path / "surface.png"
     code, out, _ = run_cli(capsys, "error-surface", "--grid", "41", "--plot", str(target))

@@ -73,6 +73,7 @@ def actionlint(folder: Path):
                           text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_both_workflows_pass_actionlint(exported, tmp_path):
     require_tool("shellcheck")  # actionlint checks every run: script with it when it is on PATH
     for repo in ("student", "course"):
@@ -331,6 +332,7 @@ def test_collect_prints_a_students_file_names_on_one_line(tmp_path, capsys):
     assert "eve: ok" in out and not any(line.startswith("::error") for line in out.splitlines()), out
 
 
+@pytest.mark.slow
 def test_collect_by_classroom_prefix_over_the_api(classroom, tmp_path):
     server, ids = classroom
     with FakeGitHub(token=TOKEN, page_size=2) as api:

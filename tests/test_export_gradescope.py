@@ -209,6 +209,7 @@ def test_ungradable_submissions_still_get_results(bundle, tmp_path):
     assert results["score"] == 0 and "not graded" in results["output"]
 
 
+@pytest.mark.slow
 def test_bad_arguments_are_one_line_errors(tmp_path):
     for args, words in [(["--assignment", "nope", "--out", str(tmp_path / "a.zip")], "no assignment named"),
                         (["--assignment", ASSIGNMENT, "--out", str(tmp_path / "a.txt")], ".zip"),
@@ -219,6 +220,7 @@ def test_bad_arguments_are_one_line_errors(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_the_seed_travels_in_the_bundle(tmp_path):
     """`--seed` reaches Gradescope: the bundle's grader draws the hidden inputs `gdkit grade --seed` draws."""
     from gdkit.export.gradescope_run import bundle_seed

@@ -23,6 +23,7 @@ from hostile import corpus  # noqa: E402
 
 KIT = Path(__file__).resolve().parents[1]
 N = 24
+pytestmark = pytest.mark.slow  # the module grades 24 submissions, then kills and reruns the real CLI
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ CAROL = REPO / "examples" / "submissions" / "carol.ipynb"  # q1-q3 and q6 right,
 
 RED, TEAL = (0xd1, 0x49, 0x5b), (0x00, 0x79, 0x8c)        # curve colours: student, reference
 FULL, NONE = (0xe6, 0xf4, 0xea), (0xfd, 0xe2, 0xe1)       # table rows: full marks, no marks
+pytestmark = pytest.mark.slow  # a grading run and headless Chromium (the fast tier renders with Jinja2 only)
 
 
 def chromium() -> str:

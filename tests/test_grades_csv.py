@@ -70,6 +70,7 @@ def test_lms_export_refuses_the_same_ids_grades_csv_neutralises():
     assert lms._FORMULA == outputs.FORMULA_START
 
 
+@pytest.mark.slow  # a real grading run
 def test_a_student_named_like_a_formula_is_graded_and_every_reader_gets_the_id_back(tmp_path):
     root = write_course(tmp_path / "course", TOML, SUITE)
     subs = tmp_path / "subs"

@@ -256,6 +256,7 @@ def moodle_graded(tmp_path):
     return folder
 
 
+@pytest.mark.slow  # gdkit in subprocesses
 def test_moodle_grading_worksheet_round_trip(moodle_graded, tmp_path):
     roster = tmp_path / "worksheet.csv"
     roster.write_bytes(b"\xef\xbb\xbf" + WORKSHEET.encode())
@@ -283,6 +284,7 @@ def test_moodle_grading_worksheet_round_trip(moodle_graded, tmp_path):
         11: 100.0, 12: 72.5, 13: 0.0, "feedback": {}}
 
 
+@pytest.mark.slow  # gdkit in subprocesses
 def test_moodle_worksheet_points_and_decimal_comma(moodle_graded, tmp_path):
     # a site whose language writes "10,00": the grades come back with a decimal comma
     roster = tmp_path / "worksheet.csv"
@@ -302,6 +304,7 @@ def test_moodle_worksheet_points_and_decimal_comma(moodle_graded, tmp_path):
         11: 10.0, 12: 7.25, "feedback": {}}
 
 
+@pytest.mark.slow  # gdkit in subprocesses
 def test_moodle_participant_ids_need_the_worksheet(moodle_graded, tmp_path):
     # a gradebook export has no participant ids: its "ID number" 101 may be another student
     gradebook = tmp_path / "moodle.csv"
@@ -363,6 +366,7 @@ def blackboard_upload(raw: str, usernames: set, columns: dict) -> dict:
     return out
 
 
+@pytest.mark.slow  # gdkit in subprocesses
 def test_blackboard_upload_updates_the_column(graded, tmp_path):
     roster = tmp_path / "gc.xls"                               # Blackboard's download: UTF-16, tab separated
     roster.write_bytes(BLACKBOARD_ROSTER.encode("utf-16"))
@@ -383,6 +387,7 @@ def test_blackboard_upload_updates_the_column(graded, tmp_path):
 
 
 # ----------------------------------------------------------------------------------- csv and refusals
+@pytest.mark.slow  # gdkit in subprocesses
 def test_plain_csv_and_problems(graded, tmp_path):
     out = tmp_path / "grades-export.csv"
     done = gdkit("export", "grades", graded, "--format", "csv", "--out", out)
@@ -406,6 +411,7 @@ def test_plain_csv_and_problems(graded, tmp_path):
     assert {r["student"] for r in csv.DictReader(out.open())} == {"carol", "dave", "zoe"}
 
 
+@pytest.mark.slow  # gdkit in subprocesses
 def test_bad_input_is_one_line(graded, tmp_path):
     for args, words in (([graded, "--format", "canvas", "--roster", tmp_path / "none.csv"], "cannot read the roster"),
                         ([tmp_path / "nowhere", "--format", "csv"], "is not a folder"),

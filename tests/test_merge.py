@@ -90,6 +90,7 @@ def shards(graded_shards, tmp_path):
     return [Path(shutil.copytree(s, tmp_path / s.name)) for s in graded_shards]
 
 
+@pytest.mark.slow  # real grading runs: seconds
 def test_sharded_then_merged_equals_unsharded(course, shards, tmp_path):
     whole = grade(course, tmp_path / "whole")
     result = gdkit(course, "merge", *map(str, shards), "--out", str(tmp_path / "merged"), "--expect", str(course[1]))
@@ -116,6 +117,7 @@ def refused(course, out, *args):
     return result.stderr
 
 
+@pytest.mark.slow  # real grading runs: seconds
 def test_overlapping_shards_are_refused(course, shards, tmp_path):
     donor = next(s for s in shards if any(p.is_dir() for p in s.iterdir()))
     student = next(p.name for p in donor.iterdir() if p.is_dir())
@@ -125,6 +127,7 @@ def test_overlapping_shards_are_refused(course, shards, tmp_path):
     assert f"student '{student}' is in two shards" in message
 
 
+@pytest.mark.slow  # real grading runs: seconds
 def test_missing_students_are_refused(course, shards, tmp_path):
     # a shard left out: only --expect can know
     result = gdkit(course, "merge", str(shards[0]), str(shards[1]), "--out", str(tmp_path / "m1"),
@@ -138,6 +141,7 @@ def test_missing_students_are_refused(course, shards, tmp_path):
     assert victim.name in message and "rerun that shard" in message
 
 
+@pytest.mark.slow  # real grading runs: seconds
 def test_shards_of_different_assignments_are_refused(course, shards, tmp_path):
     root, subs = course
     other = root / "autograder" / "mini2"
@@ -157,6 +161,7 @@ def test_not_a_grading_folder(course, tmp_path):
     assert "is not a folder" in refused(course, tmp_path / "merged", tmp_path / "nowhere")
 
 
+@pytest.mark.slow  # real grading runs: seconds
 def test_shards_graded_with_different_seeds_are_refused(course, tmp_path):
     root, subs = course
     shards = []
@@ -171,6 +176,7 @@ def test_shards_graded_with_different_seeds_are_refused(course, tmp_path):
         merge(shards, tmp_path / "merged", root=root)
 
 
+@pytest.mark.slow  # real grading runs: seconds
 def test_shards_graded_with_different_limits_are_refused(course, tmp_path):
     root, subs = course
     shards = []

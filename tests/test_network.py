@@ -115,6 +115,7 @@ def test_reference_train_loop_meets_the_published_table(alpha):
     assert result.errors[10000] == pytest.approx(parse_published()[alpha][10000], rel=5e-10, abs=0)
 
 
+@pytest.mark.slow
 def test_hidden_32_figure():
     result = train_alphas(network.X, network.y, [10], hidden=32, iterations=50001)
     assert result.errors[0, -1] == pytest.approx(0.000943487852261, rel=5e-10, abs=0)

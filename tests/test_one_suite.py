@@ -198,6 +198,7 @@ def expected_points() -> dict[str, dict[str, float]]:
     return {"right": full, "noisy": full, "partial": partial, "blank": {q: 0.0 for q in POINTS}}
 
 
+@pytest.mark.slow
 def test_gdkit_grade_scores_parametrized_cases_and_fixtures(graded):
     expected = expected_points()
     assert 0 < expected["partial"]["q2_scale"] < POINTS["q2_scale"], "the draws give partial credit"
@@ -209,6 +210,7 @@ def test_gdkit_grade_scores_parametrized_cases_and_fixtures(graded):
     assert names == [f"test_scale[{i}]" for i in range(len(FACTORS))]
 
 
+@pytest.mark.slow
 def test_the_kernel_path_gives_the_same_points(course, graded):
     root, paths = course
     for student, path in paths.items():
@@ -251,6 +253,7 @@ def test_broken(student):
 '''
 
 
+@pytest.mark.slow
 def test_a_broken_suite_is_a_grader_error_on_both_paths(tmp_path):
     root = write_course(tmp_path, TOML.replace(NAME, "broken"), BROKEN_SUITE, name="broken")
     submission = tmp_path / "s.ipynb"

@@ -163,6 +163,7 @@ def lean_env(tmp_path: Path) -> dict:
     return env
 
 
+@pytest.mark.slow  # builds a lean venv-like environment and runs gdkit in it
 def test_grade_and_check_need_only_the_lean_core(tmp_path):
     env = lean_env(tmp_path)
     probe = subprocess.run([sys.executable, "-c", "import nbgrader"], capture_output=True, text=True, env=env)

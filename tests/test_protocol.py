@@ -88,6 +88,7 @@ values = st.recursive(leaves, lambda inner: st.one_of(
     st.dictionaries(keys, inner, max_size=4)), max_leaves=12)
 
 
+@pytest.mark.slow  # 150 hypothesis examples
 @given(values)
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_every_value_arrives_exactly_as_sent(value):

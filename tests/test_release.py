@@ -23,6 +23,7 @@ def _copy_course(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 def test_committed_releases_are_current(tmp_path):
     # The console script, as CI runs it (from anywhere, given the course): exit 0 and nothing stale.
     done = subprocess.run([sys.executable, "-m", "gdkit.cli", "release", "--check", "--course", str(ROOT)],
@@ -31,6 +32,7 @@ def test_committed_releases_are_current(tmp_path):
     assert "up to date" in done.stdout
 
 
+@pytest.mark.slow
 def test_check_names_the_stale_notebook_after_a_master_changes(tmp_path, capsys):
     course = _copy_course(tmp_path)
     master = course / "solutions" / "tuning" / "tuning.ipynb"
@@ -187,6 +189,7 @@ def test_a_test_cell_must_grade_its_own_question_on_nbgraders_path(tmp_path, cap
     assert "gradient_descent" not in err
 
 
+@pytest.mark.slow
 def test_the_text_twin_is_kept_in_sync_both_ways(tmp_path, capsys):
     import os
 

@@ -282,6 +282,7 @@ def test_unreadable_and_unrecorded_students_need_a_person(graded, tmp_path):
     assert summary.n == 5 and "| bob | unreadable-record |" in md_path.read_text()
 
 
+@pytest.mark.slow
 def test_bad_folders_are_one_line_errors(tmp_path):
     for folder, words in ((tmp_path / "nowhere", "is not a folder"), (tmp_path, "holds no grading records")):
         done = gdkit("report", folder)

@@ -103,6 +103,7 @@ def test_grades_every_submission_with_a_truthful_status(course, tmp_path):
     assert (table["eve"]["q1_double"], table["eve"]["q2_halve"], table["eve"]["status"]) == ("0", "60", "timeout")
 
 
+@pytest.mark.slow  # real grading runs: seconds
 def test_partial_credit_follows_weights(course, tmp_path):
     root, subs = course
     (subs / "fay.ipynb").write_text(notebook("def double(x):\n    return 4.0 if x == 2.0 else x\n"))
@@ -111,6 +112,7 @@ def test_partial_credit_follows_weights(course, tmp_path):
     assert rows(out)["fay"]["q1_double"] == "10"  # 1 of 4 weight units of 40 points
 
 
+@pytest.mark.slow  # real grading runs: seconds
 def test_results_json_feedback_and_junit(course, tmp_path):
     out = tmp_path / "out"
     grade(course, out)
@@ -138,6 +140,7 @@ def test_results_json_feedback_and_junit(course, tmp_path):
     assert "mini.ben:q1_double" in failed and "mini.ann:q1_double" not in failed
 
 
+@pytest.mark.slow  # real grading runs: seconds
 def test_rerun_skips_finished_students_unless_forced(course, tmp_path):
     out = tmp_path / "out"
     grade(course, out)
@@ -151,6 +154,7 @@ def test_rerun_skips_finished_students_unless_forced(course, tmp_path):
     assert (out / "grades.csv").read_text() == first
 
 
+@pytest.mark.slow  # real grading runs: seconds
 def test_shards_partition_and_match_unsharded(course, tmp_path):
     whole = tmp_path / "whole"
     grade(course, whole)
@@ -200,6 +204,7 @@ def test_unwritable_outdir_is_one_line_error(course, tmp_path):
         grade(course, target / "sub")
 
 
+@pytest.mark.slow  # real grading runs: seconds
 def test_nbgrader_submitted_tree(course, tmp_path):
     root, subs = course
     tree = tmp_path / "submitted"
@@ -210,6 +215,7 @@ def test_nbgrader_submitted_tree(course, tmp_path):
     assert sorted((r.student, r.total) for r in records) == [("s1", 100.0), ("s2", 100.0)]
 
 
+@pytest.mark.slow  # real grading runs: seconds
 def test_cli_exit_codes(course, tmp_path):
     root, subs = course
     env = dict(os.environ, GDKIT_ROOT=str(root))
@@ -246,6 +252,7 @@ def _alive(pid):
         return False
 
 
+@pytest.mark.slow  # real grading runs: seconds
 def test_killing_the_command_alone_kills_every_process_it_started(course, tmp_path):
     import signal
     import time
@@ -268,6 +275,7 @@ def test_killing_the_command_alone_kills_every_process_it_started(course, tmp_pa
     assert not [p for p in started if _alive(p)]
 
 
+@pytest.mark.slow  # real grading runs: seconds
 def test_a_students_random_inputs_do_not_depend_on_who_else_is_graded(course, tmp_path):
     root, subs = course
     # q1's array check draws random inputs: 'close' is right only for some of them
@@ -286,6 +294,7 @@ def test_a_students_random_inputs_do_not_depend_on_who_else_is_graded(course, tm
     assert gus(again) != gus(alone)  # another seed draws other inputs
 
 
+@pytest.mark.slow  # real grading runs: seconds
 def test_stale_records_are_regraded(course, tmp_path):
     root, subs = course
     out = tmp_path / "out"
@@ -309,6 +318,7 @@ def test_bad_seeds_are_one_line_errors(course, tmp_path, monkeypatch, seed, env)
         grade(course, tmp_path / "out", seed=seed)
 
 
+@pytest.mark.slow  # real grading runs: seconds
 def test_student_folder_without_notebook_gets_a_row(course, tmp_path):
     root, subs = course
     tree = tmp_path / "submitted"
@@ -320,6 +330,7 @@ def test_student_folder_without_notebook_gets_a_row(course, tmp_path):
     assert records["s1"].total == 100 and records["s2"].status == "missing-file"
 
 
+@pytest.mark.slow  # real grading runs: seconds
 def test_junit_survives_control_characters(course, tmp_path):
     root, subs = course
     out = tmp_path / "out"
@@ -333,6 +344,7 @@ def test_junit_survives_control_characters(course, tmp_path):
     assert not (tmp_path / "out2" / "junit.xml").exists()
 
 
+@pytest.mark.slow  # real grading runs: seconds
 def test_public_examples_cannot_replay_hidden_inputs(tmp_path):
     """A worker keeps state between calls: a function that remembers what it was given and
     answers the public example with it must show only public values in the feedback."""
@@ -357,6 +369,7 @@ def test_public_examples_cannot_replay_hidden_inputs(tmp_path):
     assert shown and set(shown) == {"SHAPES[(2, 2)]"}  # the public example's shape only
 
 
+@pytest.mark.slow  # real grading runs: seconds
 def test_a_broken_check_is_a_grader_error_retried_on_the_next_run(tmp_path):
     root = write_course(tmp_path / "course", TOML, SUITE + '''
 
@@ -380,6 +393,7 @@ def test_broken_in_the_suite(student):
     assert "1 / 0" not in feedback and "ZeroDivisionError" not in feedback
 
 
+@pytest.mark.slow  # real grading runs: seconds
 def test_an_unsendable_result_gets_a_plain_sentence(course, tmp_path):
     root, subs = course
     (subs / "ivy.ipynb").write_text(notebook("import numpy as np\ndef double(x):\n    return np.array(['a'])\n"
@@ -387,3 +401,19 @@ def test_an_unsendable_result_gets_a_plain_sentence(course, tmp_path):
     records = runner.grade_submissions("mini", [subs / "ivy.ipynb"], outdir=tmp_path / "o", root=root, quiet=True)
     messages = [t.message for q in records[0].questions for t in q.failed]
     assert messages and all("cannot be graded" in m for m in messages)
+
+
+def test_a_bundled_example_is_graded_by_the_real_suite(tmp_path):
+    """One real notebook of the bundled assignment through the whole pipeline, hidden suite and
+    training run included (the tests above use the mini course; `gdkit validate` grades the rest)."""
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    out = tmp_path / "out"
+    [record] = runner.grade_submissions("gradient_descent", [repo / "examples" / "submissions" / "carol.ipynb"],
+                                        outdir=out, root=repo, quiet=True)
+    points = {q.id: q.points for q in record.questions}
+    lost = {"q4_update_synapses", "q5_convergence"}  # carol's update climbs the slope (+=); the rest is right
+    assert record.status == "ok" and record.scores() == {q: 0.0 if q in lost else p for q, p in points.items()}
+    assert rows(out)["carol"]["total"] == f"{record.total:g}" == f"{sum(points.values()) - sum(points[q] for q in lost):g}"
+    assert "q4_update_synapses" in (out / "carol" / "feedback.md").read_text()

@@ -135,6 +135,7 @@ def test_exit_is_a_crash_not_a_result(zygote):
     s.close()
 
 
+@pytest.mark.slow
 def test_a_slow_cell_is_skipped_and_the_rest_loads(zygote):
     """A cell past the time limit is skipped with a notice, even one that swallows every exception."""
     stubborn = "import time\nwhile True:\n    try:\n        time.sleep(100)\n    except BaseException:\n        pass\n"
@@ -151,6 +152,7 @@ def test_a_slow_cell_is_skipped_and_the_rest_loads(zygote):
     s.close()
 
 
+@pytest.mark.slow  # waits out a 1 s cell limit
 def test_a_function_of_a_skipped_cell_is_missing_and_says_why(zygote):
     # Its cell defines it, then runs too long: the function is not there, and the reason is not
     # a wrong name (feedback must not tell the student to rename it).
@@ -167,6 +169,7 @@ def test_a_function_of_a_skipped_cell_is_missing_and_says_why(zygote):
     s.close()
 
 
+@pytest.mark.slow
 def test_a_hanging_function_still_times_out(zygote):
     s = make(zygote, "import time\ndef f():\n    time.sleep(100)\n", timeout=1.0)
     with pytest.raises(WorkerDied) as info:
@@ -267,6 +270,7 @@ def test_landlock_confines_c_level_file_access(zygote, tmp_path, attack):
         assert "Landlock" in protections.warning(found)
 
 
+@pytest.mark.slow
 def test_worker_memory_holds_no_grader_path(tmp_path, monkeypatch):
     """Where the grader works (its folder, its environment) never reaches the worker's memory."""
     secret_dir = tmp_path / "outdir-xyzzy"
@@ -459,6 +463,7 @@ def test_environment_is_scrubbed(zygote, monkeypatch):
     s.close()
 
 
+@pytest.mark.slow
 def test_no_process_survives(zygote):
     s = make(zygote, "import time\ndef f():\n    time.sleep(30)\n", timeout=0.5)
     worker = s._pid
@@ -905,6 +910,7 @@ def test_a_worker_cannot_start_more_than_its_tasks(kernel_zygote, capsys):
     second.close()
 
 
+@pytest.mark.slow
 def test_the_task_limit_holds_without_control_groups():
     """Where the grader cannot make control groups, RLIMIT_NPROC in each worker's own user
     namespace still bounds it (here: with the policy's cgroups switched off)."""
@@ -940,6 +946,7 @@ sys.stdin.readline()
 """
 
 
+@pytest.mark.slow
 def test_nproc_counts_one_user_namespace(capsys):
     """RLIMIT_NPROC set inside a user namespace counts that namespace's tasks only (Linux 5.14+):
     two processes of one user, each in its own namespace, each start 5 threads under a limit of 6."""
@@ -1022,6 +1029,7 @@ def test_cgroup_hierarchies_are_located_in_either_version(tmp_path, monkeypatch)
     assert cgroups._unescape(r"/a\040b") == "/a b"
 
 
+@pytest.mark.slow
 def test_zygote_restores_its_state_before_forking():
     """If the zygote's limits or scheduling were changed, the next worker still starts pristine;
     what cannot be put back makes the spawn a grader error, never a crippled worker."""
@@ -1066,6 +1074,7 @@ def test_load_report_is_bounded(zygote):
     s.close()
 
 
+@pytest.mark.slow
 def test_budget_bounds_a_submission_that_answers_just_in_time(zygote):
     s = make(zygote, "import time\ndef f(i):\n    time.sleep(0.7)\n    return i\n", timeout=1.0, budget=2.0)
     assert [s.call("f", i) for i in range(2)] == [0, 1]
@@ -1093,6 +1102,7 @@ def _memory_holds(pid: int, needle: bytes) -> bool:
     return False
 
 
+@pytest.mark.slow
 def test_no_process_ever_holds_an_earlier_students_code(zygote):
     """The zygote never receives a student's cells, so neither it nor a later worker (forked from
     it) holds an earlier student's code anywhere in memory, freed or not."""
@@ -1253,6 +1263,7 @@ def test_the_sandbox_imports_nothing_else_of_the_kit():
                                    for a in node.names), name
 
 
+@pytest.mark.slow
 def test_workers_run_as_the_configured_ids_when_root(as_root):
     """A course's [sandbox] uid/gid (here given directly) is who runs student code."""
     from gdkit.grading.student import start_zygote

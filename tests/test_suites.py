@@ -64,6 +64,7 @@ def test_q2_and_q3_are_judged_against_the_reference_only():
     assert grade_question("gradient_descent", "q3_layer_1_delta", wrong_q1) == 15
 
 
+@pytest.mark.slow
 def test_complex_answers_earn_nothing():
     sly = namespace("gradient_descent", sigmoid_output_to_derivative=(
         "def sigmoid_output_to_derivative(output):\n    return output * (1 - output) + 1e-12j\n"))
@@ -83,6 +84,7 @@ def test_complex_answers_earn_nothing():
     assert grade_question("tuning", "q1_best_alpha", sly) == 4
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("assignment", ["gradient_descent", "tuning"])
 def test_master_namespace_gets_full_marks_everywhere(assignment):
     from gdkit import assignments
@@ -102,6 +104,7 @@ def update_synapses(synapse_0, synapse_1, layer_0, layer_1, layer_1_delta, layer
 """
 
 
+@pytest.mark.slow
 def test_a_function_that_answers_the_loop_differently_gains_nothing():
     # The loop's run is confirmed by calling the functions directly on the inputs of two of its
     # steps: a two-faced update loses q4 (its direct answers) and q5 (the unconfirmed run).

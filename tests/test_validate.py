@@ -5,10 +5,13 @@ of its zoo loses points on its own question and nowhere it does not declare.
 """
 import pytest
 
+from gdkit import assignments
 from gdkit.cli import main
-from gdkit.validate import render, validate
+from gdkit.record import GRADER_ERROR, QuestionResult, Record, TestResult
+from gdkit.validate import Report, build_cases, judge, render, validate
 
 
+@pytest.mark.slow  # grades every bug of the zoo: 20-40 s each
 @pytest.mark.parametrize("name", ["gradient_descent", "tuning"])
 def test_validate_catches_every_bug_without_false_failures(name):
     report = validate(name, jobs=2)
@@ -28,3 +31,40 @@ def test_validate_unknown_assignment_is_one_line_and_exit_2(capsys):
     assert main(["validate", "no_such_assignment"]) == 2
     err = capsys.readouterr().err.strip()
     assert "no_such_assignment" in err and len(err.splitlines()) == 1
+
+
+def _record(assignment, lost=(), status="ok"):
+    """A graded record of ``assignment`` with every question full except those in ``lost`` (0)."""
+    questions = [QuestionResult.scored(q.id, q.points, [TestResult("t", q.id, 1.0, q.id not in lost)])
+                 for q in assignment.questions]
+    return Record("s", assignment.name, status=status, questions=questions, max_total=assignment.max_total).rescore()
+
+
+def test_cases_and_verdicts_without_grading(tmp_path):
+    """The fast tier's share of validate: the notebooks it writes and how it judges their records
+    (the grading itself is in the test above)."""
+    assignment = assignments.load("gradient_descent")
+    cases = build_cases(assignment, tmp_path)
+    kinds = [c.kind for c in cases]
+    assert kinds.count("master") == kinds.count("blank") == 1 and kinds.count("bug") >= 25
+    assert sorted(p.stem for p in tmp_path.glob("*.ipynb")) == sorted(c.student for c in cases)
+    ids = [q.id for q in assignment.questions]
+    bug = next(c for c in cases if c.kind == "bug" and not c.may_lose)
+    other = next(q for q in ids if q != bug.question)
+    by_kind = {c.kind: c for c in cases}
+    master = judge(by_kind["master"], _record(assignment), assignment)
+    assert master.ok and master.caught is None
+    assert not judge(by_kind["master"], _record(assignment, lost=[other]), assignment).ok
+    assert judge(by_kind["blank"], _record(assignment, lost=ids), assignment).ok
+    assert not judge(by_kind["blank"], _record(assignment, lost=ids[1:]), assignment).ok
+    caught = judge(bug, _record(assignment, lost=[bug.question]), assignment)
+    cascade = judge(bug, _record(assignment, lost=[bug.question, other]), assignment)  # a cascade: a false failure
+    missed = judge(bug, _record(assignment), assignment)
+    crashed = judge(bug, _record(assignment, status=GRADER_ERROR), assignment)
+    assert (caught.caught, caught.ok) == (True, True)
+    assert (cascade.caught, cascade.ok) == (True, False)
+    assert (missed.caught, missed.ok) == (False, False) and missed.got == "full marks"
+    assert (crashed.caught, crashed.ok) == (False, False) and "grader error" in crashed.got
+    report = Report("gradient_descent", [master, caught, cascade, missed])
+    assert report.catch_rate == 2 / 3 and report.false_failures == [cascade] and not report.passed
+    assert "catch rate: 2/3 bugs = 66.7%; false failures: 1" in render(report)
