@@ -84,6 +84,7 @@ def _env(root):
     return {**env, "GDKIT_COURSE": str(root)}
 
 
+@pytest.mark.slow  # a gdkit grade subprocess
 def test_every_grading_path_draws_the_courses_inputs(course, tmp_path, monkeypatch):
     seed = SECRET ^ zlib.crc32(b"mini")
     right, default = drawn(seed), drawn(zlib.crc32(b"mini"))
