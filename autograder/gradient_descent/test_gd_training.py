@@ -324,8 +324,8 @@ def _finding(path, errors, X, y, alpha) -> tuple[str, str]:
                 "an extra factor (alpha applied twice, a missing slope) lengthens every step")
     return ("the error fell, but far less than the reference's from the same starting weights in "
             "the same number of steps.",
-            "the first step went downhill about as far as it should: compare your deltas and your update "
-            "with their contracts on several rows and outputs")
+            "the first step went downhill, by a length in the right range: compare your deltas and your "
+            "update with their contracts on several rows and outputs")
 
 
 def _agrees(outcome, expected) -> bool:
