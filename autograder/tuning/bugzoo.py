@@ -204,10 +204,11 @@ def best_alpha(final_errors):
     return min(finite)[1]
 """, "an empty dict has no finite error either: raise ValueError"),
     # ---- q2: count_direction_changes ----
-    Bug(">= 0 counts zero as up", Q2, "count_direction_changes", """
+    # (`(update < 0) != (prev_update < 0)` is the same mistake, answer for answer.)
+    Bug("zero counted as up (>= 0)", Q2, "count_direction_changes", """
 def count_direction_changes(prev_update, update):
     return ((update >= 0) != (prev_update >= 0)).astype(int)
-""", "an update of exactly 0 counts as 'not up': use `> 0`"),
+""", "an update of exactly 0 counts as 'not up': test update > 0 (`>= 0`, or comparing `< 0`, puts zero with the ups)"),
     Bug("compares np.sign", Q2, "count_direction_changes", """
 def count_direction_changes(prev_update, update):
     return (np.sign(update) != np.sign(prev_update)).astype(int)
@@ -232,10 +233,6 @@ def count_direction_changes(prev_update, update):
 def count_direction_changes(prev_update, update):
     return (update * prev_update < 0).astype(int)
 """, "a flip between 'up' and 'zero' counts too: compare (update > 0) with (prev_update > 0)"),
-    Bug("< 0 instead of > 0", Q2, "count_direction_changes", """
-def count_direction_changes(prev_update, update):
-    return ((update < 0) != (prev_update < 0)).astype(int)
-""", "the direction is `> 0` ('up' or not); with `< 0` a zero update is grouped with the ups"),
     Bug("float result", Q2, "count_direction_changes", """
 def count_direction_changes(prev_update, update):
     return np.abs((update > 0).astype(float) - (prev_update > 0).astype(float))
