@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import venv
 import zipfile
 from pathlib import Path
@@ -52,6 +53,7 @@ def kit_venv(dist, tmp_path_factory):
     folder = tmp_path_factory.mktemp("venv") / "v"
     venv.EnvBuilder(system_site_packages=True, with_pip=True).create(folder)
     python = folder / "bin" / "python"
+    _see_running_packages(python)
     env = clean_env(folder)
     done = subprocess.run([str(python), "-m", "pip", "install", "--no-index", "--disable-pip-version-check",
                            str(dist[0])], capture_output=True, text=True, env=env, timeout=900)
@@ -60,6 +62,16 @@ def kit_venv(dist, tmp_path_factory):
                            text=True, env=env, cwd=folder, timeout=60)
     assert Path(where.stdout.strip()).is_relative_to(folder), f"the venv imports {where.stdout}"
     return folder
+
+
+def _see_running_packages(python: Path) -> None:
+    """Let the new venv see the packages of the Python running the tests (``--no-index``: the
+    wheel's dependencies come from here). ``system_site_packages`` alone reaches the base
+    installation's, not those of a venv the tests run in (a contributor's usual set-up)."""
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             capture_output=True, text=True, check=True, timeout=60).stdout.strip()
+    ours = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    Path(purelib, "_running_tests.pth").write_text("".join(f"{p}\n" for p in sorted(ours)))
 
 
 def clean_env(folder: Path) -> dict:

@@ -199,10 +199,23 @@ _TOKEN = re.compile(rb'[{}\[\]:,"]')
 # engine has possessive quantifiers (Python 3.11+: no backtracking state, whatever the run's
 # length): a printed log is millions of short strings. Long strings (a base64 image) are left to
 # ``bytes.find``, which is much faster on them than any pattern.
-try:
-    _SKIP_RUN = re.compile(rb'(?:[^"\[\]{}]++|"[^"\\]{0,4096}+(?:\\.[^"\\]{0,4096}+){0,512}+")*+', re.DOTALL)
-except re.error:  # Python 3.10: plain bytes only, strings one at a time
-    _SKIP_RUN = re.compile(rb'[^"\[\]{}]*')
+_PLAIN_RUN = re.compile(rb'[^"\[\]{}]*')  # plain bytes only, strings one at a time
+
+
+def _skip_run_pattern() -> re.Pattern:
+    try:
+        pattern = re.compile(rb'(?:[^"\[\]{}]++|"[^"\\]{0,4096}+(?:\\.[^"\\]{0,4096}+){0,512}+")*+', re.DOTALL)
+    except re.error:  # Python 3.10: no possessive quantifiers
+        return _PLAIN_RUN
+    # CPython 3.11.0-3.11.2 (Debian 12's python3) lets a bounded possessive repeat run past its
+    # bound: the run would end inside a long string. A string longer than the bound must stop
+    # the run at its opening quote; where it does not, use the plain pattern.
+    probe = b'a "' + b"B" * 5000 + b'"]'
+    found = pattern.match(probe)
+    return pattern if found is not None and found.end() == 2 else _PLAIN_RUN
+
+
+_SKIP_RUN = _skip_run_pattern()
 _BINARY_PROBE = 1024 * 1024   # a NUL byte in the first MB: not a text file at all
 _WINDOW = 16 * 1024 * 1024    # searched at a time, and handed back at a time
 _QUOTE, _BACKSLASH = ord('"'), ord("\\")

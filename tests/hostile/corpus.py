@@ -18,6 +18,8 @@ To add a case for a new class of attack, append an ``nb(...)`` (or ``raw(...)``)
 from __future__ import annotations
 
 import json
+import os
+import sys
 import sysconfig
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,6 +89,16 @@ DONOR_MARKER = "hostile-donor-7f3a"  # in the donor's code only; the thief searc
 def _guarded(attack: str) -> str:
     """``attack`` in try/except, so the rest of the notebook loads: the attack alone must earn nothing."""
     return "try:\n" + "".join("    " + l + "\n" for l in attack.splitlines()) + "except BaseException:\n    pass\n"
+
+
+def on_the_way_to_python(path: str) -> bool:
+    """Whether ``path`` is a folder above the Python installation or the kit a worker may read (a
+    venv in /home/USER makes /home a folder of the worker's minimal root: there, empty but for it)."""
+    import gdkit
+    trees = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+                                           os.path.dirname(os.path.dirname(gdkit.__file__)))}
+    path = os.path.realpath(path).rstrip("/")
+    return any(tree.startswith(path + "/") for tree in trees)
 
 
 def build(dest: Path | None, *, root: Path, victim_notebook: Path, outdir: Path, udp_port: int = 9) -> list[Case]:
@@ -863,6 +875,7 @@ def kernel_boundary(nb, master: dict, wrong: dict, stealing, *, root: Path, outd
                str(root / "autograder" / ASSIGNMENT / "test_gd_functions.py"), str(root / "solutions"),
                "/etc/shadow", "/etc/passwd", "/proc/1/status", "/proc/self/exe", "/sys/kernel", "/var", "/home",
                "/dev/shm", "/dev/mqueue"]
+    outside = [p for p in outside if not on_the_way_to_python(p)]
     nb("stat_outside", "stolen", stealing(STAT_OUTSIDE.format(paths=outside)), baseline="wrong",
        relation="at_most")
     nb("inherited_fds", "stolen", stealing(INHERITED_FDS), baseline="wrong", relation="at_most")
