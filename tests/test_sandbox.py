@@ -1323,3 +1323,21 @@ def test_the_missing_function_sentence_matches_the_reason():
     skipped = student_message(MissingFunction("detect_divergence", in_skipped_cell=True))["message"]
     assert "keep the function's name" in renamed
     assert "ran past the time limit" in skipped and "keep the function's name" not in skipped
+
+
+def test_a_restart_keeps_the_first_loads_report(zygote):
+    """The feedback shows the cells that raised while the notebook loaded: from its first load only.
+    A restart loads the same cells after workers that may have seen hidden inputs; what the cells
+    say differently then could only come from them (through the page cache, say)."""
+    cells = [(0, "import os\ndef die():\n    os._exit(3)\ndef one():\n    return 1.0\n"),
+             (1, "raise ValueError(os.urandom(8).hex())\n")]
+    worker = Worker(zygote, cells)
+    worker.start()
+    try:
+        first = [c["message"] for c in worker.load_report if not c["ok"]]
+        with pytest.raises(WorkerDied):
+            worker.call("die")
+        assert worker.call("one") == 1.0 and worker.restarts == 1  # loaded again, saying something else
+        assert [c["message"] for c in worker.load_report if not c["ok"]] == first and len(first[0]) == 16
+    finally:
+        worker.close()

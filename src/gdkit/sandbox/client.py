@@ -304,6 +304,7 @@ class Worker:
         self.defined: list[str] = []
         self.output = ""  # the first few KB the notebook printed while loading (no hidden input yet)
         self._output_taken = False
+        self._reported = False  # load_report holds a completed load's report (the first one)
         self.max_rss_kb = 0  # the kernel's account of the workers, for benchmarks
         self.cpu_seconds = 0.0
         self._pid: int | None = None
@@ -327,6 +328,7 @@ class Worker:
                 # What the notebook printed while loading, and only that: later prints happen
                 # during calls on hidden inputs and could carry them into the record.
                 self._take_output()
+                self._reported = True
                 return
             except _CellTimeout as slow:
                 self._stop()
@@ -385,7 +387,11 @@ class Worker:
                 break
             else:
                 self._garbage("the worker's loading messages were out of order")
-        self.load_report = self._report(order, results)
+        if not self._reported:
+            # The first load's report only, like its output: a restart loads the same cells, and
+            # whatever they do differently then came from an earlier worker that may have seen
+            # hidden inputs (through the page cache, say), so it must not reach the feedback.
+            self.load_report = self._report(order, results)
 
     def _load_result(self, after, current) -> dict:
         if current is None:
