@@ -347,6 +347,28 @@ def test_probes_keep_a_mistake_from_being_named_on_one_input_alone():
                        probes=((public[0],),), reference=ref.best_alpha)
     assert diagnoser.match("best_alpha", hidden, 0.1, example=blind) is None
 
+
+def test_the_example_shown_is_a_public_input_the_code_gets_wrong():
+    # Ties to the larger alpha: right on an example without a tie, wrong on the tie probe.
+    def larger_on_ties(errors):
+        finite = {a: e for a, e in errors.items() if np.isfinite(e)}
+        smallest = min(finite.values())
+        return max(a for a, e in finite.items() if e == smallest)
+
+    public = ({0.1: 0.2, 1: 0.05},)
+    tie = ({10: 0.3, 1: 0.02, 0.1: 0.02},)
+    example = example_of(Calls(larger_on_ties), "best_alpha", public, ref.best_alpha(*public),
+                         names=("final_errors",), probes=(({},), tie), reference=ref.best_alpha)
+    text = example()
+    assert "{10: 0.3, 1: 0.02, 0.1: 0.02}" in text and "expected: 0.1" in text and "returned: 1" in text
+    assert example.outcome().value == 1 and example.args == tie and public in example.probes
+    # Code right on every public input keeps the first example; without a reference, always.
+    right = example_of(Calls(ref.best_alpha), "best_alpha", public, ref.best_alpha(*public),
+                       probes=(tie,), reference=ref.best_alpha)
+    assert "{0.1: 0.2, 1: 0.05}" in right() and right.args == public
+    plain = example_of(Calls(larger_on_ties), "best_alpha", public, ref.best_alpha(*public), probes=(tie,))
+    assert "{0.1: 0.2, 1: 0.05}" in plain() and plain.args == public
+
 # ---- the zoos and styles -----------------------------------------------------------------------
 
 def _inputs(function, rng):

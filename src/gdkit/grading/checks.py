@@ -24,6 +24,7 @@ attached is a wrong answer).
 """
 from __future__ import annotations
 
+import copy
 from numbers import Integral, Real
 
 import numpy as np
@@ -462,10 +463,12 @@ class PublicExample:
         # (one example can be matched by several mistakes, or by code with another mistake).
         self.probes = tuple(tuple(p) for p in probes)
         # The trusted function that answers the probes as the contract does: with it, a mistake
-        # is named only when some public input shows it (see Diagnoser.identify).
+        # is named only when some public input shows it (see Diagnoser.identify), and the
+        # example shown is one the student's code gets wrong, when a probe is (see _choose).
         self.reference = reference
         self._outcome: Outcome | None = None
         self._text: str | None = None
+        self._chosen = False
 
     def outcome(self) -> Outcome | None:
         """The student's outcome on the example; None when it could not be had (no function,
@@ -473,9 +476,37 @@ class PublicExample:
         sandbox's: a twin started after every worker that saw hidden inputs is gone, answers
         shared by every example of the same inputs), else of ``student.public()`` or the
         student itself (a kernel, ``gdkit check``: no hidden inputs there to hide)."""
+        self._choose()
         if self._outcome is None:
             self._outcome = public_outcome(self.student, self.function, self.args)
         return self._outcome if self._outcome.available else None
+
+    def _choose(self) -> None:
+        """Once: when the student's code answers the example as the contract does but a probe
+        differently, that probe becomes the example (shown, and what :meth:`outcome` and a
+        diagnosis read; the first example joins the probes), so the feedback shows a public
+        input the code gets wrong rather than one it gets right. Probes the contract answers
+        by raising are not shown. Without a reference nothing changes."""
+        if self._chosen:
+            return
+        self._chosen = True
+        if self.reference is None or not self.probes:
+            return
+        first = public_outcome(self.student, self.function, self.args)
+        if not first.available or not _agrees(first, self.expected):
+            self._outcome = first
+            return
+        for probe in self.probes:
+            try:
+                contract = self.reference(*copy.deepcopy(probe))
+            except Exception:  # the contract raises here: shown examples are answers only
+                continue
+            theirs = public_outcome(self.student, self.function, probe)
+            if theirs.available and not _agrees(theirs, contract):
+                self.probes = (self.args,) + tuple(p for p in self.probes if p is not probe)
+                self.args, self.expected, self._outcome = probe, contract, theirs
+                return
+        self._outcome = first
 
     def probe_outcome(self, args: tuple) -> Outcome | None:
         """The student's outcome on one of the public ``probes`` (asked as :meth:`outcome` is)."""
@@ -484,6 +515,7 @@ class PublicExample:
 
     def render(self) -> str:
         if self._text is None:
+            self._choose()  # which input is shown, before any of it is written
             lines = [f"On a small example, {self.function}(" + ", ".join(self.names) + ") with:"]
             width = max(len(n) for n in self.names) if self.names else 0
             lines += [f"  {name.ljust(width)} = {fmt(value)}   ({_argument_kind(value)})"
@@ -503,6 +535,20 @@ class PublicExample:
         return self._text
 
     __call__ = render
+
+
+def _agrees(outcome: Outcome, expected) -> bool:
+    """Whether an outcome on a public input is the contract's answer ``expected`` (values to
+    the default tolerance, pairs item by item; a raise never is)."""
+    if outcome.raised:
+        return False
+    value = outcome.value
+    if isinstance(expected, (tuple, list)):
+        return isinstance(value, (tuple, list)) and len(value) == len(expected) and all(
+            _agrees(Outcome(value=v), e) for v, e in zip(value, expected, strict=True))
+    if isinstance(value, (bool, np.bool_)) or isinstance(expected, (bool, np.bool_)):
+        return isinstance(value, (bool, np.bool_)) and isinstance(expected, (bool, np.bool_)) and value == expected
+    return is_close(value, expected)
 
 
 def public_outcome(student, function: str, args: tuple) -> Outcome:
