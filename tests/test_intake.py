@@ -323,6 +323,28 @@ def test_declared_sizes_are_enforced_while_unpacking(tmp_path):
     _refused(tmp_path, archive, "s0.ipynb")
 
 
+def test_password_protected_zips_are_refused(tmp_path):
+    archive = tmp_path / "locked.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("notes/", b"")
+        z.writestr("alice.ipynb", NB)
+    raw = bytearray(archive.read_bytes())
+    for signature, at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # the encryption bit, as a password sets it
+        where = raw.rfind(signature)
+        raw[where + at] |= 0x1
+    archive.write_bytes(bytes(raw))
+    assert "alice.ipynb" in _refused(tmp_path, archive, "is password-protected")
+
+
+def test_a_zip_larger_than_the_free_space_is_refused(tmp_path, monkeypatch):
+    import shutil
+
+    archive = zip_of(tmp_path / "class.zip", {"alice.ipynb": NB, "bob.ipynb": NB})
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10, 10, 100))
+    message = _refused(tmp_path, archive, "MB unpacked but")
+    assert "MB free; free some space or point TMPDIR elsewhere" in message
+
+
 def test_too_many_members_and_broken_zips(tmp_path, monkeypatch):
     monkeypatch.setattr("gdkit.intake.MAX_MEMBERS", 5)
     archive = zip_of(tmp_path / "many.zip", {f"s{i}.ipynb": NB for i in range(6)})

@@ -278,39 +278,16 @@ def _zip_files(path: Path, target: Path | None, folders: set[str]) -> list[_File
 
 def _members(archive: zipfile.ZipFile, label, target: Path | None, prefix: str = "",
              folders: set[str] | None = None) -> list[_File]:
+    """The archive's members as files (what grading needs unpacked into ``target``), after every
+    refusal: too many members, a member outside the folder or a link, a password, a zip bomb,
+    too little space."""
     infos = archive.infolist()
     if len(infos) > MAX_MEMBERS:
         raise GdkitError(f"{label} holds {len(infos)} files, more than the {MAX_MEMBERS} gdkit unpacks; "
                          "unpack it yourself and grade the folder")
-    wanted = []
-    for info in infos:
-        name = _member_name(info)
-        parts = PurePosixPath(name).parts
-        if name.startswith("/") or re.match(r"[A-Za-z]:", name) or ".." in parts:
-            raise GdkitError(f"{label} holds a file outside its own folder ({name!r}); it was not made by an LMS: "
-                             "check where it came from")
-        if stat.S_ISLNK(info.external_attr >> 16):
-            raise GdkitError(f"{label} holds a symbolic link ({name!r}), which gdkit does not unpack; "
-                             "unpack it yourself and grade the folder")
-        if info.is_dir() and folders is not None and parts and all(_walk_into(p) for p in parts):
-            folders.add("/".join(parts))
-        if info.is_dir() or not parts or not all(_walk_into(p) for p in parts[:-1]) or parts[-1].startswith("."):
-            continue
-        if info.flag_bits & 0x1:
-            raise GdkitError(f"{label} is password-protected ({name!r}); unpack it yourself and grade the folder")
-        wanted.append((info, name))
+    wanted = [member for info in infos if (member := _wanted_member(info, label, folders)) is not None]
     sizes = [_unpacked_size(info, name) for info, name in wanted]
-    total = sum(sizes)
-    if total > MAX_UNPACKED:
-        raise GdkitError(f"{label} would unpack to {total / 1024 ** 3:.1f} GB, more than the "
-                         f"{MAX_UNPACKED / 1024 ** 3:.0f} GB gdkit unpacks (a zip bomb, or a very large class): "
-                         "unpack it yourself and grade the folder")
-    if target is not None and total:
-        target.mkdir(parents=True, exist_ok=True)
-        free = shutil.disk_usage(target).free
-        if total > free:
-            raise GdkitError(f"{label} needs {total >> 20} MB unpacked but {target.parent} has {free >> 20} MB free; "
-                             "free some space or point TMPDIR elsewhere")
+    _room_checked(label, target, sum(sizes))
     files = []
     for number, ((info, name), size) in enumerate(zip(wanted, sizes, strict=True)):
         file = _File(rel=prefix + name, path=None, mtime=_zip_time(info), size=info.file_size,
@@ -322,6 +299,42 @@ def _members(archive: zipfile.ZipFile, label, target: Path | None, prefix: str =
             _unpack(archive, info, file.path, label, name)
         files.append(file)
     return files
+
+
+def _wanted_member(info: zipfile.ZipInfo, label, folders: set[str] | None) -> tuple[zipfile.ZipInfo, str] | None:
+    """(the member, its name) when grading may need it; None for a folder (recorded in ``folders``),
+    a hidden file or one in a folder gdkit does not read. Refused: a member outside the archive's
+    folder, a link, a password."""
+    name = _member_name(info)
+    parts = PurePosixPath(name).parts
+    if name.startswith("/") or re.match(r"[A-Za-z]:", name) or ".." in parts:
+        raise GdkitError(f"{label} holds a file outside its own folder ({name!r}); it was not made by an LMS: "
+                         "check where it came from")
+    if stat.S_ISLNK(info.external_attr >> 16):
+        raise GdkitError(f"{label} holds a symbolic link ({name!r}), which gdkit does not unpack; "
+                         "unpack it yourself and grade the folder")
+    if info.is_dir() and folders is not None and parts and all(_walk_into(p) for p in parts):
+        folders.add("/".join(parts))
+    if info.is_dir() or not parts or not all(_walk_into(p) for p in parts[:-1]) or parts[-1].startswith("."):
+        return None
+    if info.flag_bits & 0x1:
+        raise GdkitError(f"{label} is password-protected ({name!r}); unpack it yourself and grade the folder")
+    return info, name
+
+
+def _room_checked(label, target: Path | None, total: int) -> None:
+    """Refused when the members would unpack to more than MAX_UNPACKED (a zip bomb) or more than
+    ``target``'s disk has free."""
+    if total > MAX_UNPACKED:
+        raise GdkitError(f"{label} would unpack to {total / 1024 ** 3:.1f} GB, more than the "
+                         f"{MAX_UNPACKED / 1024 ** 3:.0f} GB gdkit unpacks (a zip bomb, or a very large class): "
+                         "unpack it yourself and grade the folder")
+    if target is not None and total:
+        target.mkdir(parents=True, exist_ok=True)
+        free = shutil.disk_usage(target).free
+        if total > free:
+            raise GdkitError(f"{label} needs {total >> 20} MB unpacked but {target.parent} has {free >> 20} MB free; "
+                             "free some space or point TMPDIR elsewhere")
 
 
 def _member_name(info: zipfile.ZipInfo) -> str:
