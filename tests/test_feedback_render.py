@@ -200,6 +200,8 @@ def test_a_skipped_cell_is_named_once_and_cannot_be_forged():
     assert "cell 7 (<code>for alpha in alphas:</code>)" in page
     output = gradescope_results.results_json(rec)["output"]
     assert "Cells skipped while your notebook loaded: cell 7 (for alpha in alphas:)" in output
+    assert output.endswith("Cells that raised an error while your notebook loaded: cell 10: Skipped: this cell ran "
+                           "past the limit")
 
 
 def test_the_notebook_choice_is_said_once():

@@ -68,45 +68,49 @@ def notebook_note(record: Record) -> str:
 def results_json(record: Record, visibility: Visibility = Visibility(), detail: str = "default") -> dict:
     """The results.json dict of one record."""
     unusable = record.status != "ok" and all(t.kind == "unusable" for q in record.questions for t in q.tests)
-    tests = []
-    for q in record.questions:
-        lines = []
-        if q.tests and not unusable:
-            lines.append(f"{q.passed_checks} of {len(q.tests)} checks passed.")
-        if visibility.examples:
-            shown = set()
-            for t in q.failed:
-                if t.example and t.kind != "unusable" and str(t.example) not in shown:
-                    shown.add(str(t.example))  # two checks of a question often share one example
-                    lines += ["", f"{_title(t)}:", str(t.example)]
-        tests.append({"name": q.id, "score": q.score, "max_score": q.points, "output": "\n".join(lines),
-                      "visibility": visibility.scores})
-    for q in record.questions:
-        for t in q.tests:
-            if t.kind != "unusable":
-                tests.append(_check_entry(q.id, t, visibility, detail))
+    tests = [_question_entry(q, visibility, unusable) for q in record.questions]
+    tests += [_check_entry(q.id, t, visibility, detail) for q in record.questions for t in q.tests
+              if t.kind != "unusable"]
+    top = _top_lines(record)
+    result = {"score": record.total, "tests": tests, "visibility": visibility.scores,
+              "stdout_visibility": visibility.stdout, "output_format": "text", "test_output_format": "text",
+              "test_name_format": "text"}
+    for entry in tests:  # plain text, but no terminal escapes or bidirectional overrides either
+        entry["name"] = sanitize.line(entry["name"], 400)
+        entry["output"] = sanitize.text(entry["output"], 20_000, keep_spaces=True)
+    if top:
+        result["output"] = sanitize.text("\n".join(top), 20_000, keep_spaces=True)
+    return result
+
+
+def _question_entry(q, visibility: Visibility, unusable: bool) -> dict:
+    """A question's scored entry: its points, how many checks passed and, with examples, each
+    failed check's answer on the public example (once when checks share one)."""
+    lines = []
+    if q.tests and not unusable:
+        lines.append(f"{q.passed_checks} of {len(q.tests)} checks passed.")
+    if visibility.examples:
+        shown = set()
+        for t in q.failed:
+            if t.example and t.kind != "unusable" and str(t.example) not in shown:
+                shown.add(str(t.example))  # two checks of a question often share one example
+                lines += ["", f"{_title(t)}:", str(t.example)]
+    return {"name": q.id, "score": q.score, "max_score": q.points, "output": "\n".join(lines),
+            "visibility": visibility.scores}
+
+
+def _top_lines(record: Record) -> list[str]:
+    """The top-level output: late line, notebook chosen, status, cells skipped or failing at load."""
     top = [line for line in (late_line(record), notebook_note(record)) if line]
     if record.status != "ok":
         top.append(f"Status: {record.status}. {status_sentence(record.status)} {record.reason}".strip())
     skipped = [c for c in record.cells if c.get("skipped") is True]
-    if skipped:
-        top.append("Cells skipped while your notebook loaded: " + "; ".join(
-            clean(load_error_line(c), 300) for c in skipped[:10]))
     errors = [c for c in record.cells if c not in skipped]
-    if errors:
-        top.append("Cells that raised an error while your notebook loaded: " + "; ".join(
-            clean(load_error_line(c), 300) for c in errors[:10]))
-    result = {"score": record.total, "tests": tests, "visibility": visibility.scores,
-              "stdout_visibility": visibility.stdout, "output_format": "text", "test_output_format": "text",
-              "test_name_format": "text"}
-    if top:
-        result["output"] = "\n".join(top)
-    for entry in tests:  # plain text, but no terminal escapes or bidirectional overrides either
-        entry["name"] = sanitize.line(entry["name"], 400)
-        entry["output"] = sanitize.text(entry["output"], 20_000, keep_spaces=True)
-    if "output" in result:
-        result["output"] = sanitize.text(result["output"], 20_000, keep_spaces=True)
-    return result
+    for cells, heading in ((skipped, "Cells skipped while your notebook loaded: "),
+                           (errors, "Cells that raised an error while your notebook loaded: ")):
+        if cells:
+            top.append(heading + "; ".join(clean(load_error_line(c), 300) for c in cells[:10]))
+    return top
 
 
 def failure(reason: str, questions=(), visibility: Visibility = Visibility()) -> dict:
