@@ -331,3 +331,31 @@ def test_aggregates_of_a_small_class(tmp_path):
     assert [(a.student, a.status) for a in s.attention] == [("eve", "timeout")]
     assert s.curves.of_student == {"ann": "converged", "ben": "stuck", "cy": "diverged", "dee": "slow"}
     assert s.curves.without == 1 and {c.student for c in s.curves.drawn} == {"ann", "ben", "cy", "dee"}
+
+
+def test_load_reads_back_records_and_says_what_it_cannot(tmp_path):
+    """load() on written records: a record that names another student, an unreadable one, a
+    student grades.csv lists without a folder, hidden folders skipped; two assignments refused."""
+    from gdkit.errors import GdkitError
+    from gdkit.grading import outputs
+    from gdkit.record import Record
+
+    folder = tmp_path / "grades"
+    for student, assignment in (("ann", "gd"), ("bo", "gd"), ("cy", "gd"), (".hidden", "gd")):
+        outputs.write_atomic(folder / student / "record.json",
+                             json.dumps(Record(student, assignment, total=5, max_total=10).to_json()))
+    outputs.write_atomic(folder / "bo" / "record.json", json.dumps(Record("cy", "gd").to_json()))
+    (folder / "cy" / "record.json").write_text("[1, 2")
+    (folder / "empty").mkdir()
+    rows = [Record(s, "gd") for s in ("ann", "bo", "dee")]
+    outputs.write_atomic(folder / "grades.csv", outputs.grades_csv(rows, []))
+    loaded = report.load(folder, progress=False)
+    assert [r.student for r in loaded.records] == ["ann"]
+    assert loaded.unreadable == {
+        "bo": "record.json names another student (cy)",
+        "cy": "record.json cannot be read (JSONDecodeError); regrade this student",
+        "dee": "listed in grades.csv with no record: the grader failed on this student (see grader-errors.log); "
+               "rerun gdkit grade"}
+    outputs.write_atomic(folder / "eve" / "record.json", json.dumps(Record("eve", "tuning").to_json()))
+    with pytest.raises(GdkitError, match=r"mixes assignments \(gd, tuning\); report on one assignment's folder"):
+        report.load(folder, progress=False)

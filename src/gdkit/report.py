@@ -78,36 +78,18 @@ def load(folder: Path, *, progress: bool = True) -> Loaded:
     students = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")
                       and (p / RECORD).exists())
     records, unreadable = [], {}
-    bar = None
-    if progress and sys.stderr.isatty() and len(students) >= PROGRESS_FROM:
-        from tqdm import tqdm
-        bar = tqdm(total=len(students), unit="student", desc="reading records", file=sys.stderr)
+    bar = _progress_bar(len(students)) if progress else None
     for sub in students:
-        try:
-            record = Record.from_json(json.loads((sub / RECORD).read_text()))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            unreadable[sub.name] = f"record.json cannot be read ({type(exc).__name__}); regrade this student"
+        read = _read_record(sub)
+        if isinstance(read, Record):
+            records.append(read)
         else:
-            if record.student != sub.name:
-                unreadable[sub.name] = f"record.json names another student ({clip(record.student, 40)})"
-            else:
-                records.append(record)
+            unreadable[sub.name] = read
         if bar is not None:
             bar.update(1)
     if bar is not None:
         bar.close()
-    grades = folder / "grades.csv"
-    if grades.is_file():
-        have = {r.student for r in records} | set(unreadable)
-        try:
-            with open(grades, newline="") as f:
-                for row in csv.DictReader(f):
-                    student = outputs.csv_value(row.get("student") or "")
-                    if student and student not in have:
-                        unreadable[student] = ("listed in grades.csv with no record: the grader failed on "
-                                               "this student (see grader-errors.log); rerun gdkit grade")
-        except (OSError, csv.Error, UnicodeDecodeError):
-            pass  # grades.csv is derived from the records; the records are what counts
+    unreadable.update(_without_record(folder, {r.student for r in records} | set(unreadable)))
     if not records and not unreadable:
         raise GdkitError(f"{folder} holds no grading records; run 'gdkit grade --out {folder}' first")
     names = sorted({r.assignment for r in records})
@@ -115,6 +97,44 @@ def load(folder: Path, *, progress: bool = True) -> Loaded:
         raise GdkitError(f"{folder} mixes assignments ({', '.join(clip(n, 40) for n in names[:4])}); "
                          "report on one assignment's folder")
     return Loaded(folder, records, unreadable)
+
+
+def _progress_bar(total: int):
+    """A progress bar on a terminal for a big class (None otherwise)."""
+    if not (sys.stderr.isatty() and total >= PROGRESS_FROM):
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="student", desc="reading records", file=sys.stderr)
+
+
+def _read_record(sub: Path) -> Record | str:
+    """The record in a student's folder, or why it cannot be used."""
+    try:
+        record = Record.from_json(json.loads((sub / RECORD).read_text()))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return f"record.json cannot be read ({type(exc).__name__}); regrade this student"
+    if record.student != sub.name:
+        return f"record.json names another student ({clip(record.student, 40)})"
+    return record
+
+
+def _without_record(folder: Path, have: set[str]) -> dict[str, str]:
+    """Students grades.csv lists with no record (the grader failed there): student -> why."""
+    grades = folder / "grades.csv"
+    missing: dict[str, str] = {}
+    if not grades.is_file():
+        return missing
+    try:
+        with open(grades, newline="") as f:
+            for row in csv.DictReader(f):
+                student = outputs.csv_value(row.get("student") or "")
+                if student and student not in have:
+                    missing[student] = ("listed in grades.csv with no record: the grader failed on "
+                                        "this student (see grader-errors.log); rerun gdkit grade")
+    except (OSError, csv.Error, UnicodeDecodeError):
+        pass  # grades.csv is derived from the records; the records are what counts
+    return missing
 
 
 # ---------------------------------------------------------------------------------------------
