@@ -124,28 +124,40 @@ def _short(qid: str) -> str:
 
 def judge(case: Case, record: Record | None, assignment: assignments.Assignment) -> Row:
     """Compare one graded record with what its case must score."""
-    full = assignment.max_total
     if record is None or not record.graded:  # the grader failed: nothing about the suite can be concluded
         return Row(case, "graded", "not graded (grader error)", False if case.kind == "bug" else None, False)
-    points = {q.id: q.points for q in assignment.questions}
-    status = record.status
     scores = record.scores()
+    points = {q.id: q.points for q in assignment.questions}
     lost = [qid for qid in points if scores.get(qid, 0.0) < points[qid] - EPSILON]
-    total = record.total
-    if case.kind in ("master", "style"):
-        got = f"{total:g}/{full:g}" + (f" (lost {', '.join(map(_short, lost))})" if lost else "")
-        return Row(case, f"{full:g}/{full:g}", got, None, status == "ok" and not lost)
-    if case.kind == "blank":
-        return Row(case, f"0/{full:g}", f"{total:g}/{full:g}", None, total <= EPSILON and status == "ok")
+    return _JUDGES.get(case.kind, _judge_bug)(case, record, assignment.max_total, lost)
+
+
+def _judge_full(case: Case, record: Record, full: float, lost: list[str]) -> Row:
+    """The master and each correct style: full marks, status ok."""
+    got = f"{record.total:g}/{full:g}" + (f" (lost {', '.join(map(_short, lost))})" if lost else "")
+    return Row(case, f"{full:g}/{full:g}", got, None, record.status == "ok" and not lost)
+
+
+def _judge_blank(case: Case, record: Record, full: float, lost: list[str]) -> Row:
+    """The blank release: 0, status ok."""
+    ok = record.total <= EPSILON and record.status == "ok"
+    return Row(case, f"0/{full:g}", f"{record.total:g}/{full:g}", None, ok)
+
+
+def _judge_bug(case: Case, record: Record, full: float, lost: list[str]) -> Row:
+    """A bug-zoo entry: its own question lost (caught), no other beyond those it may cost, status ok."""
     caught = case.question in lost
     named = tuple(sorted({t.mistake for q in record.questions for t in q.failed if t.mistake}))
     unexpected = [qid for qid in lost if qid != case.question and qid not in case.may_lose]
     expected = "loses " + _short(case.question) + (
         f" (may: {', '.join(map(_short, case.may_lose))})" if case.may_lose else "")
     got = ("loses " + ", ".join(map(_short, lost))) if lost else "full marks"
-    if status != "ok":
-        got += f" [{status}]"
-    return Row(case, expected, got, caught, caught and not unexpected and status == "ok", named)
+    if record.status != "ok":
+        got += f" [{record.status}]"
+    return Row(case, expected, got, caught, caught and not unexpected and record.status == "ok", named)
+
+
+_JUDGES = {"master": _judge_full, "style": _judge_full, "blank": _judge_blank, "bug": _judge_bug}
 
 
 def validate(name: str, *, jobs: int = 2, limits: Limits = DEFAULT, root: Path | None = None) -> Report:
