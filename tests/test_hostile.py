@@ -381,6 +381,13 @@ def test_a_slow_untagged_cell_is_skipped_with_a_notice(graded):
     assert "ran past the 2 s limit" in (graded["out"] / "slow_untagged_cell" / "feedback.md").read_text()
 
 
+def test_a_slow_solution_cell_keeps_its_function(graded):
+    record = graded["records"]["sleep_at_import"]
+    assert record.total == 100
+    skipped = [c for c in record.cells if c.get("error") == "Skipped"]
+    assert len(skipped) == 1 and "skipped but for its def, class and import statements" in skipped[0]["message"]
+
+
 def test_grader_peak_memory_is_reported(graded, capsys):
     """The grader sessions' own peak (each record's ``grader_max_rss_kb``), whatever students did."""
     peak_mb = max(r.grader_max_rss_kb for r in graded["records"].values()) / 1024

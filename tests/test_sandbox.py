@@ -154,20 +154,47 @@ def test_a_slow_cell_is_skipped_and_the_rest_loads(zygote):
 
 
 @pytest.mark.slow  # waits out a 1 s cell limit
-def test_a_function_of_a_skipped_cell_is_missing_and_says_why(zygote):
-    # Its cell defines it, then runs too long: the function is not there, and the reason is not
-    # a wrong name (feedback must not tell the student to rename it).
+def test_a_slow_cell_keeps_its_definitions_and_says_why_the_rest_is_missing(zygote):
+    # Its cell defines h, then runs too long: like nbgrader's interrupted cell, h stays defined
+    # (its def statements run again without the rest); k, bound by an assignment of that cell, is
+    # missing, and the reason is not a wrong name (feedback must not tell the student to rename it).
     slow = "import time\n\ndef h():\n    return 3\n\nk = lambda: 4\ntime.sleep(100)\n"
     s = Student(zygote, [(0, "def f():\n    return 1\n"), (2, slow)], limits=limits(timeout=1.0))
     s.start()
-    for name in ("h", "k"):
-        with pytest.raises(MissingFunction) as info:
-            s.call(name)
-        assert info.value.in_skipped_cell, name
+    assert s.call("h") == 3 and s.call("f") == 1
+    notice = s.load_report[1]
+    assert notice["error"] == "Skipped" and "skipped but for its def, class and import statements" in notice["message"]
+    with pytest.raises(MissingFunction) as info:
+        s.call("k")
+    assert info.value.in_skipped_cell
     with pytest.raises(MissingFunction) as info:
         s.call("nowhere")
     assert not info.value.in_skipped_cell
     s.close()
+
+
+@pytest.mark.slow  # waits out a 1 s cell limit twice
+def test_a_cell_whose_definitions_are_slow_too_is_skipped_whole(zygote):
+    slow = ("import time\n\ndef pause(f):\n    time.sleep(100)\n    return f\n\n"
+            "@pause\ndef h():\n    return 3\n\nx = 1\n")
+    s = Student(zygote, [(0, "def f():\n    return 1\n"), (2, slow)], limits=limits(timeout=1.0))
+    s.start()
+    assert s.call("f") == 1 and 2 not in s.trimmed
+    assert "and was skipped; the rest" in s.load_report[1]["message"]
+    with pytest.raises(MissingFunction) as info:
+        s.call("h")
+    assert info.value.in_skipped_cell
+    s.close()
+
+
+def test_definitions_only_keeps_defs_classes_and_imports_on_their_lines():
+    from gdkit.sandbox.client import definitions_only
+    source = "import numpy as np\n@dec(1)\ndef f(x):\n    return x\nfor a in range(9):\n    f(a)\nclass C:\n    pass\n"
+    assert definitions_only(source) == "import numpy as np\n@dec(1)\ndef f(x):\n    return x\n\n\nclass C:\n    pass\n"
+    assert definitions_only("import os; os.system('x')\n") is None       # one line holds both
+    assert definitions_only("def f():\n    return 1\n") is None          # nothing to drop
+    assert definitions_only("while True:\n    pass\n") is None           # nothing to keep
+    assert definitions_only("def f(:\n") is None                          # does not parse
 
 
 @pytest.mark.slow

@@ -115,9 +115,9 @@ class Student(_Remembering):
     """
 
     def __init__(self, zygote: Zygote, cells: list, *, limits: Limits | None = None, max_restarts: int = 10,
-                 skip=(), budget: Budget | None = None):
+                 skip=(), trimmed: dict | None = None, budget: Budget | None = None):
         super().__init__(zygote, cells, limits=limits, drivers=DRIVERS, max_restarts=max_restarts, skip=skip,
-                         budget=budget)
+                         trimmed=trimmed, budget=budget)
         self.artifacts: dict = {}
         self._trainer: _Remembering | None = None
         self._trainer_fresh = False   # the training worker has run nothing since it started
@@ -255,13 +255,14 @@ class Student(_Remembering):
         if trainer is None:
             trainer = self._trainer = _Remembering(
                 self.zygote, self.cells, limits=self.limits, drivers={"training": DRIVERS["training"]},
-                max_restarts=self.max_restarts, skip=tuple(self.skipped), budget=self.budget,
+                max_restarts=self.max_restarts, skip=tuple(self.skipped), trimmed=self.trimmed, budget=self.budget,
                 timed_out=self.timed_out, died=self.died)
             self._helpers.append(trainer)
         if fresh and trainer._sock is not None and not self._trainer_fresh:
             trainer.close()
         if trainer._sock is None:
             trainer.skipped.update({k: v for k, v in self.skipped.items() if k not in trainer.skipped})
+            trainer.trimmed.update({k: v for k, v in self.trimmed.items() if k not in trainer.skipped})
             trainer.start()
             self._trainer_fresh = True
         return trainer
@@ -281,7 +282,7 @@ class Student(_Remembering):
                                  "is closed; settle the check's Fail after the student's tests")
         if self._twin is None:
             self._twin = _Remembering(self.zygote, self.cells, limits=self.limits, max_restarts=TWIN_RESTARTS,
-                                      skip=tuple(self.skipped))
+                                      skip=tuple(self.skipped), trimmed=self.trimmed)
             self._helpers.append(self._twin)
         return self._twin
 

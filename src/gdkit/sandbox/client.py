@@ -271,6 +271,34 @@ def _top_level_names(sources) -> set:
     return names
 
 
+# What a cell that ran past its time keeps when it is run again: the statements that only
+# define names (nbgrader interrupts such a cell and keeps what it had defined; a function and a
+# slow sweep in one cell must not cost the function).
+_DEFINITIONS = ("FunctionDef", "AsyncFunctionDef", "ClassDef", "Import", "ImportFrom")
+
+
+def definitions_only(source: str) -> str | None:
+    """The cell with only its top-level ``def``/``class``/``import`` statements (the other
+    statements' lines blanked, so line numbers stay), or None when it has none, has nothing
+    else, or does not parse."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    lines = source.splitlines()
+    keep: set[int] = set()
+    drop: set[int] = set()
+    for node in tree.body:
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+        span = range(first - 1, (node.end_lineno or node.lineno))
+        (keep if type(node).__name__ in _DEFINITIONS else drop).update(span)
+    if not keep or not drop or keep & drop:  # nothing to keep, nothing to drop, or one line holds both
+        return None
+    return "\n".join(line if i in keep else "" for i, line in enumerate(lines)) + "\n"
+
+
 def _first_line(source: str, limit: int = 200) -> str:
     """A cell's first line of code (not blank, not a comment): how a reader finds the cell."""
     for line in source.splitlines():
@@ -290,7 +318,7 @@ class Worker:
     """
 
     def __init__(self, zygote: Zygote, cells: list, *, limits: Limits | None = None, drivers: dict | None = None,
-                 max_restarts: int = 10, skip=(), budget: Budget | None = None):
+                 max_restarts: int = 10, skip=(), trimmed: dict | None = None, budget: Budget | None = None):
         self.zygote = zygote
         self.cells = [(c[0], c[1]) for c in cells]
         self.limits = limits or Limits()
@@ -300,6 +328,8 @@ class Worker:
         self.restarts = 0
         self.failures: list[WorkerDied] = []
         self.skipped: dict = {cell: "" for cell in skip}  # cell index -> notice
+        # cell index -> its definitions only (see definitions_only): a skipped cell run so
+        self.trimmed: dict = dict(trimmed or {})
         self.load_report: list = []
         self.defined: list[str] = []
         self.output = ""  # the first few KB the notebook printed while loading (no hidden input yet)
@@ -332,8 +362,20 @@ class Worker:
                 return
             except _CellTimeout as slow:
                 self._stop()
-                self.skipped[slow.cell] = (f"this cell ran past the {self.limits.timeout:g} s limit and was "
-                                           "skipped; the rest of the notebook was graded")
+                self._skip_slow(slow.cell)
+
+    def _skip_slow(self, cell) -> None:
+        """Run a cell that ran past the limit again with its definitions only; a cell that ran
+        past it so too (a slow decorator or default) is skipped whole."""
+        limit = f"this cell ran past the {self.limits.timeout:g} s limit"
+        kept = None if cell in self.skipped else definitions_only(dict(self.cells).get(cell, ""))
+        if kept is not None:
+            self.trimmed[cell] = kept
+            self.skipped[cell] = (f"{limit} and was skipped but for its def, class and import statements; "
+                                  "the rest of the notebook was graded")
+        else:
+            self.trimmed.pop(cell, None)
+            self.skipped[cell] = f"{limit} and was skipped; the rest of the notebook was graded"
 
     def _spawn(self) -> None:
         self._untrusted = False
@@ -364,7 +406,7 @@ class Worker:
     def _load(self) -> None:
         """Send the cells and follow the worker through them (see worker._load_cells)."""
         order = [index for index, _ in self.cells]
-        runs = [(i, s) for i, s in self.cells if i not in self.skipped]
+        runs = [(i, self.trimmed.get(i, s)) for i, s in self.cells if i not in self.skipped or i in self.trimmed]
         protocol.send(self._live(), {"op": "load", "cells": runs, "drivers": self.drivers})
         expected = [i for i, _ in runs]
         results: dict = {}
