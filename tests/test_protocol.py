@@ -454,3 +454,27 @@ def test_a_worker_that_sends_a_flood_is_a_crash_of_its_own(worker):
         assert info.value.reason == "crashed" and "values" in info.value.detail
     finally:
         flood.close()
+
+
+def test_a_send_does_not_inherit_a_receive_deadline():
+    """A receive leaves its deadline's remainder on the socket; a large message sent after it,
+    to a peer that reads a moment later, must not time out for that (a spurious crash)."""
+    import threading
+    import time as _time
+
+    a, b = socket.socketpair()
+    try:
+        protocol.send(a, {"n": 1})
+        protocol.recv(b, timeout=0.001 + 1e-9)  # leaves ~1 ms on b
+        big = {"x": "0" * (8 << 20)}  # 8 MB: more than the socket buffers hold
+        got = []
+        reader = threading.Thread(target=lambda: (_time.sleep(0.2), got.append(protocol.recv(a, timeout=30))))
+        reader.start()
+        protocol.send(b, big)
+        reader.join(30)
+        assert got and len(got[0]["x"]) == 8 << 20
+        with pytest.raises(TimeoutError):  # and a send with a timeout of its own keeps to it
+            protocol.send(b, big, timeout=0.05)
+    finally:
+        a.close()
+        b.close()

@@ -407,7 +407,11 @@ class Worker:
         """Send the cells and follow the worker through them (see worker._load_cells)."""
         order = [index for index, _ in self.cells]
         runs = [(i, self.trimmed.get(i, s)) for i, s in self.cells if i not in self.skipped or i in self.trimmed]
-        protocol.send(self._live(), {"op": "load", "cells": runs, "drivers": self.drivers})
+        try:
+            protocol.send(self._live(), {"op": "load", "cells": runs, "drivers": self.drivers}, timeout=SETUP_SECONDS)
+        except OSError as exc:  # no student code has run in it yet: the sandbox's failure
+            self._stop()
+            raise SandboxFailed(f"a worker did not take its notebook ({type(exc).__name__})") from None
         expected = [i for i, _ in runs]
         results: dict = {}
         current = None
@@ -554,7 +558,7 @@ class Worker:
             self.restarts += 1
             self.start()
         try:
-            protocol.send(self._live(), message)
+            protocol.send(self._live(), message, timeout=self.limits.timeout)
         except OSError:
             died = WorkerDied(*describe_exit(self._stop(grace=0.5), self.limits.cpu))
             self.failures.append(died)

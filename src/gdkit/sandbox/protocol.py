@@ -432,9 +432,14 @@ def pack(message: dict, *, bounds: Bounds | None = None) -> bytes:
     return _HEADER.pack(len(payload)) + payload
 
 
-def send(sock: socket.socket, message: dict, *, bounds: Bounds | None = None) -> None:
-    """Send one framed message (blocking); ValueError as :func:`pack`."""
-    sock.sendall(pack(message, bounds=bounds))
+def send(sock: socket.socket, message: dict, *, bounds: Bounds | None = None, timeout: float | None = None) -> None:
+    """Send one framed message within ``timeout`` seconds (None: blocking); ValueError as
+    :func:`pack`, TimeoutError when the peer does not read it in time. The socket's timeout is
+    set here: a receive leaves its last deadline's remainder on the socket, and a large message
+    sent under it would fail for no fault of the peer."""
+    data = pack(message, bounds=bounds)
+    sock.settimeout(timeout)
+    sock.sendall(data)
 
 
 def _recv_exact(sock: socket.socket, n: int, deadline: float | None) -> bytearray:
