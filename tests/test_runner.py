@@ -415,5 +415,6 @@ def test_a_bundled_example_is_graded_by_the_real_suite(tmp_path):
     points = {q.id: q.points for q in record.questions}
     lost = {"q4_update_synapses", "q5_convergence"}  # carol's update climbs the slope (+=); the rest is right
     assert record.status == "ok" and record.scores() == {q: 0.0 if q in lost else p for q, p in points.items()}
-    assert rows(out)["carol"]["total"] == f"{record.total:g}" == f"{sum(points.values()) - sum(points[q] for q in lost):g}"
+    expected = sum(p for q, p in points.items() if q not in lost)
+    assert record.total == expected and rows(out)["carol"]["total"] == f"{expected:g}"
     assert "q4_update_synapses" in (out / "carol" / "feedback.md").read_text()

@@ -3,12 +3,16 @@
 Each assignment's master scores 100, the blank release 0, the other styles 100, and every bug
 of its zoo loses points on its own question and nowhere it does not declare.
 """
+from pathlib import Path
+
 import pytest
 
 from gdkit import assignments
 from gdkit.cli import main
 from gdkit.record import GRADER_ERROR, QuestionResult, Record, TestResult
-from gdkit.validate import Report, build_cases, judge, render, validate
+from gdkit.validate import Case, Report, judge, render, validate
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow  # grades every bug of the zoo: 20-40 s each
@@ -40,31 +44,28 @@ def _record(assignment, lost=(), status="ok"):
     return Record("s", assignment.name, status=status, questions=questions, max_total=assignment.max_total).rescore()
 
 
-def test_cases_and_verdicts_without_grading(tmp_path):
-    """The fast tier's share of validate: the notebooks it writes and how it judges their records
-    (the grading itself is in the test above)."""
-    assignment = assignments.load("gradient_descent")
-    cases = build_cases(assignment, tmp_path)
-    kinds = [c.kind for c in cases]
-    assert kinds.count("master") == kinds.count("blank") == 1 and kinds.count("bug") >= 25
-    assert sorted(p.stem for p in tmp_path.glob("*.ipynb")) == sorted(c.student for c in cases)
+def test_verdicts_without_grading():
+    """The fast tier's share of validate: how it judges graded records (the grading itself, of
+    every notebook it writes, is the test above)."""
+    assignment = assignments.load("gradient_descent", REPO)
     ids = [q.id for q in assignment.questions]
-    bug = next(c for c in cases if c.kind == "bug" and not c.may_lose)
-    other = next(q for q in ids if q != bug.question)
-    by_kind = {c.kind: c for c in cases}
-    master = judge(by_kind["master"], _record(assignment), assignment)
-    assert master.ok and master.caught is None
-    assert not judge(by_kind["master"], _record(assignment, lost=[other]), assignment).ok
-    assert judge(by_kind["blank"], _record(assignment, lost=ids), assignment).ok
-    assert not judge(by_kind["blank"], _record(assignment, lost=ids[1:]), assignment).ok
-    caught = judge(bug, _record(assignment, lost=[bug.question]), assignment)
-    cascade = judge(bug, _record(assignment, lost=[bug.question, other]), assignment)  # a cascade: a false failure
+    master, blank = Case("master", "master", "master answers"), Case("blank", "blank", "blank release")
+    bug = Case("bug-01-x", "bug", "a bug of q1", ids[0])
+    may = Case("bug-02-y", "bug", "a bug of q1 that may cost q2", ids[0], (ids[1],))
+    full = judge(master, _record(assignment), assignment)
+    assert full.ok and full.caught is None
+    assert not judge(master, _record(assignment, lost=[ids[2]]), assignment).ok
+    assert judge(blank, _record(assignment, lost=ids), assignment).ok
+    assert not judge(blank, _record(assignment, lost=ids[1:]), assignment).ok
+    caught = judge(bug, _record(assignment, lost=[ids[0]]), assignment)
+    cascade = judge(bug, _record(assignment, lost=[ids[0], ids[1]]), assignment)  # a cascade: a false failure
+    declared = judge(may, _record(assignment, lost=[ids[0], ids[1]]), assignment)
     missed = judge(bug, _record(assignment), assignment)
     crashed = judge(bug, _record(assignment, status=GRADER_ERROR), assignment)
-    assert (caught.caught, caught.ok) == (True, True)
+    assert (caught.caught, caught.ok) == (True, True) and (declared.caught, declared.ok) == (True, True)
     assert (cascade.caught, cascade.ok) == (True, False)
     assert (missed.caught, missed.ok) == (False, False) and missed.got == "full marks"
     assert (crashed.caught, crashed.ok) == (False, False) and "grader error" in crashed.got
-    report = Report("gradient_descent", [master, caught, cascade, missed])
+    report = Report("gradient_descent", [full, caught, cascade, missed])
     assert report.catch_rate == 2 / 3 and report.false_failures == [cascade] and not report.passed
     assert "catch rate: 2/3 bugs = 66.7%; false failures: 1" in render(report)
