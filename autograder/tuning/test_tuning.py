@@ -26,14 +26,15 @@ q2 ``count_direction_changes(prev_update, update)``
     combinations of up/zero/down ........................ test_q2_flags_flips_with_zeros
   - an integer array (not bool, not float) ............... test_q2_flags_flips_with_zeros
   - any shape (1-D, 3-D), integer-valued updates ......... test_q2_keeps_any_shape
-  - the inputs are not modified .......................... test_q2_leaves_inputs_untouched
+  - the inputs are not modified (each holds an up and a down entry) ... test_q2_leaves_inputs_untouched
 q3 ``init_synapses(n_inputs, hidden, n_outputs, seed)``
   - np.random.seed(seed), synapse_0 then synapse_1 as 2*random - 1, shapes, pair order; sizes
     never the tutorial's 3 inputs or 4 hidden units ........ test_q3_reproduces_the_seeded_draws
   - the tutorial's sizes (3, 4, 1) with other seeds ...... test_q3_tutorial_sizes_other_seeds
   - a seed of 0 (falsy) and large seeds are used as given ... test_q3_seed_zero_and_large_seeds
 q4 ``error_surface(X, y, w0_values, w1_values)``
-  - [i, j] = mean(|sigmoid(X @ [w0[i], w1[j]]) - y|), shape (len(w0), len(w1)), y (n,) ... test_q4_matches_contract_on_a_rectangular_grid
+  - [i, j] = mean(|sigmoid(X @ [w0[i], w1[j]]) - y|), shape (len(w0), len(w1)), y (n,) with
+    both 0 and 1 among the targets (an (n, 1) output broadcast against it shows) ... test_q4_matches_contract_on_a_rectangular_grid
   - y of shape (n, 1) ..................................... test_q4_accepts_y_as_a_column
   - X of integers with fractional weights, numpy grids (np.linspace) as well as lists, a
     single candidate for a weight ....................... test_q4_integer_inputs_and_numpy_grids
@@ -199,10 +200,16 @@ def test_q1_raises_value_error_when_nothing_is_finite(student):
 # ---- q2: count_direction_changes -------------------------------------------------------------
 
 def updates(*shape):
-    """Updates with both signs and some exact zeros, of either sign (a zero update is "not up")."""
+    """Updates with both signs and some exact zeros, of either sign (a zero update is "not up").
+
+    One entry is planted strictly up and another strictly down (every shape here holds two or
+    more): on every draw, code that clips or overwrites the negatives changes the array."""
     values = rng.normal(0, 1, size=shape)
     values[rng.random(shape) < 0.25] = 0.0
     values[rng.random(shape) < 0.1] = -0.0
+    up, down = rng.choice(values.size, size=2, replace=False)
+    values.flat[up] = rng.uniform(0.1, 2)
+    values.flat[down] = -rng.uniform(0.1, 2)
     return values
 
 
@@ -295,12 +302,18 @@ def test_q3_seed_zero_and_large_seeds(student):
 
 # ---- q4: error_surface ------------------------------------------------------------------------
 
+def targets(n):
+    """n >= 2 targets of 0 and 1 with both present: with all targets alike, outputs of shape
+    (n, 1) against y of shape (n,) broadcast to (n, n) and still give the right mean."""
+    return rng.permutation(np.concatenate([[0, 1], rng.integers(0, 2, size=n - 2)]))
+
+
 def surface_case():
     n = int(rng.choice([3, 5, 6, 7]))
     # Real-valued inputs: a 0/1 design can be symmetric in its two columns, and then swapping
     # the weights would go unnoticed.
     X = np.round(rng.uniform(-2, 2, size=(n, 2)), 2)
-    y = rng.integers(0, 2, size=n)
+    y = targets(n)
     a, b = two_sizes()
     return X, y, list(np.round(rng.uniform(-4, 4, a), 3)), list(np.round(rng.uniform(-4, 4, b), 3))
 
@@ -336,7 +349,7 @@ def test_q4_integer_inputs_and_numpy_grids(student):
     X = rng.integers(-1, 3, size=(n, 2))
     X[0] = (1, 0)  # both columns matter
     X[1] = (0, 1)
-    y = rng.integers(0, 2, size=n)
+    y = targets(n)
     a, b = two_sizes()
     grid_0 = np.linspace(-float(rng.uniform(1, 4)), float(rng.uniform(1, 4)), a)
     grid_1 = np.linspace(-float(rng.uniform(1, 4)), float(rng.uniform(1, 4)), b)
