@@ -34,7 +34,7 @@ q3 ``init_synapses(n_inputs, hidden, n_outputs, seed)``
   - a seed of 0 (falsy) and large seeds are used as given ... test_q3_seed_zero_and_large_seeds
 q4 ``error_surface(X, y, w0_values, w1_values)``
   - [i, j] = mean(|sigmoid(X @ [w0[i], w1[j]]) - y|), shape (len(w0), len(w1)), y (n,)
-    holding both 0 and 1 (an (n, 1) output broadcast against it shows) ... test_q4_matches_contract_on_a_rectangular_grid
+    both 0 and 1 in it (an (n, 1) output broadcast against it shows) .. test_q4_matches_contract_on_a_rectangular_grid
   - y of shape (n, 1) ..................................... test_q4_accepts_y_as_a_column
   - X of integers with fractional weights, numpy grids (np.linspace) as well as lists, a
     single candidate for a weight ....................... test_q4_integer_inputs_and_numpy_grids
