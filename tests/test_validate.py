@@ -18,9 +18,12 @@ from gdkit.validate import EPSILON, Case, Report, judge, render, validate
 
 REPO = Path(__file__).resolve().parents[1]
 # Seeds other than the default run's: `gdkit init` gives every course a secret of its own, so a
-# check must tell each bug from the reference on every draw. Seeds 11 and 42 once each hid a
-# tuning bug (targets all alike; updates with no negative entry); 2**62 + 7 is a large one.
-OTHER_SEEDS = (11, 42, 2**62 + 7)
+# check must tell each bug from the reference on every draw. Seeds 11, 42 and 249 once each hid
+# a tuning bug (targets all alike; updates with no negative entry; integer rows whose errors
+# added up to a flat surface); 2**62 + 7 is a large one. The master is graded under all of them,
+# the styles (a dozen or more per assignment) under the large one only, to stay near a minute.
+OTHER_SEEDS = (11, 42, 249, 2**62 + 7)
+STYLE_SEEDS = (2**62 + 7,)
 
 
 @pytest.mark.slow  # grades every bug of the zoo: 20-40 s each
@@ -79,7 +82,7 @@ def test_verdicts_without_grading():
     assert "catch rate: 2/3 bugs = 66.7%; false failures: 1" in render(report)
 
 
-@pytest.mark.slow  # the zoo and the styles in-process (the in-kernel path), three seeds: ~15 s each
+@pytest.mark.slow  # the zoo under four seeds, the styles under one, in-process: ~15-30 s each
 @pytest.mark.parametrize("name", ["gradient_descent", "tuning"])
 def test_other_seeds_catch_every_bug_without_false_failures(name):
     """The real hidden suite under seeds other than the default: every bug of the zoo loses
@@ -95,7 +98,8 @@ def test_other_seeds_catch_every_bug_without_false_failures(name):
             score = grade_question(name, bug.question, namespace(name, **{bug.function: bug.source}), seed=seed)
             if score > points[bug.question] - EPSILON:
                 missed.append((seed, bug.name))
-        for label, answers in [("master", {})] + [(style.name, style.answers) for style in styles]:
+        correct = [("master", {})] + ([(style.name, style.answers) for style in styles] if seed in STYLE_SEEDS else [])
+        for label, answers in correct:
             space = namespace(name, **answers)
             false_failures += [(seed, label, qid) for qid in points
                                if grade_question(name, qid, space, seed=seed) < points[qid] - EPSILON]

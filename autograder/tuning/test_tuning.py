@@ -36,8 +36,9 @@ q4 ``error_surface(X, y, w0_values, w1_values)``
   - [i, j] = mean(|sigmoid(X @ [w0[i], w1[j]]) - y|), shape (len(w0), len(w1)), y (n,)
     both 0 and 1 in it (an (n, 1) output broadcast against it shows) .. test_q4_matches_contract_on_a_rectangular_grid
   - y of shape (n, 1) ..................................... test_q4_accepts_y_as_a_column
-  - X of integers with fractional weights, numpy grids (np.linspace) as well as lists, a
-    single candidate for a weight ....................... test_q4_integer_inputs_and_numpy_grids
+  - X of integers with fractional weights (rows all different, none opposite another: the
+    surface is never flat), numpy grids (np.linspace) as well as lists, a single candidate for
+    a weight ............................................ test_q4_integer_inputs_and_numpy_grids
 q5 ``momentum_update(synapse, gradient, velocity, alpha, momentum)``
   - new_velocity = momentum * velocity + alpha * gradient, new_synapse = synapse - new_velocity,
     pair order ........................................... test_q5_matches_contract
@@ -342,13 +343,26 @@ def test_q4_accepts_y_as_a_column(student):
     check_surface(student, X, y.reshape(-1, 1), w0, w1, "with y of shape (n, 1)")
 
 
+def integer_rows() -> list:
+    """Rows of small integers (-1 to 2): (1, 0) and (0, 1) first, then the others without
+    (0, 0) and with only one of each pair of opposite rows."""
+    grid = [(a, b) for a in range(-1, 3) for b in range(-1, 3) if (a, b) != (0, 0)]
+    kept = [row for row in grid if (-row[0], -row[1]) not in grid or row > (-row[0], -row[1])]
+    return [(1, 0), (0, 1)] + [row for row in kept if row not in ((1, 0), (0, 1))]
+
+
+INTEGER_ROWS = integer_rows()
+
+
 @pytest.mark.question("q4_error_surface", weight=1)
 def test_q4_integer_inputs_and_numpy_grids(student):
     """X of integers with fractional weights, numpy grids as well as lists, a single candidate."""
     n = int(rng.choice([4, 5, 6]))
-    X = rng.integers(-1, 3, size=(n, 2))
-    X[0] = (1, 0)  # both columns matter
-    X[1] = (0, 1)
+    # Both columns matter (rows (1, 0) and (0, 1)), and no two rows are alike or opposite: two
+    # such rows can add up to an error that is the same for every weight (alike with targets 0
+    # and 1, opposite with equal targets), and a surface that is flat hides what the weights did.
+    others = rng.permutation(len(INTEGER_ROWS) - 2)[:n - 2] + 2
+    X = np.array([INTEGER_ROWS[k] for k in (0, 1, *others)], dtype=np.int64)
     y = targets(n)
     a, b = two_sizes()
     grid_0 = np.linspace(-float(rng.uniform(1, 4)), float(rng.uniform(1, 4)), a)
