@@ -3,7 +3,8 @@
 Two live processes always share a channel (here: locks on a file both may read), so the
 handle keeps one worker of a submission alive at a time: the training loop runs in a worker
 that answers nothing else, direct calls after it go to a fresh one, a worker that was sent
-grader code answers nothing else, and the public twin starts only once the others are closed.
+grader code answers nothing else, and the public twin answers first and is closed before any
+other starts.
 Each test here watches that through the student's own code, as an attacker would.
 """
 import collections
@@ -106,17 +107,24 @@ def test_the_loop_never_runs_next_to_a_worker_that_answered_calls(zygote):
         s.close()
 
 
-def test_the_public_twin_starts_when_every_other_worker_is_gone(zygote):
-    s = student(zygote)
+def test_the_public_twin_answers_first_and_is_gone_before_any_other_worker(zygote):
+    s = Student(zygote, [(0, LOCKS)], limits=Limits(timeout=5.0))
     try:
+        s.prefetch([("held", (), False), ("hold", (), False)])  # the twin takes the lock, then is closed
+        s.start()
+        assert s.call("held") is False  # so the main worker never saw it alive
         s.call("hold")
-        with pytest.raises(PublicTooEarly):
-            s.public()
-        with pytest.raises(PublicTooEarly):
+        with pytest.raises(PublicTooEarly):  # read as checks settle, once the workers are closed
             s.public_outcome("held", ())
+        with pytest.raises(RuntimeError):  # only as the submission's first worker
+            s.prefetch([("held", (), False)])
         s.close()
-        assert s.public_outcome("held", ()).value is False
-        with pytest.raises(PublicTooEarly):  # closed: only public examples from now on
+        assert s.public_outcome("held", ()).value is False  # answered before the main worker existed
+        assert s.public_outcome("hold", ()).value is True
+        late = s.public_outcome("compute_layer_2_delta", (np.ones(1), np.zeros(1)))
+        assert late.available is False  # never prefetched: not asked now that hidden inputs existed
+        assert s.public_missed == ["compute_layer_2_delta"] and s.public_ran
+        with pytest.raises(PublicTooEarly):  # closed: nothing runs from now on
             s.call("held")
         with pytest.raises(PublicTooEarly):
             toy_run(s)

@@ -1,7 +1,9 @@
 """`gdkit validate` end to end: real release notebooks, real sandbox, real runner.
 
 Each assignment's master scores 100, the blank release 0, the other styles 100, and every bug
-of its zoo loses points on its own question and nowhere it does not declare.
+of its zoo loses points on its own question and nowhere it does not declare; every public input
+the suite asks while grading them was declared in its public.py, so prefetched (a report with
+an undeclared one does not pass).
 """
 from pathlib import Path
 
@@ -106,3 +108,15 @@ def test_other_seeds_catch_every_bug_without_false_failures(name):
     assert len(zoo) >= 25 and len(styles) >= 2
     assert missed == [], f"bugs with full marks on their own question: {missed}"
     assert false_failures == [], f"correct answers that lost points: {false_failures}"
+
+
+def test_a_public_input_the_suite_asked_but_did_not_declare_is_a_problem(tmp_path):
+    from gdkit.grading.sandboxed import undeclared_line
+    from gdkit.validate import _undeclared_public_inputs
+
+    assert _undeclared_public_inputs(tmp_path) == []
+    (tmp_path / "grader-errors.log").write_text("other: a traceback\n" + undeclared_line("bug-01", ["g", "f", "g"])
+                                                + "\n" + undeclared_line("bug-02", ["f"]) + "\n")
+    problems = _undeclared_public_inputs(tmp_path)
+    assert [p.split("`")[1] for p in problems] == ["f", "g"] and "declare them" in problems[0]
+    assert not Report("x", [], problems).passed

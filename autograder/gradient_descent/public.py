@@ -4,7 +4,7 @@ values in their feedback."""
 import numpy as np
 
 from gdkit import network as ref
-from gdkit.grading.checks import example_of
+from gdkit.grading.checks import example_inputs, example_of
 
 EX_OUTPUTS = np.array([[0.5, 0.9], [0.1, 0.0]])
 EX_LAYER_2, EX_Y = np.array([[0.2, 0.7], [0.6, 0.4]]), np.array([[0, 1], [1, 0]])
@@ -78,3 +78,37 @@ def q6_example(student):
 
 # The functions the training loop of q5 uses, with their question and public example.
 LOOP_EXAMPLES = (("q1", q1_example), ("q2", q2_example), ("q3", q3_example), ("q4", q4_example))
+
+LOOP_STEPS = 60  # prefixes of the notebook's own run asked of the student's detector
+
+
+def notebook_run_errors(steps: int = LOOP_STEPS) -> list[float]:
+    """The errors of the notebook's own run (the toy data, alpha 10, 4 hidden units, seed 1)."""
+    return [float(e) for e in ref.train(ref.X, ref.y, 10, 4, steps, 1).errors]
+
+
+def toy_first_step() -> tuple:
+    """The loop's calls on the first step of the notebook's own run: (function, args) each."""
+    from gdkit.grading.student import training_start
+
+    X, y, synapse_0, synapse_1 = training_start(ref.X, ref.y, 4, 1)
+    layer_1, layer_2 = ref.forward(X, synapse_0, synapse_1)
+    layer_2_delta = ref.compute_layer_2_delta(layer_2, y)
+    layer_1_delta = ref.compute_layer_1_delta(layer_2_delta, synapse_1, layer_1)
+    return (("compute_layer_2_delta", (layer_2, y)),
+            ("compute_layer_1_delta", (layer_2_delta, synapse_1, layer_1)),
+            ("update_synapses", (synapse_0, synapse_1, X, layer_1, layer_1_delta, layer_2_delta, 10)))
+
+
+def public_inputs() -> list[tuple]:
+    """Every public input the suite may ask the student's code, (function, args, return_args):
+    answered before any hidden input exists (``gdkit grade`` prefetches them; one not listed
+    here is left out of the feedback). The examples and their probes; the loop's examples with
+    their arguments back (changed in place?); the first step of the notebook's run; every
+    prefix of its errors for the detector."""
+    found = example_inputs(*(make for _, make in LOOP_EXAMPLES), q6_example)
+    found += [(make(None).function, make(None).args, True) for _, make in LOOP_EXAMPLES]
+    found += [(name, args, False) for name, args in toy_first_step()]
+    errors = notebook_run_errors()
+    return found + [("detect_divergence", (errors[: j + 1],), False) for j in range(len(errors))]
+

@@ -46,7 +46,7 @@ import pytest
 
 from gdkit import network as ref
 from gdkit.grading.randomness import keyed, rng  # reproducible per test / per shared draw
-from gdkit.grading.checks import (Fail, PublicTooEarly, as_array, as_bool, expect_shape, fmt, is_close, named,
+from gdkit.grading.checks import (Fail, as_array, as_bool, expect_shape, fmt, is_close, named,
                                   public_outcome, raised_on_hidden, raised_text)
 from gdkit.grading.diagnose import Diagnoser, load_module, same_answer
 from gdkit.grading.student import StudentRaised, training_start
@@ -58,7 +58,7 @@ q6_example = PUBLIC.q6_example
 ITERATIONS = 150    # the reference gets the toy error from 0.50 to ~0.04 in 150 steps at alpha 10
 MARGIN = 0.25       # the student may keep up to 25% of the reference's starting error on top
 LEARNED = 0.4       # a variant only counts if the reference itself cut its error to < 40%
-LOOP_STEPS = 60     # prefixes asked of the student's detector in the training-loop tests
+LOOP_STEPS = PUBLIC.LOOP_STEPS  # prefixes asked of the student's detector in the training-loop tests
 
 X_TOY = ref.X
 Y_TOY = ref.y
@@ -275,13 +275,7 @@ def _raised_in_loop(student, exc, what, settings) -> Fail:
 def _first_public_step(student, first: str) -> dict:
     """The first of the loop's functions that raises on the first step of the notebook's own
     run (the toy data, alpha 10, seed 1), asked of the public twin."""
-    X, y, synapse_0, synapse_1 = training_start(X_TOY, Y_TOY, 4, 1)
-    layer_1, layer_2 = ref.forward(X, synapse_0, synapse_1)
-    layer_2_delta = ref.compute_layer_2_delta(layer_2, y)
-    layer_1_delta = ref.compute_layer_1_delta(layer_2_delta, synapse_1, layer_1)
-    for name, args in (("compute_layer_2_delta", (layer_2, y)),
-                       ("compute_layer_1_delta", (layer_2_delta, synapse_1, layer_1)),
-                       ("update_synapses", (synapse_0, synapse_1, X, layer_1, layer_1_delta, layer_2_delta, 10))):
+    for name, args in PUBLIC.toy_first_step():
         outcome = public_outcome(student, name, args)
         if outcome.available and outcome.raised:
             return {"message": f"{first}; on the first step of the tutorial's XOR data (alpha 10, seed 1), "
@@ -370,13 +364,10 @@ def public_changes(student) -> list[str]:
     found = []
     for question, make in PUBLIC.LOOP_EXAMPLES:
         example = make(student)
-        twin = student.public() if hasattr(student, "public") else student
-        try:
-            _, after = twin.call(example.function, *copy.deepcopy(example.args), return_args=True)
-        except PublicTooEarly:
-            raise
-        except Exception:  # it raised or could not run: nothing to say about its inputs
+        outcome = public_outcome(student, example.function, copy.deepcopy(example.args), return_args=True)
+        if not outcome.available or outcome.raised:  # nothing to say about its inputs
             continue
+        _, after = outcome.value
         for index, name in enumerate(example.names):
             if (name in REUSED.get(example.function, ()) and index < len(after)
                     and not same_answer(after[index], example.args[index])):
@@ -612,7 +603,7 @@ def test_q6_training_loop_stops_at_alpha_1000_only(student):
     """The training loop stops early at alpha = 1000 and runs to the end at alpha = 10."""
     wild = reference_history(1000, LOOP_STEPS, diverges=True)
     # The notebook's own run (the visible q5 cell): the toy data, alpha 10, seed 1, 4 hidden units.
-    tame = [float(e) for e in reference_train(X_TOY, Y_TOY, 10, 4, LOOP_STEPS, 1).errors]
+    tame = PUBLIC.notebook_run_errors(LOOP_STEPS)
     for errors, alpha in ((wild, 1000), (tame, 10)):
         expected = next((j for j in range(len(errors)) if ref.detect_divergence(errors[: j + 1])), None)
         got = student_stop(student, errors)

@@ -57,7 +57,8 @@ class Row:
 class Report:
     assignment: str
     rows: list
-    problems: list = field(default_factory=list)  # the master disagrees with assignment.toml (one line each)
+    # the master disagrees with assignment.toml, public.py lacks inputs the suite asks (one line each)
+    problems: list = field(default_factory=list)
 
     @property
     def bugs(self) -> list:
@@ -171,11 +172,24 @@ def validate(name: str, *, jobs: int = 2, limits: Limits = DEFAULT, root: Path |
         cases = build_cases(assignment, folder)
         records = grade_submissions(name, [folder], outdir=outdir, jobs=jobs, limits=limits,
                                     force=True, quiet=True, root=assignment.root)
+        undeclared = _undeclared_public_inputs(outdir)
     by_student = {r.student: r for r in records}
     from gdkit.release import master_problems
 
     return Report(name, [judge(case, by_student.get(case.student), assignment) for case in cases],
-                  master_problems(name, assignment.root))
+                  master_problems(name, assignment.root) + undeclared)
+
+
+def _undeclared_public_inputs(outdir: Path) -> list[str]:
+    """Public inputs the suite asked that its public.py's ``public_inputs()`` does not declare
+    (so none of those feedback lines was shown), one line per function."""
+    from gdkit.grading.sandboxed import undeclared_functions
+
+    log = outdir / "grader-errors.log"
+    text = log.read_text(errors="replace") if log.is_file() else ""
+    functions = sorted({f for line in text.splitlines() for f in undeclared_functions(line)})
+    return [f"public.py's public_inputs() lacks inputs the suite asks of `{f}` (they were left out of the "
+            "feedback): declare them" for f in functions]
 
 
 def render(report: Report) -> str:

@@ -551,26 +551,45 @@ def _agrees(outcome: Outcome, expected) -> bool:
     return is_close(value, expected)
 
 
-def public_outcome(student, function: str, args: tuple) -> Outcome:
-    """What the student's ``function`` does on the public ``args``, asked as a
-    :class:`PublicExample` asks it (the twin of a sandboxed submission, once it may run)."""
+def public_outcome(student, function: str, args: tuple, *, return_args: bool = False) -> Outcome:
+    """What the student's ``function`` does on the public ``args`` (with ``return_args`` the
+    value is (value, the arguments after the call)), asked as a :class:`PublicExample` asks it:
+    a sandboxed submission serves what its public twin answered before any hidden input."""
     ask = getattr(student, "public_outcome", None)
     if callable(ask):
-        return ask(function, tuple(args))
-    return outcome_of(student.public() if hasattr(student, "public") else student, function, tuple(args))
+        return ask(function, tuple(args), return_args=True) if return_args else ask(function, tuple(args))
+    worker = student.public() if hasattr(student, "public") else student
+    return outcome_of(worker, function, tuple(args), return_args=return_args)
 
 
-def outcome_of(worker, function: str, args: tuple) -> Outcome:
+def outcome_of(worker, function: str, args: tuple, *, return_args: bool = False) -> Outcome:
     """What ``worker.call(function, *args)`` did, as an Outcome (never raises but
     :class:`PublicTooEarly`): the answer, the exception raised, or not available."""
     try:
-        return Outcome(value=worker.call(function, *args))
+        return Outcome(value=worker.call(function, *args, return_args=True) if return_args
+                       else worker.call(function, *args))
     except PublicTooEarly:
         raise
     except Exception as exc:  # StudentRaised, MissingFunction, WorkerDied, SandboxFailed
-        kind = getattr(exc, "exc_type", None)
-        return (Outcome(exc_type=str(kind), message=str(getattr(exc, "message", ""))) if kind
-                else Outcome(available=False))
+        return _failed(exc)
+
+
+def outcomes_of(worker, function: str, calls: list) -> list[Outcome]:
+    """:func:`outcome_of` for many argument tuples of one function, in one round trip."""
+    try:
+        answers = worker.call_many(function, [list(args) for args in calls])
+    except PublicTooEarly:
+        raise
+    except Exception as exc:  # the whole batch: missing, the worker died, the sandbox failed
+        return [_failed(exc)] * len(calls) if getattr(exc, "exc_type", None) else \
+            [Outcome(available=False)] * len(calls)
+    return [_failed(a) if isinstance(a, BaseException) else Outcome(value=a) for a in answers]
+
+
+def _failed(exc: BaseException) -> Outcome:
+    kind = getattr(exc, "exc_type", None)
+    return (Outcome(exc_type=str(kind), message=str(getattr(exc, "message", ""))) if kind
+            else Outcome(available=False))
 
 
 def example_of(student, function: str, args: tuple, expected, *, names: tuple[str, ...] = (),
@@ -578,3 +597,15 @@ def example_of(student, function: str, args: tuple, expected, *, names: tuple[st
     """A lazy public example: see :class:`PublicExample` (``probes``: more public inputs that
     confirm a diagnosis, never shown)."""
     return PublicExample(student, function, args, expected, names=names, probes=probes, reference=reference)
+
+
+def example_inputs(*factories) -> list[tuple]:
+    """The public inputs the examples made by ``factories`` (``q1_example`` of a suite's
+    public.py...) may ask: each example's own and its probes', as (function, args, False), for
+    a public.py's ``public_inputs()`` (see :meth:`gdkit.grading.student.Student.prefetch`)."""
+    found = []
+    for make in factories:
+        example = make(None)  # lazy: nothing is asked of the student while it is made
+        found += [(example.function, tuple(args), False) for args in (example.args, *example.probes)]
+    return found
+

@@ -2,16 +2,18 @@
 
 The fixture is parametrized with the session's submissions at session scope, so pytest runs
 every test for one student, then the next, and a student's workers are torn down (and their
-record handed to ``on_done``) before the next one's start. A failed check's public parts (its
-example, a diagnosis: the student's code asked on public inputs) are settled after the
-student's workers are closed, in one fresh public twin per student with failures
-(:class:`gdkit.grading.student.Student`). Markers, seeding, per-test results and scoring are
+record handed to ``on_done``) before the next one's start. Every public input the suite
+declares (``public_inputs()`` of its public.py) is answered first, by a public twin that is
+closed before any worker of the submission sees a hidden input; a failed check's public parts
+(its example, a diagnosis) are settled from those answers after the student's workers are
+closed (:class:`gdkit.grading.student.Student`). Markers, seeding, per-test results and scoring are
 the shared :class:`gdkit.grading.plugin.SuitePlugin`'s.
 """
 from __future__ import annotations
 
 import resource
 import time
+import traceback
 from dataclasses import dataclass, field
 
 import pytest
@@ -19,6 +21,7 @@ import pytest
 from gdkit.assignments import Assignment
 from gdkit.errors import GdkitError
 from gdkit.grading import outputs, sanitize
+from gdkit.grading.diagnose import load_module
 from gdkit.grading.plugin import DIED, STUDENT, SubmissionUnusable, SuitePlugin, student_message
 from gdkit.notebook import defines_any, graded_code_cells, read_submission
 from gdkit.grading.student import SandboxFailed, Student, WorkerDied, Zygote, start_zygote
@@ -49,8 +52,8 @@ class _Progress:
     digest: str | None = None  # sha256 of the file as it was read for grading
     finished: float | None = None  # when the student's fixture was torn down (time.monotonic)
     grader_max_rss_kb: int = 0
-    # Failed checks whose public parts (example, diagnosis) are asked of a fresh twin once the
-    # student's other workers are closed: (the recorded result, the checks Fail).
+    # Failed checks whose public parts (example, diagnosis) are settled, from the twin's answers,
+    # once the student's workers are closed: (the recorded result, the checks Fail).
     pending: list = field(default_factory=list)
 
 
@@ -66,6 +69,19 @@ class GradingPlugin(SuitePlugin):
         self.zygote = zygote
         self.progress: dict[str, _Progress] = {}
         self.worker_failures: list[str] = []  # for the instructor only (worker-failures.log)
+        self.public_inputs = self._public_inputs()
+
+    def _public_inputs(self) -> list[tuple]:
+        """What the suite's public.py says it may ask on public inputs (none without one)."""
+        path = self.assignment.suite_dir / "public.py"
+        if not path.is_file():
+            return []
+        try:
+            declared = getattr(load_module(path, "public"), "public_inputs", None)
+            return list(declared()) if callable(declared) else []
+        except Exception:  # the suite's bug: its feedback loses the public examples, grades stand
+            self.grader_errors.append(f"{path.name}: public_inputs() failed:\n{traceback.format_exc()}")
+            return []
 
     # -- configuration
     def pytest_configure(self, config):
@@ -109,6 +125,9 @@ class GradingPlugin(SuitePlugin):
         assert self.zygote is not None  # started in pytest_configure
         handle = Student(self.zygote, cells, limits=self.limits)
         progress.handle = handle
+        # First, before any worker of the submission sees a hidden input: nothing hidden exists
+        # yet anywhere the twin could learn it from (page cache, any other shared state).
+        handle.prefetch(self.public_inputs)
         try:
             handle.start()
         except SandboxFailed as exc:  # not the student's doing: reported, regraded on the next run
@@ -168,9 +187,8 @@ class GradingPlugin(SuitePlugin):
         self.progress[self.label(item)].pending.append((result, exc))
 
     def _settle(self, progress: _Progress) -> None:
-        """The student's failed checks' public parts, asked of a twin that starts now, when every
-        other worker of the submission is closed (one twin per student with failures), and
-        written into their results; then the twin is closed too."""
+        """The student's failed checks' public parts, from what the twin answered before any
+        hidden input (nothing is asked now), written into their results."""
         handle = progress.handle
         try:
             for result, exc in progress.pending:
@@ -209,6 +227,8 @@ class GradingPlugin(SuitePlugin):
         if progress.pending:
             self._settle(progress)
             ended = time.monotonic()
+        if handle is not None and handle.public_missed:  # the suite's bug: public.py lacks them
+            self.grader_errors.append(undeclared_line(progress.submission.student, handle.public_missed))
         record = Record(
             student=progress.submission.student,
             assignment=self.assignment.name,
@@ -231,6 +251,22 @@ class GradingPlugin(SuitePlugin):
             extra={**progress.submission.extra, **({"inputs": "per-student"} if self.per_student else {})},
         )
         return sanitize.within(record.rescore(), sanitize.RECORD_LIMIT)
+
+
+_UNDECLARED = (": public input(s) of ", " asked but not declared in public_inputs() (not prefetched): "
+               "left out of the feedback")
+
+
+def undeclared_line(student: str, functions) -> str:
+    """grader-errors.log's line for public inputs a suite asked but its public.py does not declare."""
+    return f"{student}{_UNDECLARED[0]}{', '.join(sorted(set(functions)))}{_UNDECLARED[1]}"
+
+
+def undeclared_functions(line: str) -> list[str]:
+    """The functions an :func:`undeclared_line` names ([] for any other line)."""
+    if _UNDECLARED[0] not in line or not line.endswith(_UNDECLARED[1]):
+        return []
+    return line.split(_UNDECLARED[0], 1)[1][: -len(_UNDECLARED[1])].split(", ")
 
 
 def _peak_rss_kb() -> int:

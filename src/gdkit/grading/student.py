@@ -20,9 +20,11 @@ saw the training loop could tell its steps to the one that confirms them.
   only be made of public values and the student's code. The first worker of a submission is
   a training worker when its first request is a run (suites order their training tests
   first: see the ``training`` marker in :mod:`gdkit.grading.plugin`), which saves a start;
-- the *public twin* runs the small public examples shown in feedback (:meth:`public`,
-  :meth:`public_outcome`): it starts only after :meth:`close`, when every other worker of the
-  submission is gone, and :meth:`close` ends it too.
+- the *public twin* answers every public input the suite declares (the small examples shown
+  in feedback, their probes: :meth:`prefetch`) as the submission's **first** worker, and is
+  closed before any other starts: nothing hidden exists yet anywhere it could learn it from
+  (not even the page cache, which outlives the workers). :meth:`public_outcome` serves those
+  answers later; an input that was not prefetched is unavailable, never asked late.
 
 Its API is documented in docs/architecture.md.
 """
@@ -36,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from gdkit.grading import training, untouched
-from gdkit.grading.checks import Outcome, PublicTooEarly, outcome_of
+from gdkit.grading.checks import Outcome, PublicTooEarly, outcome_of, outcomes_of
 from gdkit.sandbox.client import (Budget, MissingFunction, SandboxFailed, StudentRaised, Worker,  # noqa: F401
                                   WorkerDied, Zygote)
 from gdkit.sandbox.limits import Limits
@@ -122,7 +124,8 @@ class Student(_Remembering):
         self._trainer: _Remembering | None = None
         self._trainer_fresh = False   # the training worker has run nothing since it started
         self._twin: _Remembering | None = None
-        self._public_answers: dict = {}
+        self._public_answers: dict = {}   # (function, pickled args, return_args) -> Outcome
+        self.public_missed: list[str] = []  # functions asked on a public input never prefetched
         self._resume = False          # the main worker was stopped on purpose: start it afresh when needed
         # What the main worker's current process has done: None (nothing yet), "loop" (training
         # runs only: it is a training worker) or "calls" (direct calls).
@@ -148,7 +151,7 @@ class Student(_Remembering):
     # -- lifetimes: one worker at a time
     def close(self) -> None:
         """Kill every worker of the submission and what they started; keep what the student's
-        code printed. From now on only :meth:`public` may start a worker (call close again after)."""
+        code printed. From now on no worker starts (public answers come from :meth:`prefetch`)."""
         self._sealed = True
         self._resume = False
         super().close()
@@ -267,34 +270,61 @@ class Student(_Remembering):
             self._trainer_fresh = True
         return trainer
 
-    # -- public examples, after everything else
-    def public(self) -> Worker:
-        """The public twin: a worker for the small public examples shown in feedback.
+    # -- public inputs, before everything else
+    def prefetch(self, requests) -> None:
+        """Answer the public ``requests`` ([(function, args, return_args)]) in a public twin that
+        starts now, as the submission's first worker, and is closed before any other starts.
 
-        It loads the same notebook but is never sent a hidden input, and it starts only after
-        :meth:`close` (every worker that saw hidden inputs is gone), so whatever the student's
-        code answers there can only be made of public values. Its failures do not count
-        against the submission, and it has a time budget of its own. Started on first use;
-        :meth:`close` ends it.
-        """
+        The twin loads the same notebook and is never sent a hidden input; since no worker of the
+        submission has seen one yet, whatever it answers (a value, an exception's text) can only
+        be made of public values, however the student's code reads shared state (the page cache
+        of files every worker may read outlives its writer: ``tests/hostile/page_cache_channel.py``).
+        Its failures do not count against the submission. Calls of one function go in one round
+        trip where they need no arguments back."""
+        if self._twin is not None or self._sock is not None or self._trainer is not None or self._sealed:
+            raise RuntimeError("public inputs are prefetched once, before any other worker of the submission")
+        twin = self._twin = _Remembering(self.zygote, self.cells, limits=self.limits, max_restarts=TWIN_RESTARTS,
+                                         skip=tuple(self.skipped), trimmed=self.trimmed)
+        self._helpers.append(twin)
+        batches: dict[str, dict] = {}
+        try:
+            for function, args, return_args in requests:
+                key = _public_key(function, args, return_args)
+                if key in self._public_answers or key in batches.get(function, ()):
+                    continue
+                if return_args:
+                    self._public_answers[key] = outcome_of(twin, function, tuple(args), return_args=True)
+                else:
+                    batches.setdefault(function, {})[key] = tuple(args)
+            for function, batch in batches.items():
+                self._public_answers.update(zip(batch, outcomes_of(twin, function, list(batch.values())),
+                                                strict=True))
+        finally:
+            twin.close()
+        # A cell that ran past the limit in the twin is skipped (or run trimmed) by the others
+        # without waiting again.
+        self.skipped.update({k: v for k, v in twin.skipped.items() if k not in self.skipped})
+        self.trimmed.update({k: v for k, v in twin.trimmed.items() if k not in self.trimmed})
+
+    def public_outcome(self, function: str, args: tuple, *, return_args: bool = False) -> Outcome:
+        """What the student's ``function`` did on the public ``args`` in the twin (with
+        ``return_args``: the value is (value, the arguments after the call)). An input that was
+        not prefetched is not available: it is never asked after a hidden input exists. Asked
+        once the submission is closed, as checks settle (:class:`gdkit.grading.checks.Fail`)."""
         if not self._sealed:
-            raise PublicTooEarly("public examples are asked once every worker that saw hidden inputs "
-                                 "is closed; settle the check's Fail after the student's tests")
-        if self._twin is None:
-            self._twin = _Remembering(self.zygote, self.cells, limits=self.limits, max_restarts=TWIN_RESTARTS,
-                                      skip=tuple(self.skipped), trimmed=self.trimmed)
-            self._helpers.append(self._twin)
-        return self._twin
-
-    def public_outcome(self, function: str, args: tuple) -> Outcome:
-        """What the student's ``function`` does on the public ``args``, asked of the twin once
-        for every example of the same inputs."""
-        key = (function, pickle.dumps(args))
-        if key not in self._public_answers:
-            self._public_answers[key] = outcome_of(self.public(), function, args)
-        return self._public_answers[key]
+            raise PublicTooEarly("public outcomes are read once the submission's workers are closed; "
+                                 "settle the check's Fail after the student's tests")
+        answer = self._public_answers.get(_public_key(function, args, return_args))
+        if answer is None:
+            self.public_missed.append(function)
+            return Outcome(available=False)
+        return answer
 
     @property
     def public_ran(self) -> bool:
         """Whether a public twin was started."""
         return self._twin is not None
+
+
+def _public_key(function: str, args, return_args: bool) -> tuple:
+    return function, pickle.dumps(tuple(args)), bool(return_args)
