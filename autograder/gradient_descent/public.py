@@ -102,8 +102,8 @@ def toy_first_step() -> tuple:
 
 def public_inputs() -> list[tuple]:
     """Every public input the suite may ask the student's code, (function, args, return_args):
-    answered before any hidden input exists (``gdkit grade`` prefetches them; one not listed
-    here is left out of the feedback). The examples and their probes; the loop's examples with
+    answered before any hidden input exists (``gdkit grade`` prefetches :data:`PUBLIC_INPUTS`;
+    one not listed is left out of the feedback). The examples and their probes; the loop's examples with
     their arguments back (changed in place?); the first step of the notebook's run; every
     prefix of its errors for the detector."""
     found = example_inputs(*(make for _, make in LOOP_EXAMPLES), q6_example)
@@ -112,3 +112,5 @@ def public_inputs() -> list[tuple]:
     errors = notebook_run_errors()
     return found + [("detect_divergence", (errors[: j + 1],), False) for j in range(len(errors))]
 
+
+PUBLIC_INPUTS = public_inputs()

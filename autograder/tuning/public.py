@@ -71,7 +71,9 @@ def q5_example(student):
 
 def public_inputs() -> list[tuple]:
     """Every public input the suite may ask the student's code, (function, args, return_args):
-    answered before any hidden input exists (``gdkit grade`` prefetches them; one not listed
-    here is left out of the feedback)."""
+    answered before any hidden input exists (``gdkit grade`` prefetches :data:`PUBLIC_INPUTS`;
+    one not listed is left out of the feedback)."""
     return example_inputs(q1_example, q2_example, q3_example, q4_example, q5_example)
 
+
+PUBLIC_INPUTS = public_inputs()

@@ -181,14 +181,14 @@ def validate(name: str, *, jobs: int = 2, limits: Limits = DEFAULT, root: Path |
 
 
 def _undeclared_public_inputs(outdir: Path) -> list[str]:
-    """Public inputs the suite asked that its public.py's ``public_inputs()`` does not declare
+    """Public inputs the suite asked that its ``PUBLIC_INPUTS`` (public.py, test modules) does not declare
     (so none of those feedback lines was shown), one line per function."""
     from gdkit.grading.sandboxed import undeclared_functions
 
     log = outdir / "grader-errors.log"
     text = log.read_text(errors="replace") if log.is_file() else ""
     functions = sorted({f for line in text.splitlines() for f in undeclared_functions(line)})
-    return [f"public.py's public_inputs() lacks inputs the suite asks of `{f}` (they were left out of the "
+    return [f"the suite's PUBLIC_INPUTS lack inputs it asks of `{f}` (they were left out of the "
             "feedback): declare them" for f in functions]
 
 

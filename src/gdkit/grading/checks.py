@@ -602,7 +602,7 @@ def example_of(student, function: str, args: tuple, expected, *, names: tuple[st
 def example_inputs(*factories) -> list[tuple]:
     """The public inputs the examples made by ``factories`` (``q1_example`` of a suite's
     public.py...) may ask: each example's own and its probes', as (function, args, False), for
-    a public.py's ``public_inputs()`` (see :meth:`gdkit.grading.student.Student.prefetch`)."""
+    a suite's ``PUBLIC_INPUTS`` (see :meth:`gdkit.grading.student.Student.prefetch`)."""
     found = []
     for make in factories:
         example = make(None)  # lazy: nothing is asked of the student while it is made

@@ -3,7 +3,7 @@
 The fixture is parametrized with the session's submissions at session scope, so pytest runs
 every test for one student, then the next, and a student's workers are torn down (and their
 record handed to ``on_done``) before the next one's start. Every public input the suite
-declares (``public_inputs()`` of its public.py) is answered first, by a public twin that is
+declares (``PUBLIC_INPUTS`` of its public.py and test modules) is answered first, by a public twin that is
 closed before any worker of the submission sees a hidden input; a failed check's public parts
 (its example, a diagnosis) are settled from those answers after the student's workers are
 closed (:class:`gdkit.grading.student.Student`). Markers, seeding, per-test results and scoring are
@@ -69,19 +69,21 @@ class GradingPlugin(SuitePlugin):
         self.zygote = zygote
         self.progress: dict[str, _Progress] = {}
         self.worker_failures: list[str] = []  # for the instructor only (worker-failures.log)
-        self.public_inputs = self._public_inputs()
+        self.public_inputs: list[tuple] = []  # the suite's PUBLIC_INPUTS, read at collection
 
-    def _public_inputs(self) -> list[tuple]:
-        """What the suite's public.py says it may ask on public inputs (none without one)."""
-        path = self.assignment.suite_dir / "public.py"
-        if not path.is_file():
-            return []
+    def pytest_collection_finish(self, session):
+        """The public inputs the suite declares (``PUBLIC_INPUTS`` of public.py and of its test
+        modules): the twin answers them before anything else of each submission."""
+        modules = [getattr(item, "module", None) for item in session.items]
+        public = self.assignment.suite_dir / "public.py"
         try:
-            declared = getattr(load_module(path, "public"), "public_inputs", None)
-            return list(declared()) if callable(declared) else []
+            if public.is_file():
+                modules.insert(0, load_module(public, "public"))
+            for module in {id(m): m for m in modules if m is not None}.values():
+                self.public_inputs += [(str(f), tuple(args), bool(back))
+                                       for f, args, back in getattr(module, "PUBLIC_INPUTS", ())]
         except Exception:  # the suite's bug: its feedback loses the public examples, grades stand
-            self.grader_errors.append(f"{path.name}: public_inputs() failed:\n{traceback.format_exc()}")
-            return []
+            self.grader_errors.append(f"PUBLIC_INPUTS could not be read:\n{traceback.format_exc()}")
 
     # -- configuration
     def pytest_configure(self, config):
@@ -253,7 +255,7 @@ class GradingPlugin(SuitePlugin):
         return sanitize.within(record.rescore(), sanitize.RECORD_LIMIT)
 
 
-_UNDECLARED = (": public input(s) of ", " asked but not declared in public_inputs() (not prefetched): "
+_UNDECLARED = (": public input(s) of ", " asked but not declared in PUBLIC_INPUTS (not prefetched): "
                "left out of the feedback")
 
 
