@@ -30,6 +30,7 @@ Its API is documented in docs/architecture.md.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import pickle
 from pathlib import Path
@@ -279,26 +280,27 @@ class Student(_Remembering):
         submission has seen one yet, whatever it answers (a value, an exception's text) can only
         be made of public values, however the student's code reads shared state (the page cache
         of files every worker may read outlives its writer: ``tests/hostile/page_cache_channel.py``).
-        Its failures do not count against the submission. Calls of one function go in one round
-        trip where they need no arguments back."""
+        Its failures do not count against the submission. They are asked in the order given;
+        consecutive calls of one function go in one round trip where they need no arguments back."""
         if self._twin is not None or self._sock is not None or self._trainer is not None or self._sealed:
             raise RuntimeError("public inputs are prefetched once, before any other worker of the submission")
         twin = self._twin = _Remembering(self.zygote, self.cells, limits=self.limits, max_restarts=TWIN_RESTARTS,
                                          skip=tuple(self.skipped), trimmed=self.trimmed)
         self._helpers.append(twin)
-        batches: dict[str, dict] = {}
         try:
-            for function, args, return_args in requests:
-                key = _public_key(function, args, return_args)
-                if key in self._public_answers or key in batches.get(function, ()):
-                    continue
-                if return_args:
-                    self._public_answers[key] = outcome_of(twin, function, tuple(args), return_args=True)
-                else:
-                    batches.setdefault(function, {})[key] = tuple(args)
-            for function, batch in batches.items():
-                self._public_answers.update(zip(batch, outcomes_of(twin, function, list(batch.values())),
-                                                strict=True))
+            # In the order given; consecutive inputs of one function in one round trip.
+            for (function, back), group in itertools.groupby(requests, key=lambda r: (r[0], bool(r[2]))):
+                todo = {}
+                for _, args, _ in group:
+                    key = _public_key(function, args, back)
+                    if key not in self._public_answers:
+                        todo[key] = tuple(args)
+                if back:  # one by one: each brings its arguments back
+                    for key, args in todo.items():
+                        self._public_answers[key] = outcome_of(twin, function, args, return_args=True)
+                elif todo:
+                    self._public_answers.update(zip(todo, outcomes_of(twin, function, list(todo.values())),
+                                                    strict=True))
         finally:
             twin.close()
         # A cell that ran past the limit in the twin is skipped (or run trimmed) by the others
