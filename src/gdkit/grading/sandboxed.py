@@ -3,11 +3,11 @@
 The fixture is parametrized with the session's submissions at session scope, so pytest runs
 every test for one student, then the next, and a student's workers are torn down (and their
 record handed to ``on_done``) before the next one's start. Every public input the suite
-declares (``PUBLIC_INPUTS`` of its public.py and test modules) is answered first, by a public twin that is
-closed before any worker of the submission sees a hidden input; a failed check's public parts
-(its example, a diagnosis) are settled from those answers after the student's workers are
-closed (:class:`gdkit.grading.student.Student`). Markers, seeding, per-test results and scoring are
-the shared :class:`gdkit.grading.plugin.SuitePlugin`'s.
+declares (``PUBLIC_INPUTS`` of its public.py and test modules) is answered first, by a public
+twin that is closed before any worker of the submission sees a hidden input; a failed check's
+public parts (its example, a diagnosis) are settled from those answers after the student's
+workers are closed (:class:`gdkit.grading.student.Student`). Markers, seeding, per-test results
+and scoring are the shared :class:`gdkit.grading.plugin.SuitePlugin`'s.
 """
 from __future__ import annotations
 
