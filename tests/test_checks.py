@@ -503,3 +503,21 @@ def test_every_zoo_entry_can_be_told_apart_on_public_inputs(name):
 SAME_ANSWERS = {"pops the loop's list", "hidden slope kept in layer_1 (in place)",
                 "overwrites prev_update", "clips update in place", "synapse updated in place",
                 "velocity updated in place", "gradient scaled in place"}
+
+
+def test_an_example_nobody_asked_is_shown_without_a_claim_about_the_code():
+    """An input the suite did not declare public is never run late (the twin ran first): the
+    example may show its inputs and expected value, never 'your code could not be run on it'."""
+    from gdkit.grading.checks import Outcome
+
+    class Sealed:
+        def __init__(self, outcome):
+            self.outcome = outcome
+
+        def public_outcome(self, function, args, return_args=False):
+            return self.outcome
+
+    text = example_of(Sealed(Outcome(available=False, asked=False)), "f", (1.0,), 2.0).render()
+    assert "expected: 2" in text and "your code" not in text
+    died = example_of(Sealed(Outcome(available=False)), "f", (1.0,), 2.0).render()
+    assert "your code could not be run on it" in died

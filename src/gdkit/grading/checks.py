@@ -437,10 +437,13 @@ def _argument_kind(value) -> str:
 
 class Outcome:
     """What a function did on one input: returned ``value``, or raised ``exc_type`` (with its
-    ``message``); ``available`` is False when it could not be run at all (missing, died)."""
+    ``message``); ``available`` is False when it could not be run at all (missing, died) or was
+    not ``asked`` (an input the suite did not declare public: never run late, never claimed)."""
 
-    def __init__(self, value=None, exc_type: str | None = None, message: str = "", available: bool = True):
+    def __init__(self, value=None, exc_type: str | None = None, message: str = "", available: bool = True,
+                 asked: bool = True):
         self.value, self.exc_type, self.message, self.available = value, exc_type, message, available
+        self.asked = asked
 
     @property
     def raised(self) -> bool:
@@ -522,7 +525,9 @@ class PublicExample:
                       for name, value in zip(self.names, self.args, strict=False)]
             lines.append(f"  expected: {fmt(self.expected)}")
             outcome = self.outcome()
-            if outcome is None:
+            if self._outcome is not None and not self._outcome.asked:
+                pass  # not one of the suite's declared public inputs: nothing is known of it to say
+            elif outcome is None:
                 lines.append("  your code could not be run on it (see the message above)")
             elif outcome.raised:
                 # On this public example the exception's text holds no hidden value.

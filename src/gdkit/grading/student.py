@@ -319,7 +319,7 @@ class Student(_Remembering):
         answer = self._public_answers.get(_public_key(function, args, return_args))
         if answer is None:
             self.public_missed.append(function)
-            return Outcome(available=False)
+            return Outcome(available=False, asked=False)
         return answer
 
     @property
