@@ -236,6 +236,11 @@ def _with_findings(results: list[CheckResult], nb, cells, tests: dict) -> list[C
     return results
 
 
+# How long a plain child Python may take to start before its first cell (a cold start on a
+# loaded laptop, an antivirus scanning numpy's files): not the notebook's time.
+STARTUP_SECONDS = 60.0
+
+
 def _check_unsandboxed(path: Path, cells, tests: dict, limits: Limits) -> list[CheckResult]:
     """The same cells and visible tests in a plain child Python (:mod:`gdkit.check_child`):
     each step interrupted after ``limits.timeout`` s, the child killed if that does not stop it."""
@@ -258,9 +263,11 @@ def _check_unsandboxed(path: Path, cells, tests: dict, limits: Limits) -> list[C
     try:
         stdin.write(json.dumps(job).encode("utf-8"))
         stdin.close()
+        wait = STARTUP_SECONDS + limits.timeout  # the first line waits on Python's own start too
         while True:
             try:
-                line = lines.get(timeout=limits.timeout + 5)  # the child's own watchdog fires first
+                line = lines.get(timeout=wait)
+                wait = limits.timeout + 5  # one step: the child's own watchdog fires first
             except queue.Empty:
                 stalled = f"your notebook did not finish within {limits.timeout:g} s per cell, even when interrupted"
                 break
