@@ -244,3 +244,20 @@ def test_the_startup_economy_leaves_alone_what_others_import():
                  if p.relative_to(site).parts[0] not in (name, "jsonschema")
                  and importer.search(p.read_text(errors="replace"))}
         assert not users, f"{name} is imported by {sorted(users)} too"
+
+
+@pytest.mark.slow  # a real check of a notebook with a cell that runs past 1 s
+def test_no_sandbox_interrupts_a_slow_cell_when_the_parent_ignores_sigint(tmp_path, release, answers):
+    """A background job of a script (or nohup, or a CI runner) starts with SIGINT ignored, and a
+    child Python inherits that: the check's watchdog must still interrupt a slow cell."""
+    import signal
+
+    nb = submissions.fill_solutions(release, answers)
+    nb.cells.insert(3, nbformat.v4.new_code_cell("import time\nwhile True:\n    time.sleep(0.01)"))
+    path = write(tmp_path, nb)
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        results = check.check_notebook(path, limits=Limits(timeout=1.0), sandbox=False)
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert results and all(r.passed for r in results), [r.message for r in results]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import _thread
 import json
 import os
+import signal
 import sys
 import threading
 import traceback
@@ -61,6 +62,10 @@ def _run(source: str, label: str, namespace: dict, watchdog: _Watchdog) -> dict:
 
 
 def main() -> int:
+    # The watchdog interrupts through SIGINT's Python handler: a parent that ignores SIGINT (a
+    # background job of a script, nohup, some CI runners) would leave this child without one,
+    # and no cell could be interrupted.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     job = json.loads(sys.stdin.read())
     # The protocol keeps the real stdout; whatever the notebook prints goes to stderr.
     protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
